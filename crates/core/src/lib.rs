@@ -1,0 +1,31 @@
+//! # cinerec-core
+//!
+//! The types every other cinerec crate speaks:
+//! - [`ids`]: raw ids (what files say) vs dense inner ids, and the [`IdMap`] between them;
+//! - [`Interactions`] (columnar rating triples) and [`RatingMatrix`] (CSR by user and by item);
+//! - [`Catalog`] (id maps + movie and user metadata, title lookup) and [`Dataset`];
+//! - the [`Recommender`] trait and [`RecommenderExt`] (recommend / similar / explain written once);
+//! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`].
+
+pub mod catalog;
+pub mod dataset;
+pub mod error;
+pub mod ids;
+pub mod interactions;
+pub mod matrix;
+pub mod recommender;
+pub mod rng;
+pub mod topk;
+
+pub use catalog::{Catalog, ItemMeta, TitleMatch, UserMeta};
+pub use dataset::Dataset;
+pub use error::{CoreError, Result};
+pub use ids::{IdMap, ItemIdx, RawItemId, RawUserId, UserIdx};
+pub use interactions::{Interactions, Rating};
+pub use matrix::RatingMatrix;
+pub use recommender::{
+    seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver, RecommendOptions, Recommender,
+    RecommenderExt, Scored, UserRef,
+};
+pub use rng::Rng;
+pub use topk::{rank_of, top_k};

@@ -1,0 +1,197 @@
+//! The [`Recommender`] trait every model implements, and the operations written once on top
+//! of it ([`RecommenderExt`]): top-N recommendation excluding seen movies, similar movies and
+//! explanations. A model only has to fit, predict a rating and score every movie for a user.
+
+use crate::dataset::Dataset;
+use crate::error::{CoreError, Result};
+use crate::ids::{ItemIdx, UserIdx};
+use crate::topk::top_k;
+use serde::{Deserialize, Serialize};
+
+/// Whom to predict or recommend for.
+#[derive(Debug, Clone, Copy)]
+pub enum UserRef<'a> {
+    /// A user of the training data (by inner id).
+    Known(UserIdx),
+    /// Someone known only by the ratings given here: a new visitor, or a known user's
+    /// up-to-date profile. Models fold these in without retraining where they can.
+    Profile(&'a [(ItemIdx, f32)]),
+}
+
+/// Per-epoch figures a model reports while fitting.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Total epochs planned.
+    pub epochs: usize,
+    /// Training loss (model-specific meaning, lower is better).
+    pub train_loss: f64,
+    /// Further named figures (validation loss, RMSE, …).
+    pub metrics: Vec<(String, f64)>,
+}
+
+/// Receives progress while a model fits. All methods default to doing nothing.
+pub trait FitObserver {
+    /// An epoch (or iteration) finished.
+    fn on_epoch(&mut self, _report: &EpochReport) {}
+    /// Fine-grained progress within the fit: `done` of `total` units.
+    fn on_progress(&mut self, _done: u64, _total: u64) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+impl FitObserver for NoObserver {}
+
+/// A model: fit on a dataset, then predict ratings and score movies.
+///
+/// Contract (checked by the shared model test suite in `cinerec-models`):
+/// deterministic for a given seed, finite scores, unknown users are
+/// [`CoreError::UnknownUser`] (never a panic), and `save_state` → `load_state` reproduces
+/// predictions exactly.
+pub trait Recommender: Send + Sync {
+    /// Algorithm name as used on the command line (`popularity`, `baseline`, …).
+    fn name(&self) -> &'static str;
+
+    /// Hyper-parameters as JSON (recorded in model files and reports).
+    fn params(&self) -> serde_json::Value;
+
+    /// Learns from `data`. Calling `fit` again starts over.
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()>;
+
+    /// Predicted rating of `item` by `user`, on the training data's rating scale.
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32>;
+
+    /// Writes a ranking score for every movie into `out` (length = catalogue size);
+    /// higher is better. Seen movies are scored too; [`RecommenderExt::recommend`] removes them.
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()>;
+
+    /// Writes the similarity of `item` to every movie into `out`, where the model has a
+    /// notion of item similarity.
+    fn item_similarities(&self, _item: ItemIdx, _out: &mut [f32]) -> Result<()> {
+        Err(CoreError::Unsupported { model: self.name(), what: "similar movies" })
+    }
+
+    /// Serialises the fitted state (parameters are stored separately by the caller).
+    fn save_state(&self) -> Result<Vec<u8>>;
+
+    /// Restores state written by [`Recommender::save_state`] into a model built with the
+    /// same parameters.
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+/// A scored movie.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Scored {
+    /// The movie.
+    pub item: ItemIdx,
+    /// Its score (meaning depends on the model; higher is better).
+    pub score: f32,
+}
+
+/// Which movies may be recommended.
+#[derive(Default)]
+pub struct RecommendOptions<'a> {
+    /// How many to return.
+    pub n: usize,
+    /// Keep movies the user already rated (off by default).
+    pub include_seen: bool,
+    /// Only movies for which this returns true (genre filter, …).
+    pub filter: Option<&'a dyn Fn(ItemIdx) -> bool>,
+}
+
+/// One of the user's own ratings that supports a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// A movie the user rated.
+    pub item: ItemIdx,
+    /// How much it contributed (larger = more).
+    pub weight: f32,
+}
+
+/// Operations written once for every [`Recommender`].
+pub trait RecommenderExt: Recommender {
+    /// Top-`opts.n` movies for `user`, best first, ties broken by the smaller inner id.
+    /// Movies the user rated in `data` (or listed in the profile) are excluded unless
+    /// `include_seen`.
+    fn recommend(&self, data: &Dataset, user: UserRef<'_>, opts: &RecommendOptions<'_>) -> Result<Vec<Scored>> {
+        let n_items = data.n_items();
+        let mut scores = vec![0f32; n_items];
+        self.score_all(user, &mut scores)?;
+        if !opts.include_seen {
+            for i in seen_items(data, user)? {
+                scores[i as usize] = f32::NEG_INFINITY;
+            }
+        }
+        if let Some(f) = opts.filter {
+            for (i, s) in scores.iter_mut().enumerate() {
+                if !f(ItemIdx(i as u32)) {
+                    *s = f32::NEG_INFINITY;
+                }
+            }
+        }
+        Ok(top_k(&scores, opts.n))
+    }
+
+    /// The `n` movies most similar to `item` (itself excluded).
+    fn similar_items(&self, n_items: usize, item: ItemIdx, n: usize) -> Result<Vec<Scored>> {
+        if item.ix() >= n_items {
+            return Err(CoreError::UnknownItem(item.to_string()));
+        }
+        let mut sims = vec![0f32; n_items];
+        self.item_similarities(item, &mut sims)?;
+        sims[item.ix()] = f32::NEG_INFINITY;
+        Ok(top_k(&sims, n))
+    }
+
+    /// The user's rated movies that contribute most to recommending `item`, strongest first:
+    /// by default the rated movies most similar to `item` under the model's item similarity,
+    /// weighted by how much the user liked them relative to their mean.
+    fn explain(&self, data: &Dataset, user: UserRef<'_>, item: ItemIdx, k: usize) -> Result<Vec<Contribution>> {
+        let mut sims = vec![0f32; data.n_items()];
+        self.item_similarities(item, &mut sims)?;
+        let rated = user_profile(data, user)?;
+        if rated.is_empty() {
+            return Ok(vec![]);
+        }
+        let mean = rated.iter().map(|r| r.1).sum::<f32>() / rated.len() as f32;
+        let mut c: Vec<Contribution> = rated
+            .iter()
+            .filter(|&&(j, _)| j != item)
+            .map(|&(j, r)| Contribution { item: j, weight: sims[j.ix()] * (1.0 + (r - mean).max(-0.99)) })
+            .filter(|c| c.weight.is_finite() && c.weight > 0.0)
+            .collect();
+        c.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.item.cmp(&b.item)));
+        c.truncate(k);
+        Ok(c)
+    }
+}
+
+impl<T: Recommender + ?Sized> RecommenderExt for T {}
+
+/// Items the user has rated: from the dataset for a known user, from the profile otherwise.
+pub fn seen_items(data: &Dataset, user: UserRef<'_>) -> Result<Vec<u32>> {
+    Ok(user_profile(data, user)?.into_iter().map(|(i, _)| i.0).collect())
+}
+
+/// The user's ratings as `(item, value)` pairs.
+pub fn user_profile(data: &Dataset, user: UserRef<'_>) -> Result<Vec<(ItemIdx, f32)>> {
+    match user {
+        UserRef::Known(u) => {
+            if u.ix() >= data.n_users() {
+                return Err(CoreError::UnknownUser(u.to_string()));
+            }
+            let (items, values) = data.user_ratings(u);
+            Ok(items.iter().zip(values).map(|(&i, &v)| (ItemIdx(i), v)).collect())
+        }
+        UserRef::Profile(p) => {
+            for &(i, _) in p {
+                if i.ix() >= data.n_items() {
+                    return Err(CoreError::UnknownItem(i.to_string()));
+                }
+            }
+            Ok(p.to_vec())
+        }
+    }
+}
