@@ -1,1 +1,18 @@
-//! placeholder
+//! # cinerec-data
+//!
+//! Everything between files and a [`cinerec_core::Dataset`]:
+//! - [`loaders`]: MovieLens (100K, 1M/10M `.dat`, ml-latest/20M/25M/32M CSV), RecBole atomic
+//!   files and generic CSV/TSV, with format detection and train/test split files;
+//! - [`fetch`]: `cinerec data fetch` — GroupLens zips with checksums, mirrors, local zips and
+//!   the pip (recbole wheel) source for ML-100K, unpacked atomically;
+//! - [`synth`]: a synthetic MovieLens-like generator for scale benchmarks;
+//! - [`split`]: seeded, reproducible train/test splits (random, k-fold, temporal,
+//!   leave-last-k, given/hidden, validation) including numpy-identical permutations.
+
+pub mod error;
+pub mod fetch;
+pub mod loaders;
+pub mod split;
+pub mod synth;
+
+pub use error::{DataError, Result};

@@ -1,0 +1,1 @@
+//! Seeded, reproducible train/test splits. (Being written.)

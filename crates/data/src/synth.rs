@@ -1,0 +1,1 @@
+//! Synthetic MovieLens-like data for scale benchmarks. (Being written.)
