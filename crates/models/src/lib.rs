@@ -1,1 +1,28 @@
-//! placeholder
+//! # cinerec-models
+//!
+//! cinerec's models and what every model shares:
+//! - the models: [`Popularity`], [`Baseline`] (Surprise's BaselineOnly), [`RandomNormal`]
+//!   (Surprise's NormalPredictor);
+//! - [`registry`]: models by name, built from JSON parameters;
+//! - [`persist`]: the versioned, atomically written model file format;
+//! - [`state`]: bounds-checked binary helpers for model state;
+//! - [`testing`] (feature `testing`): the contract suite every registered model must pass;
+//! - [`ModelError`], this crate's error type.
+
+mod baseline;
+mod common;
+pub mod error;
+pub mod persist;
+mod popularity;
+mod random;
+pub mod registry;
+pub mod state;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use baseline::{Baseline, BaselineMethod, BaselineParams};
+pub use error::{ModelError, Result};
+pub use persist::{load, load_with, save, LoadOptions, ModelHeader};
+pub use popularity::{Popularity, PopularityParams};
+pub use random::{RandomNormal, RandomParams};
+pub use registry::{create, Configurable};

@@ -1,0 +1,265 @@
+//! Model files: a versioned container written atomically (temporary file + rename).
+//!
+//! Layout (integers little-endian):
+//! ```text
+//! "CINEREC\0"            8 bytes magic
+//! format version         u32 (currently 1)
+//! header length          u64, then the header as JSON (ModelHeader)
+//! state length           u64, then the model's save_state() bytes
+//! ```
+//! Loading checks the magic and version, rebuilds the model from `algorithm` + `params`
+//! through the registry, restores the state, and refuses a dataset whose hash or size differs
+//! from the one recorded (unless forced).
+
+use crate::error::{ModelError, Result};
+use crate::registry;
+use cinerec_core::{Dataset, Recommender};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// First bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"CINEREC\0";
+/// Format version written by this build (and the newest it reads).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a model file says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    /// Container format version.
+    pub format_version: u32,
+    /// Registry name of the algorithm.
+    pub algorithm: String,
+    /// Hyper-parameters as the model reports them.
+    pub params: Value,
+    /// [`Dataset::hash`] of the training data.
+    pub dataset_hash: String,
+    /// Name of the training data.
+    pub dataset_name: String,
+    /// Catalogue users at training time.
+    pub n_users: usize,
+    /// Catalogue items at training time.
+    pub n_items: usize,
+    /// When the file was written (seconds since the Unix epoch).
+    pub created_unix: u64,
+    /// Version of cinerec that wrote the file.
+    pub cinerec_version: String,
+    /// Evaluation figures recorded at training time, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Value>,
+}
+
+/// Options for [`load_with`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Load even when the dataset hash differs (user/item counts must still agree, since the
+    /// state is indexed by them).
+    pub force: bool,
+}
+
+/// Encodes a fitted model trained on `data` into the file format.
+pub fn to_bytes(
+    model: &dyn Recommender,
+    data: &Dataset,
+    metrics: Option<Value>,
+) -> Result<(Vec<u8>, ModelHeader)> {
+    let state = model.save_state()?;
+    let header = ModelHeader {
+        format_version: FORMAT_VERSION,
+        algorithm: model.name().to_string(),
+        params: model.params(),
+        dataset_hash: data.hash().to_string(),
+        dataset_name: data.name.clone(),
+        n_users: data.n_users(),
+        n_items: data.n_items(),
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        cinerec_version: env!("CARGO_PKG_VERSION").to_string(),
+        metrics,
+    };
+    let json =
+        serde_json::to_vec(&header).map_err(|e| ModelError::format("<header>", e.to_string()))?;
+    let mut out = Vec::with_capacity(8 + 4 + 16 + json.len() + state.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&(state.len() as u64).to_le_bytes());
+    out.extend_from_slice(&state);
+    Ok((out, header))
+}
+
+/// Writes `model` (fitted on `data`) to `path` atomically; returns the header written.
+pub fn save(
+    path: &Path,
+    model: &dyn Recommender,
+    data: &Dataset,
+    metrics: Option<Value>,
+) -> Result<ModelHeader> {
+    let (bytes, header) = to_bytes(model, data, metrics)?;
+    write_atomic(path, &bytes)?;
+    Ok(header)
+}
+
+/// Writes `bytes` to a temporary file next to `path`, syncs it and renames it over `path`,
+/// so a reader never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| ModelError::format(path, "not a file path"))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(
+        ".{}.tmp{}-{nanos}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(ModelError::io(path, e));
+    }
+    Ok(())
+}
+
+/// A cursor over the file bytes that reports truncation as a format error.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    path: &'a Path,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8]> {
+        let left = (self.bytes.len() - self.pos) as u64;
+        if n > left {
+            return Err(ModelError::format(
+                self.path,
+                format!("truncated model file: {what} needs {n} bytes, {left} left"),
+            ));
+        }
+        let s = &self.bytes[self.pos..self.pos + n as usize];
+        self.pos += n as usize;
+        Ok(s)
+    }
+    fn u64(&mut self, what: &str) -> Result<u64> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8, what)?);
+        Ok(u64::from_le_bytes(a))
+    }
+}
+
+/// Splits file bytes into header and state, checking magic, version and lengths.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<(ModelHeader, Vec<u8>)> {
+    let mut c = Cursor {
+        bytes,
+        pos: 0,
+        path,
+    };
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(ModelError::format(
+            path,
+            "not a cinerec model file (bad magic bytes)",
+        ));
+    }
+    c.take(MAGIC.len() as u64, "magic")?;
+    let mut v = [0u8; 4];
+    v.copy_from_slice(c.take(4, "format version")?);
+    let version = u32::from_le_bytes(v);
+    if version == 0 || version > FORMAT_VERSION {
+        return Err(ModelError::format(
+            path,
+            format!("model format version {version} is not supported (this cinerec reads version {FORMAT_VERSION}); it was probably written by a newer cinerec"),
+        ));
+    }
+    let hlen = c.u64("header length")?;
+    let header: ModelHeader = serde_json::from_slice(c.take(hlen, "header")?)
+        .map_err(|e| ModelError::format(path, format!("unreadable model header: {e}")))?;
+    if header.format_version != version {
+        return Err(ModelError::format(
+            path,
+            format!(
+                "header says format version {}, file says {version}",
+                header.format_version
+            ),
+        ));
+    }
+    let slen = c.u64("state length")?;
+    let state = c.take(slen, "model state")?.to_vec();
+    if c.pos != bytes.len() {
+        return Err(ModelError::format(
+            path,
+            format!(
+                "{} unexpected bytes after the model state",
+                bytes.len() - c.pos
+            ),
+        ));
+    }
+    Ok((header, state))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| ModelError::io(path, e))
+}
+
+/// Reads only the header of a model file (for `info`-style commands).
+pub fn read_header(path: &Path) -> Result<ModelHeader> {
+    Ok(parse(path, &read(path)?)?.0)
+}
+
+/// Rebuilds a model from parsed file content, checking it against `data`.
+pub fn from_parts(
+    path: &Path,
+    header: &ModelHeader,
+    state: &[u8],
+    data: &Dataset,
+    opts: LoadOptions,
+) -> Result<Box<dyn Recommender>> {
+    let size_differs = header.n_users != data.n_users() || header.n_items != data.n_items();
+    if size_differs || (!opts.force && header.dataset_hash != data.hash()) {
+        return Err(ModelError::DatasetMismatch {
+            path: path.to_path_buf(),
+            trained_name: header.dataset_name.clone(),
+            trained_hash: header.dataset_hash.clone(),
+            trained_users: header.n_users,
+            trained_items: header.n_items,
+            this_name: data.name.clone(),
+            this_hash: data.hash().to_string(),
+            this_users: data.n_users(),
+            this_items: data.n_items(),
+        });
+    }
+    let mut model = registry::create(&header.algorithm, Some(&header.params))?;
+    model.load_state(state)?;
+    Ok(model)
+}
+
+/// Loads a model file for use with `data`, with options; returns the header too.
+pub fn load_with(
+    path: &Path,
+    data: &Dataset,
+    opts: LoadOptions,
+) -> Result<(Box<dyn Recommender>, ModelHeader)> {
+    let (header, state) = parse(path, &read(path)?)?;
+    let model = from_parts(path, &header, &state, data, opts)?;
+    Ok((model, header))
+}
+
+/// Loads a model file for use with `data` (which must be the training data: same hash).
+pub fn load(path: &Path, data: &Dataset) -> Result<Box<dyn Recommender>> {
+    Ok(load_with(path, data, LoadOptions::default())?.0)
+}

@@ -1,0 +1,149 @@
+//! The model registry: every algorithm by name, with a one-line description and a
+//! constructor from JSON parameters. Adding a model is one line in [`MODELS`] (its type must
+//! implement [`Configurable`]).
+
+use crate::error::{ModelError, Result};
+use crate::{Baseline, Popularity, RandomNormal};
+use cinerec_core::Recommender;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A model that can be built from a serde parameter struct.
+pub trait Configurable: Recommender + Sized + 'static {
+    /// The parameters; missing fields take their defaults.
+    type Params: Serialize + DeserializeOwned + Default;
+    /// Builds an unfitted model, rejecting out-of-range values with
+    /// [`cinerec_core::CoreError::InvalidParam`].
+    fn from_params(params: Self::Params) -> cinerec_core::Result<Self>;
+}
+
+/// One registered algorithm.
+pub struct ModelInfo {
+    /// Name used on the command line and in model files.
+    pub name: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    make: fn(&'static str, Option<&Value>) -> Result<Box<dyn Recommender>>,
+}
+
+impl std::fmt::Debug for ModelInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelInfo")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+const fn entry<M: Configurable>(name: &'static str, description: &'static str) -> ModelInfo {
+    ModelInfo {
+        name,
+        description,
+        make: build::<M>,
+    }
+}
+
+/// Every registered model, in listing order.
+pub const MODELS: &[ModelInfo] = &[
+    entry::<Popularity>(
+        "popularity",
+        "most-rated movies first; predicts the movie's mean rating",
+    ),
+    entry::<Baseline>(
+        "baseline",
+        "global mean + user and item biases (Surprise BaselineOnly, ALS or SGD)",
+    ),
+    entry::<RandomNormal>(
+        "random",
+        "random ratings ~ Normal(mean, std) of the training ratings (Surprise NormalPredictor)",
+    ),
+];
+
+fn build<M: Configurable>(
+    name: &'static str,
+    params: Option<&Value>,
+) -> Result<Box<dyn Recommender>> {
+    let perr = |message: String| ModelError::Params {
+        model: name.to_string(),
+        message,
+    };
+    let p: M::Params = match params {
+        None | Some(Value::Null) => M::Params::default(),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| perr(e.to_string()))?,
+    };
+    let m = M::from_params(p).map_err(|e| perr(e.to_string()))?;
+    Ok(Box::new(m))
+}
+
+/// Names of all registered models.
+pub fn names() -> Vec<&'static str> {
+    MODELS.iter().map(|m| m.name).collect()
+}
+
+/// `(name, description)` of every registered model.
+pub fn list() -> Vec<(&'static str, &'static str)> {
+    MODELS.iter().map(|m| (m.name, m.description)).collect()
+}
+
+/// Builds the unfitted model `name` with `params` (`None` or `null` = defaults).
+/// An unknown name is an error that lists the known ones.
+pub fn create(name: &str, params: Option<&Value>) -> Result<Box<dyn Recommender>> {
+    match MODELS.iter().find(|m| m.name == name) {
+        Some(m) => (m.make)(m.name, params),
+        None => Err(ModelError::UnknownModel {
+            name: name.to_string(),
+            known: names().join(", "),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_are_unique_and_create_round_trips_params() {
+        let n = names();
+        let mut d = n.clone();
+        d.sort();
+        d.dedup();
+        assert_eq!(d.len(), n.len());
+        for name in n {
+            let m = create(name, None).unwrap();
+            assert_eq!(m.name(), name);
+            let again = create(name, Some(&m.params())).unwrap();
+            assert_eq!(again.params(), m.params(), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_name_lists_known_ones() {
+        let e = create("svd++", None)
+            .err()
+            .expect("unknown name must fail")
+            .to_string();
+        assert!(
+            e.contains("svd++") && e.contains("popularity") && e.contains("baseline"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_params_are_errors() {
+        assert!(matches!(
+            create("baseline", Some(&json!({"reg_u": -1.0}))),
+            Err(ModelError::Params { .. })
+        ));
+        assert!(matches!(
+            create("baseline", Some(&json!({"method": "lbfgs"}))),
+            Err(ModelError::Params { .. })
+        ));
+        assert!(matches!(
+            create("random", Some(&json!({"sed": 1}))),
+            Err(ModelError::Params { .. })
+        ));
+        let m = create("baseline", Some(&json!({"method": "sgd"}))).unwrap();
+        assert_eq!(m.params()["n_epochs"], json!(20));
+    }
+}

@@ -1,0 +1,435 @@
+//! The contract suite every model must pass (like implicit's test mixin or gorse's base
+//! suite), on a small synthetic dataset with planted structure generated in code.
+//!
+//! [`check_model`] runs every check for one model constructor; each `check_*` function is
+//! public so a crate can run them as separate tests. [`registered`] gives a constructor per
+//! registry name, so tests that loop over [`crate::registry::names`] cover new models
+//! automatically. Checks panic (assert) with the model's name on failure.
+
+use crate::{persist, registry, ModelError};
+use cinerec_core::{
+    Catalog, CoreError, Dataset, EpochReport, FitObserver, IdMap, Interactions, ItemIdx, ItemMeta,
+    NoObserver, RecommendOptions, Recommender, RecommenderExt, Rng, UserIdx, UserMeta, UserRef,
+};
+use std::sync::Arc;
+
+/// A model constructor (unfitted model with fixed parameters and seed).
+pub type Make<'a> = &'a dyn Fn() -> Box<dyn Recommender>;
+
+/// Users with ratings in [`synthetic`]; one more catalogue user has none.
+pub const SYN_USERS: usize = 24;
+/// Items in [`synthetic`]; the last two have no rating.
+pub const SYN_ITEMS: usize = 30;
+
+/// A constructor for the registry model `name` with default parameters.
+pub fn registered(name: &'static str) -> impl Fn() -> Box<dyn Recommender> {
+    move || registry::create(name, None).unwrap_or_else(|e| panic!("create {name}: {e}"))
+}
+
+fn catalog(n_users: usize, n_items: usize) -> Arc<Catalog> {
+    Arc::new(Catalog {
+        users: IdMap::from_ordered((1..=n_users).map(|u| u.to_string()).collect()),
+        items: IdMap::from_ordered((1..=n_items).map(|i| i.to_string()).collect()),
+        item_meta: vec![ItemMeta::default(); n_items],
+        user_meta: vec![UserMeta::default(); n_users],
+        genre_names: vec![],
+    })
+}
+
+/// The synthetic dataset: users and items each in two taste groups (parity of the id);
+/// users rate own-group items high (≈4.5) and others low (≈2), on half-star steps, scale 1–5;
+/// lower item ids are rated more often (planted popularity). User `SYN_USERS` (the last)
+/// has no rating, nor do the last two items.
+pub fn synthetic(seed: u64) -> Dataset {
+    let (nu, ni) = (SYN_USERS + 1, SYN_ITEMS);
+    let mut rng = Rng::new(seed);
+    let mut r = Interactions::default();
+    for u in 0..SYN_USERS as u32 {
+        for i in 0..(SYN_ITEMS - 2) as u32 {
+            if i != u % 7 && rng.f64() >= 0.9 - 0.03 * i as f64 {
+                continue; // every user rates at least item u % 7
+            }
+            let base = if u % 2 == i % 2 { 4.5 } else { 2.0 };
+            let v = ((base + rng.f64() - 0.5) * 2.0f64).round() / 2.0;
+            r.push(u, i, v.clamp(1.0, 5.0) as f32, 1_000 + i);
+        }
+    }
+    let mut d = Dataset::new("synthetic", catalog(nu, ni), r);
+    d.set_scale(1.0, 5.0);
+    d
+}
+
+/// A dataset over a catalogue of `n_users` × `n_items` without any rating.
+pub fn empty(n_users: usize, n_items: usize) -> Dataset {
+    Dataset::new("empty", catalog(n_users, n_items), Interactions::default())
+}
+
+fn fitted(make: Make<'_>, data: &Dataset) -> Box<dyn Recommender> {
+    let mut m = make();
+    let name = m.name();
+    m.fit(data, &mut NoObserver)
+        .unwrap_or_else(|e| panic!("{name}: fit failed: {e}"));
+    m
+}
+
+/// Every user reference the checks use: all catalogue users and three profiles.
+fn users(data: &Dataset) -> Vec<UserRef<'static>> {
+    const P1: &[(ItemIdx, f32)] = &[(ItemIdx(0), 5.0), (ItemIdx(2), 4.5), (ItemIdx(1), 1.0)];
+    const P2: &[(ItemIdx, f32)] = &[(ItemIdx(29), 3.0)];
+    let mut v: Vec<UserRef<'static>> = (0..data.n_users() as u32)
+        .map(|u| UserRef::Known(UserIdx(u)))
+        .collect();
+    let profiles = [
+        UserRef::Profile(P1),
+        UserRef::Profile(P2),
+        UserRef::Profile(&[]),
+    ];
+    let fits = |u: &UserRef<'_>| matches!(u, UserRef::Profile(p) if p.iter().all(|(i, _)| i.ix() < data.n_items()));
+    v.extend(profiles.into_iter().filter(fits));
+    v
+}
+
+/// All predictions and scores of a fitted model, in a fixed order.
+fn outputs(m: &dyn Recommender, data: &Dataset) -> (Vec<f32>, Vec<f32>) {
+    let (mut preds, mut scores) = (vec![], vec![]);
+    for u in users(data) {
+        for i in 0..data.n_items() as u32 {
+            preds.push(
+                m.predict(u, ItemIdx(i))
+                    .unwrap_or_else(|e| panic!("{}: predict {u:?}: {e}", m.name())),
+            );
+        }
+        let mut s = vec![0f32; data.n_items()];
+        m.score_all(u, &mut s)
+            .unwrap_or_else(|e| panic!("{}: score_all {u:?}: {e}", m.name()));
+        scores.extend(s);
+    }
+    (preds, scores)
+}
+
+fn same_bits(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// Two fits with the same parameters give bit-identical predictions and scores; `params()`
+/// survives a trip through the registry.
+pub fn check_deterministic(make: Make<'_>) {
+    let data = synthetic(1);
+    let (a, b) = (fitted(make, &data), fitted(make, &data));
+    let name = a.name();
+    let (pa, sa) = outputs(a.as_ref(), &data);
+    let (pb, sb) = outputs(b.as_ref(), &data);
+    assert!(
+        same_bits(&pa, &pb),
+        "{name}: predictions differ between two fits"
+    );
+    assert!(
+        same_bits(&sa, &sb),
+        "{name}: scores differ between two fits"
+    );
+    if registry::names().contains(&name) {
+        let again =
+            registry::create(name, Some(&a.params())).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            again.params(),
+            a.params(),
+            "{name}: params() does not round-trip"
+        );
+    }
+}
+
+/// Predictions are finite and within the rating scale; scores are finite.
+pub fn check_finite_in_scale(make: Make<'_>) {
+    let data = synthetic(2);
+    let m = fitted(make, &data);
+    let (lo, hi) = data.rating_scale();
+    let (p, s) = outputs(m.as_ref(), &data);
+    assert!(
+        p.iter().all(|x| x.is_finite() && (lo..=hi).contains(x)),
+        "{}: prediction outside [{lo}, {hi}]",
+        m.name()
+    );
+    assert!(
+        s.iter().all(|x| x.is_finite()),
+        "{}: non-finite score",
+        m.name()
+    );
+}
+
+/// `recommend` never returns seen items (known users and profiles) unless `include_seen`.
+pub fn check_excludes_seen(make: Make<'_>) {
+    let data = synthetic(3);
+    let m = fitted(make, &data);
+    let n = data.n_items();
+    for u in users(&data) {
+        let seen = cinerec_core::seen_items(&data, u).expect("valid user");
+        let recs = m
+            .recommend(
+                &data,
+                u,
+                &RecommendOptions {
+                    n,
+                    ..Default::default()
+                },
+            )
+            .expect("recommend");
+        assert!(
+            recs.iter().all(|r| !seen.contains(&r.item.0)),
+            "{}: recommended a seen item to {u:?}",
+            m.name()
+        );
+        assert_eq!(
+            recs.len(),
+            n - seen.len(),
+            "{}: every unseen item must be ranked for {u:?}",
+            m.name()
+        );
+        let all = m
+            .recommend(
+                &data,
+                u,
+                &RecommendOptions {
+                    n,
+                    include_seen: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            all.len(),
+            n,
+            "{}: include_seen must rank every item",
+            m.name()
+        );
+    }
+}
+
+/// Unknown users and items are typed errors; so are a wrong buffer size and use before fit.
+pub fn check_bad_input(make: Make<'_>) {
+    let data = synthetic(4);
+    let unfitted = make();
+    let name = unfitted.name();
+    let mut buf = vec![0f32; data.n_items()];
+    assert!(
+        unfitted
+            .predict(UserRef::Known(UserIdx(0)), ItemIdx(0))
+            .is_err(),
+        "{name}: predict before fit"
+    );
+    assert!(
+        unfitted
+            .score_all(UserRef::Known(UserIdx(0)), &mut buf)
+            .is_err(),
+        "{name}: score before fit"
+    );
+    assert!(
+        unfitted.save_state().is_err(),
+        "{name}: save_state before fit"
+    );
+    let m = fitted(make, &data);
+    let ghost = UserRef::Known(UserIdx(data.n_users() as u32));
+    assert!(
+        matches!(m.predict(ghost, ItemIdx(0)), Err(CoreError::UnknownUser(_))),
+        "{name}: predict unknown user"
+    );
+    assert!(
+        matches!(m.score_all(ghost, &mut buf), Err(CoreError::UnknownUser(_))),
+        "{name}: score unknown user"
+    );
+    let far = UserRef::Known(UserIdx(u32::MAX));
+    assert!(
+        matches!(m.predict(far, ItemIdx(0)), Err(CoreError::UnknownUser(_))),
+        "{name}: predict user u32::MAX"
+    );
+    let bad_item = ItemIdx(data.n_items() as u32);
+    assert!(
+        matches!(
+            m.predict(UserRef::Known(UserIdx(0)), bad_item),
+            Err(CoreError::UnknownItem(_))
+        ),
+        "{name}"
+    );
+    let bad_profile = [(bad_item, 4.0)];
+    assert!(
+        m.score_all(UserRef::Profile(&bad_profile), &mut buf)
+            .is_err(),
+        "{name}: profile with unknown item"
+    );
+    let mut short = vec![0f32; data.n_items() - 1];
+    assert!(
+        m.score_all(UserRef::Known(UserIdx(0)), &mut short).is_err(),
+        "{name}: short score buffer"
+    );
+}
+
+/// A catalogue user without ratings and an empty profile get finite, in-scale results.
+pub fn check_cold_user(make: Make<'_>) {
+    let data = synthetic(5);
+    let m = fitted(make, &data);
+    let cold = UserIdx(SYN_USERS as u32);
+    assert_eq!(data.matrix().user_count(cold), 0);
+    let (lo, hi) = data.rating_scale();
+    for u in [UserRef::Known(cold), UserRef::Profile(&[])] {
+        let mut s = vec![0f32; data.n_items()];
+        m.score_all(u, &mut s)
+            .unwrap_or_else(|e| panic!("{}: cold user: {e}", m.name()));
+        assert!(s.iter().all(|x| x.is_finite()), "{}", m.name());
+        let p = m
+            .predict(u, ItemIdx(0))
+            .unwrap_or_else(|e| panic!("{}: cold user: {e}", m.name()));
+        assert!(
+            p.is_finite() && (lo..=hi).contains(&p),
+            "{}: cold prediction {p}",
+            m.name()
+        );
+    }
+}
+
+fn temp_path(tag: &str) -> std::path::PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "cinerec-check-{}-{tag}-{k}.model",
+        std::process::id()
+    ))
+}
+
+/// `save_state` → `load_state` (and a model file through [`persist`]) reproduce every
+/// prediction and score exactly; truncated state is an error; a file loaded against other
+/// data is refused naming both hashes.
+pub fn check_persistence(make: Make<'_>) {
+    let data = synthetic(6);
+    let m = fitted(make, &data);
+    let name = m.name();
+    let want = outputs(m.as_ref(), &data);
+    let state = m.save_state().expect("save_state");
+    let mut fresh = make();
+    fresh
+        .load_state(&state)
+        .unwrap_or_else(|e| panic!("{name}: load_state: {e}"));
+    let got = outputs(fresh.as_ref(), &data);
+    assert!(
+        same_bits(&want.0, &got.0) && same_bits(&want.1, &got.1),
+        "{name}: state round trip changed outputs"
+    );
+    for cut in 0..state.len() {
+        let mut t = make();
+        assert!(
+            t.load_state(&state[..cut]).is_err(),
+            "{name}: state cut to {cut} bytes was accepted"
+        );
+    }
+    if !registry::names().contains(&name) {
+        return;
+    }
+    let path = temp_path(name);
+    persist::save(&path, m.as_ref(), &data, None).unwrap_or_else(|e| panic!("{name}: save: {e}"));
+    let loaded = persist::load(&path, &data).unwrap_or_else(|e| panic!("{name}: load: {e}"));
+    let got = outputs(loaded.as_ref(), &data);
+    assert!(
+        same_bits(&want.0, &got.0) && same_bits(&want.1, &got.1),
+        "{name}: file round trip changed outputs"
+    );
+    let other = synthetic(7);
+    match persist::load(&path, &other) {
+        Err(e @ ModelError::DatasetMismatch { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains(data.hash()) && msg.contains(other.hash()),
+                "{name}: {msg}"
+            );
+        }
+        Err(e) => panic!("{name}: wrong error for other data: {e}"),
+        Ok(_) => panic!("{name}: model loaded against other data"),
+    }
+    let forced = persist::load_with(&path, &other, persist::LoadOptions { force: true });
+    assert!(forced.is_ok(), "{name}: forced load failed");
+    let _ = std::fs::remove_file(&path);
+}
+
+/// `item_similarities` is either unsupported or gives finite similarities for every item.
+pub fn check_similar_items(make: Make<'_>) {
+    let data = synthetic(8);
+    let m = fitted(make, &data);
+    match m.similar_items(data.n_items(), ItemIdx(0), 5) {
+        Err(CoreError::Unsupported { .. }) => {}
+        Ok(v) => {
+            assert!(
+                v.len() == 5
+                    && v.iter()
+                        .all(|s| s.item != ItemIdx(0) && s.score.is_finite()),
+                "{}",
+                m.name()
+            )
+        }
+        Err(e) => panic!("{}: similar_items: {e}", m.name()),
+    }
+    assert!(
+        m.similar_items(data.n_items(), ItemIdx(data.n_items() as u32), 5)
+            .is_err(),
+        "{}",
+        m.name()
+    );
+}
+
+#[derive(Default)]
+struct Epochs(Vec<EpochReport>);
+impl FitObserver for Epochs {
+    fn on_epoch(&mut self, r: &EpochReport) {
+        self.0.push(r.clone());
+    }
+}
+
+/// `fit` reports its epochs 1..=n in order with finite losses.
+pub fn check_reports_epochs(make: Make<'_>) {
+    let data = synthetic(9);
+    let mut m = make();
+    let mut obs = Epochs::default();
+    m.fit(&data, &mut obs).expect("fit");
+    assert!(!obs.0.is_empty(), "{}: no epoch reported", m.name());
+    for (k, r) in obs.0.iter().enumerate() {
+        assert_eq!(
+            (r.epoch, r.epochs),
+            (k + 1, obs.0.len()),
+            "{}: epoch numbering",
+            m.name()
+        );
+        assert!(r.train_loss.is_finite(), "{}: loss", m.name());
+    }
+}
+
+/// Fitting on data without ratings (or without users/items) does not panic; when it
+/// succeeds, predictions are finite and in scale.
+pub fn check_empty_dataset(make: Make<'_>) {
+    for data in [empty(3, 4), empty(0, 0)] {
+        let mut m = make();
+        if m.fit(&data, &mut NoObserver).is_err() || data.n_items() == 0 {
+            continue;
+        }
+        let (lo, hi) = data.rating_scale();
+        let (p, s) = outputs(m.as_ref(), &data);
+        assert!(
+            p.iter().all(|x| x.is_finite() && (lo..=hi).contains(x)),
+            "{}: empty-data predictions",
+            m.name()
+        );
+        assert!(
+            s.iter().all(|x| x.is_finite()),
+            "{}: empty-data scores",
+            m.name()
+        );
+    }
+}
+
+/// Runs every check on one model constructor.
+pub fn check_model(make: Make<'_>) {
+    check_deterministic(make);
+    check_finite_in_scale(make);
+    check_excludes_seen(make);
+    check_bad_input(make);
+    check_cold_user(make);
+    check_persistence(make);
+    check_similar_items(make);
+    check_reports_epochs(make);
+    check_empty_dataset(make);
+}

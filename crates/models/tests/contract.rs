@@ -1,0 +1,58 @@
+//! The shared model contract, one test per property, run for every registry model: a model
+//! added to the registry is covered without touching this file.
+
+use cinerec_models::registry;
+use cinerec_models::testing::{self, registered};
+
+fn for_all(check: fn(testing::Make<'_>)) {
+    let names = registry::names();
+    assert!(!names.is_empty());
+    for name in names {
+        check(&registered(name));
+    }
+}
+
+#[test]
+fn deterministic() {
+    for_all(testing::check_deterministic);
+}
+#[test]
+fn finite_and_in_scale() {
+    for_all(testing::check_finite_in_scale);
+}
+#[test]
+fn excludes_seen() {
+    for_all(testing::check_excludes_seen);
+}
+#[test]
+fn bad_input_is_an_error() {
+    for_all(testing::check_bad_input);
+}
+#[test]
+fn cold_user() {
+    for_all(testing::check_cold_user);
+}
+#[test]
+fn persistence() {
+    for_all(testing::check_persistence);
+}
+#[test]
+fn similar_items() {
+    for_all(testing::check_similar_items);
+}
+#[test]
+fn reports_epochs() {
+    for_all(testing::check_reports_epochs);
+}
+#[test]
+fn empty_dataset() {
+    for_all(testing::check_empty_dataset);
+}
+
+#[test]
+fn non_default_params_pass_the_whole_suite() {
+    let sgd = || registry::create("baseline", Some(&serde_json::json!({"method": "sgd"}))).unwrap();
+    testing::check_model(&sgd);
+    let seeded = || registry::create("random", Some(&serde_json::json!({"seed": 7}))).unwrap();
+    testing::check_model(&seeded);
+}
