@@ -1,0 +1,208 @@
+//! Safe zip extraction and temp-path hygiene: unpacking a downloaded zip into a staging
+//! folder (flattening a single top folder, refusing path traversal and symlinks), pulling a
+//! sub-folder out of a wheel, and [`TempGuard`], which deletes temp files and folders on
+//! every exit path unless the caller keeps them.
+
+use crate::error::DataError;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+/// Removes a temp file or folder when dropped (errors ignored: best effort on the way out).
+pub(crate) struct TempGuard {
+    path: PathBuf,
+}
+
+impl TempGuard {
+    /// Guards `path`; nothing is created.
+    pub(crate) fn new(path: PathBuf) -> Self {
+        TempGuard { path }
+    }
+    /// The guarded path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        match fs::symlink_metadata(&self.path) {
+            Ok(m) if m.is_dir() => {
+                let _ = fs::remove_dir_all(&self.path);
+            }
+            Ok(_) => {
+                let _ = fs::remove_file(&self.path);
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+fn fetch_err(name: &str, message: String) -> DataError {
+    DataError::Fetch {
+        name: name.to_string(),
+        message,
+    }
+}
+
+fn open_zip(name: &str, zip_path: &Path) -> Result<zip::ZipArchive<File>, DataError> {
+    let file = File::open(zip_path).map_err(|e| DataError::io(zip_path, e))?;
+    zip::ZipArchive::new(file).map_err(|e| {
+        fetch_err(
+            name,
+            format!("not a zip archive: {} ({e})", zip_path.display()),
+        )
+    })
+}
+
+/// The safe relative path of an entry: no absolute paths, no `..`, no NUL bytes.
+fn safe_relative(name: &str, raw: &str, enclosed: Option<PathBuf>) -> Result<PathBuf, DataError> {
+    let unsafe_entry = || {
+        fetch_err(
+            name,
+            format!("zip entry with unsafe path rejected: {raw:?}"),
+        )
+    };
+    let path = enclosed.ok_or_else(unsafe_entry)?;
+    if raw.contains('\\')
+        || path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err(unsafe_entry());
+    }
+    Ok(path)
+}
+
+/// macOS resource-fork junk that some zips carry; never extracted.
+fn is_junk(path: &Path) -> bool {
+    path.components()
+        .next()
+        .is_some_and(|c| c.as_os_str() == "__MACOSX")
+}
+
+/// Unpacks `zip_path` into the existing empty folder `dest`. When every entry lives under one
+/// top folder (`ml-100k/…`, `ml-10M100K/…`), that folder is flattened away. Returns the number
+/// of files written.
+pub(crate) fn unpack_zip(name: &str, zip_path: &Path, dest: &Path) -> Result<usize, DataError> {
+    let mut archive = open_zip(name, zip_path)?;
+    let mut entries = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index(i)
+            .map_err(|e| fetch_err(name, format!("corrupt zip entry #{i}: {e}")))?;
+        let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let rel = safe_relative(name, &raw, entry.enclosed_name())?;
+        if entry.is_symlink() {
+            return Err(fetch_err(
+                name,
+                format!("zip entry is a symlink, rejected: {raw:?}"),
+            ));
+        }
+        if !is_junk(&rel) && rel.components().next().is_some() {
+            entries.push((i, rel, entry.is_dir()));
+        }
+    }
+    if !entries.iter().any(|(_, _, dir)| !dir) {
+        return Err(fetch_err(
+            name,
+            format!("zip archive has no files: {}", zip_path.display()),
+        ));
+    }
+    // Flatten a single top folder: every entry is either that folder or inside it.
+    let top = entries[0]
+        .1
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_owned());
+    let flatten = top.as_ref().is_some_and(|top| {
+        entries.iter().all(|(_, rel, dir)| {
+            let mut comps = rel.components();
+            comps.next().map(|c| c.as_os_str()) == Some(top.as_os_str())
+                && (comps.next().is_some() || *dir)
+        })
+    });
+    let mut files = 0;
+    for (i, rel, is_dir) in entries {
+        let rel = if flatten {
+            rel.components().skip(1).collect::<PathBuf>()
+        } else {
+            rel
+        };
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        let out = dest.join(&rel);
+        if is_dir {
+            fs::create_dir_all(&out).map_err(|e| DataError::io(&out, e))?;
+            continue;
+        }
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| fetch_err(name, format!("corrupt zip entry #{i}: {e}")))?;
+        write_entry(name, &mut entry, &out)?;
+        files += 1;
+    }
+    Ok(files)
+}
+
+/// Copies every file under `prefix` (e.g. `recbole/dataset_example/ml-100k/`) of the zip
+/// (a wheel) into `dest`, keeping paths relative to the prefix. Returns the file names.
+pub(crate) fn extract_prefix(
+    name: &str,
+    zip_path: &Path,
+    prefix: &str,
+    dest: &Path,
+) -> Result<Vec<PathBuf>, DataError> {
+    let mut archive = open_zip(name, zip_path)?;
+    let mut written = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| fetch_err(name, format!("corrupt zip entry #{i}: {e}")))?;
+        let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let Some(rest) = raw.strip_prefix(prefix) else {
+            continue;
+        };
+        if rest.is_empty() || entry.is_dir() {
+            continue;
+        }
+        let full = safe_relative(name, &raw, entry.enclosed_name())?;
+        if entry.is_symlink() {
+            return Err(fetch_err(
+                name,
+                format!("zip entry is a symlink, rejected: {raw:?}"),
+            ));
+        }
+        let rel = full
+            .strip_prefix(prefix.trim_end_matches('/'))
+            .map_err(|_| {
+                fetch_err(
+                    name,
+                    format!("zip entry with unsafe path rejected: {raw:?}"),
+                )
+            })?;
+        let out = dest.join(rel);
+        write_entry(name, &mut entry, &out)?;
+        written.push(rel.to_path_buf());
+    }
+    Ok(written)
+}
+
+fn write_entry(name: &str, entry: &mut impl Read, out: &Path) -> Result<(), DataError> {
+    if let Some(parent) = out.parent() {
+        fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
+    }
+    let mut file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| DataError::io(out, e))?;
+    io::copy(entry, &mut file).map_err(|e| match e.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other => {
+            fetch_err(name, format!("corrupt zip data for {}: {e}", out.display()))
+        }
+        _ => DataError::io(out, e),
+    })?;
+    Ok(())
+}
