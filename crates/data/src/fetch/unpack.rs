@@ -55,7 +55,8 @@ fn open_zip(name: &str, zip_path: &Path) -> Result<zip::ZipArchive<File>, DataEr
     })
 }
 
-/// The safe relative path of an entry: no absolute paths, no `..`, no NUL bytes.
+/// The safe relative path of an entry. The raw name is checked first (no absolute path, no
+/// `..` segment, no backslash, drive letter or NUL), then the crate's `enclosed_name`.
 fn safe_relative(name: &str, raw: &str, enclosed: Option<PathBuf>) -> Result<PathBuf, DataError> {
     let unsafe_entry = || {
         fetch_err(
@@ -63,11 +64,20 @@ fn safe_relative(name: &str, raw: &str, enclosed: Option<PathBuf>) -> Result<Pat
             format!("zip entry with unsafe path rejected: {raw:?}"),
         )
     };
+    let bad_raw = raw.starts_with('/')
+        || raw.contains(['\\', '\0'])
+        || raw
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains(':'))
+        || raw.split('/').any(|seg| seg == "..");
+    if bad_raw {
+        return Err(unsafe_entry());
+    }
     let path = enclosed.ok_or_else(unsafe_entry)?;
-    if raw.contains('\\')
-        || path
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_)))
+    if path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
     {
         return Err(unsafe_entry());
     }
@@ -205,4 +215,104 @@ fn write_entry(name: &str, entry: &mut impl Read, out: &Path) -> Result<(), Data
         _ => DataError::io(out, e),
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+    use zip::write::SimpleFileOptions;
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in files {
+            if name.ends_with('/') {
+                w.add_directory(*name, SimpleFileOptions::default())
+                    .unwrap();
+            } else {
+                w.start_file(*name, SimpleFileOptions::default()).unwrap();
+                w.write_all(data).unwrap();
+            }
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn unpack(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Result<usize, DataError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("a.zip");
+        fs::write(&zip, zip_of(files)).unwrap();
+        let dest = dir.path().join("out");
+        fs::create_dir(&dest).unwrap();
+        let r = unpack_zip("t", &zip, &dest);
+        (dir, r)
+    }
+
+    #[test]
+    fn root_level_files_are_not_flattened() {
+        let (dir, r) = unpack(&[("ratings.csv", b"a"), ("sub/", b""), ("sub/x.txt", b"b")]);
+        assert_eq!(r.unwrap(), 2);
+        assert_eq!(fs::read(dir.path().join("out/ratings.csv")).unwrap(), b"a");
+        assert_eq!(fs::read(dir.path().join("out/sub/x.txt")).unwrap(), b"b");
+    }
+
+    #[test]
+    fn single_top_folder_is_flattened_and_macosx_junk_skipped() {
+        let files: &[(&str, &[u8])] = &[
+            ("ml-10M100K/", b""),
+            ("ml-10M100K/ratings.dat", b"1::2::3::4\n"),
+            ("__MACOSX/ml-10M100K/._ratings.dat", b"junk"),
+        ];
+        let (dir, r) = unpack(files);
+        assert_eq!(r.unwrap(), 1);
+        assert!(dir.path().join("out/ratings.dat").is_file());
+        assert!(!dir.path().join("out/__MACOSX").exists());
+        assert!(!dir.path().join("out/ml-10M100K").exists());
+    }
+
+    #[test]
+    fn empty_archive_and_absolute_paths_are_rejected() {
+        let (_d, r) = unpack(&[("only-a-dir/", b"")]);
+        assert!(r.unwrap_err().to_string().contains("no files"));
+        let (_d, r) = unpack(&[("/etc/evil", b"x")]);
+        assert!(r.unwrap_err().to_string().contains("unsafe path"));
+    }
+
+    #[test]
+    fn extract_prefix_reads_a_wheel_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let whl = dir.path().join("x.whl");
+        let files: &[(&str, &[u8])] = &[
+            ("recbole/__init__.py", b""),
+            ("recbole/dataset_example/ml-100k/ml-100k.inter", b"inter"),
+            ("recbole/dataset_example/ml-100k/ml-100k.item", b"item"),
+            ("recbole/dataset_example/ml-1m/ml-1m.inter", b"other"),
+        ];
+        fs::write(&whl, zip_of(files)).unwrap();
+        let dest = dir.path().join("out");
+        fs::create_dir(&dest).unwrap();
+        let mut got = extract_prefix("t", &whl, "recbole/dataset_example/ml-100k/", &dest).unwrap();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                PathBuf::from("ml-100k.inter"),
+                PathBuf::from("ml-100k.item")
+            ]
+        );
+        assert_eq!(fs::read(dest.join("ml-100k.inter")).unwrap(), b"inter");
+        assert!(!dest.join("ml-1m.inter").exists());
+    }
+
+    #[test]
+    fn temp_guard_removes_files_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        let d = dir.path().join("d");
+        fs::write(&f, "x").unwrap();
+        fs::create_dir_all(d.join("inner")).unwrap();
+        drop(TempGuard::new(f.clone()));
+        drop(TempGuard::new(d.clone()));
+        drop(TempGuard::new(dir.path().join("never-created")));
+        assert!(!f.exists() && !d.exists());
+    }
 }
