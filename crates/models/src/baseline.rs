@@ -200,13 +200,13 @@ impl Recommender for Baseline {
                     }
                 }
                 BaselineMethod::Sgd => {
-                    for u in 0..shape.n_users {
+                    for (u, b_u) in bu.iter_mut().enumerate() {
                         let (items, vals) = m.user_row(UserIdx(u as u32));
                         for (&i, &r) in items.iter().zip(vals) {
-                            let i = i as usize;
-                            let err = r as f64 - (mu + bu[u] + bi[i]);
-                            bu[u] += p.learning_rate * (err - p.reg * bu[u]);
-                            bi[i] += p.learning_rate * (err - p.reg * bi[i]);
+                            let b_i = &mut bi[i as usize];
+                            let err = r as f64 - (mu + *b_u + *b_i);
+                            *b_u += p.learning_rate * (err - p.reg * *b_u);
+                            *b_i += p.learning_rate * (err - p.reg * *b_i);
                         }
                     }
                 }

@@ -43,31 +43,8 @@ pub enum ModelError {
         message: String,
     },
     /// A model file was trained on other data than the dataset it is loaded against.
-    #[error(
-        "{path}: model was trained on dataset {trained_name} (hash {trained_hash}, \
-         {trained_users} users, {trained_items} items), this is {this_name} (hash {this_hash}, \
-         {this_users} users, {this_items} items); retrain, or force loading if the ids are known to agree"
-    )]
-    DatasetMismatch {
-        /// The model file.
-        path: PathBuf,
-        /// Dataset name recorded in the file.
-        trained_name: String,
-        /// Dataset hash recorded in the file.
-        trained_hash: String,
-        /// User count recorded in the file.
-        trained_users: usize,
-        /// Item count recorded in the file.
-        trained_items: usize,
-        /// Name of the dataset given.
-        this_name: String,
-        /// Hash of the dataset given.
-        this_hash: String,
-        /// User count of the dataset given.
-        this_users: usize,
-        /// Item count of the dataset given.
-        this_items: usize,
-    },
+    #[error("{0}")]
+    DatasetMismatch(Box<DatasetMismatch>),
     /// An error from a model or from core types.
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -87,6 +64,48 @@ impl ModelError {
             path: path.into(),
             message: message.into(),
         }
+    }
+}
+
+/// Details of [`ModelError::DatasetMismatch`]: both datasets' names, hashes and sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetMismatch {
+    /// The model file.
+    pub path: PathBuf,
+    /// Dataset name recorded in the file.
+    pub trained_name: String,
+    /// Dataset hash recorded in the file.
+    pub trained_hash: String,
+    /// User count recorded in the file.
+    pub trained_users: usize,
+    /// Item count recorded in the file.
+    pub trained_items: usize,
+    /// Name of the dataset given.
+    pub this_name: String,
+    /// Hash of the dataset given.
+    pub this_hash: String,
+    /// User count of the dataset given.
+    pub this_users: usize,
+    /// Item count of the dataset given.
+    pub this_items: usize,
+}
+
+impl std::fmt::Display for DatasetMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: model was trained on dataset {} (hash {}, {} users, {} items), this is {} (hash {}, \
+             {} users, {} items); retrain, or force loading if the ids are known to agree",
+            self.path.display(),
+            self.trained_name,
+            self.trained_hash,
+            self.trained_users,
+            self.trained_items,
+            self.this_name,
+            self.this_hash,
+            self.this_users,
+            self.this_items
+        )
     }
 }
 

@@ -21,7 +21,7 @@ pub mod state;
 pub mod testing;
 
 pub use baseline::{Baseline, BaselineMethod, BaselineParams};
-pub use error::{ModelError, Result};
+pub use error::{DatasetMismatch, ModelError, Result};
 pub use persist::{load, load_with, save, LoadOptions, ModelHeader};
 pub use popularity::{Popularity, PopularityParams};
 pub use random::{RandomNormal, RandomParams};

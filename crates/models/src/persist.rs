@@ -11,7 +11,7 @@
 //! through the registry, restores the state, and refuses a dataset whose hash or size differs
 //! from the one recorded (unless forced).
 
-use crate::error::{ModelError, Result};
+use crate::error::{DatasetMismatch, ModelError, Result};
 use crate::registry;
 use cinerec_core::{Dataset, Recommender};
 use serde::{Deserialize, Serialize};
@@ -231,7 +231,7 @@ pub fn from_parts(
 ) -> Result<Box<dyn Recommender>> {
     let size_differs = header.n_users != data.n_users() || header.n_items != data.n_items();
     if size_differs || (!opts.force && header.dataset_hash != data.hash()) {
-        return Err(ModelError::DatasetMismatch {
+        return Err(ModelError::DatasetMismatch(Box::new(DatasetMismatch {
             path: path.to_path_buf(),
             trained_name: header.dataset_name.clone(),
             trained_hash: header.dataset_hash.clone(),
@@ -241,7 +241,7 @@ pub fn from_parts(
             this_hash: data.hash().to_string(),
             this_users: data.n_users(),
             this_items: data.n_items(),
-        });
+        })));
     }
     let mut model = registry::create(&header.algorithm, Some(&header.params))?;
     model.load_state(state)?;

@@ -18,13 +18,16 @@ pub trait Configurable: Recommender + Sized + 'static {
     fn from_params(params: Self::Params) -> cinerec_core::Result<Self>;
 }
 
+/// Builds a model from its registry name and optional JSON parameters.
+type MakeFn = fn(&'static str, Option<&Value>) -> Result<Box<dyn Recommender>>;
+
 /// One registered algorithm.
 pub struct ModelInfo {
     /// Name used on the command line and in model files.
     pub name: &'static str,
     /// One-line description.
     pub description: &'static str,
-    make: fn(&'static str, Option<&Value>) -> Result<Box<dyn Recommender>>,
+    make: MakeFn,
 }
 
 impl std::fmt::Debug for ModelInfo {

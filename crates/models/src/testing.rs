@@ -332,7 +332,7 @@ pub fn check_persistence(make: Make<'_>) {
     );
     let other = synthetic(7);
     match persist::load(&path, &other) {
-        Err(e @ ModelError::DatasetMismatch { .. }) => {
+        Err(e @ ModelError::DatasetMismatch(_)) => {
             let msg = e.to_string();
             assert!(
                 msg.contains(data.hash()) && msg.contains(other.hash()),

@@ -1,0 +1,137 @@
+//! The model file format: round trip, header content, and every kind of bad file giving a
+//! clear error instead of a panic.
+
+use cinerec_core::{NoObserver, Recommender};
+use cinerec_models::persist::{self, LoadOptions, FORMAT_VERSION, MAGIC};
+use cinerec_models::testing::{empty, synthetic};
+use cinerec_models::{registry, ModelError};
+use serde_json::json;
+use std::path::Path;
+
+fn trained(name: &str) -> (cinerec_core::Dataset, Box<dyn Recommender>) {
+    let data = synthetic(21);
+    let mut m = registry::create(name, None).unwrap();
+    m.fit(&data, &mut NoObserver).unwrap();
+    (data, m)
+}
+
+#[test]
+fn header_records_the_training_run_and_no_temp_file_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.model");
+    let (data, m) = trained("baseline");
+    let metrics = json!({"rmse": 0.9});
+    persist::save(&path, m.as_ref(), &data, Some(metrics.clone())).unwrap();
+    let h = persist::read_header(&path).unwrap();
+    assert_eq!(h.algorithm, "baseline");
+    assert_eq!(h.params, m.params());
+    assert_eq!(h.dataset_hash, data.hash());
+    assert_eq!((h.n_users, h.n_items), (data.n_users(), data.n_items()));
+    assert_eq!(h.format_version, FORMAT_VERSION);
+    assert_eq!(h.metrics, Some(metrics));
+    assert!(h.created_unix > 0);
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, vec![std::ffi::OsString::from("m.model")]);
+    // Overwriting an existing file works (rename over it).
+    persist::save(&path, m.as_ref(), &data, None).unwrap();
+    assert_eq!(persist::read_header(&path).unwrap().metrics, None);
+}
+
+fn load_bytes(
+    bytes: &[u8],
+    data: &cinerec_core::Dataset,
+) -> Result<Box<dyn Recommender>, ModelError> {
+    let (h, state) = persist::parse(Path::new("x.model"), bytes)?;
+    persist::from_parts(
+        Path::new("x.model"),
+        &h,
+        &state,
+        data,
+        LoadOptions::default(),
+    )
+}
+
+#[test]
+fn every_truncation_and_trailing_garbage_is_an_error() {
+    let (data, m) = trained("popularity");
+    let (bytes, _) = persist::to_bytes(m.as_ref(), &data, None).unwrap();
+    assert!(load_bytes(&bytes, &data).is_ok());
+    for cut in 0..bytes.len() {
+        assert!(
+            load_bytes(&bytes[..cut], &data).is_err(),
+            "cut at {cut} accepted"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(
+        load_bytes(&longer, &data),
+        Err(ModelError::Format { .. })
+    ));
+}
+
+#[test]
+fn bad_magic_future_version_and_unknown_algorithm_are_clear_errors() {
+    let (data, m) = trained("random");
+    let (bytes, header) = persist::to_bytes(m.as_ref(), &data, None).unwrap();
+    let mut b = bytes.clone();
+    b[0] = b'X';
+    let e = load_bytes(&b, &data).err().unwrap().to_string();
+    assert!(e.contains("not a cinerec model file"), "{e}");
+    let mut b = bytes.clone();
+    b[MAGIC.len()..MAGIC.len() + 4].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let e = load_bytes(&b, &data).err().unwrap().to_string();
+    assert!(e.contains("version") && e.contains("newer"), "{e}");
+    // A header naming an algorithm this build does not know.
+    let mut h = header.clone();
+    h.algorithm = "deep-magic".into();
+    let e = persist::from_parts(
+        Path::new("x"),
+        &h,
+        &m.save_state().unwrap(),
+        &data,
+        LoadOptions::default(),
+    );
+    assert!(matches!(e, Err(ModelError::UnknownModel { .. })));
+    // A state of another algorithm is refused by the state tag.
+    h.algorithm = "popularity".into();
+    h.params = json!({});
+    let e = persist::from_parts(
+        Path::new("x"),
+        &h,
+        &m.save_state().unwrap(),
+        &data,
+        LoadOptions::default(),
+    );
+    assert!(
+        matches!(
+            e,
+            Err(ModelError::Core(cinerec_core::CoreError::Corrupt(_)))
+        ),
+        "{:?}",
+        e.err()
+    );
+}
+
+#[test]
+fn other_dataset_is_refused_naming_both_and_force_needs_equal_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.model");
+    let (data, m) = trained("baseline");
+    persist::save(&path, m.as_ref(), &data, None).unwrap();
+    let mut other = synthetic(22);
+    other.name = "other-data".into();
+    let e = persist::load(&path, &other).err().unwrap().to_string();
+    for part in [data.hash(), other.hash(), "synthetic", "other-data"] {
+        assert!(e.contains(part), "{part} missing from: {e}");
+    }
+    assert!(persist::load_with(&path, &other, LoadOptions { force: true }).is_ok());
+    let smaller = empty(3, 4);
+    let forced = persist::load_with(&path, &smaller, LoadOptions { force: true });
+    assert!(matches!(forced, Err(ModelError::DatasetMismatch(_))));
+    let missing = persist::load(&dir.path().join("nope.model"), &data);
+    assert!(matches!(missing, Err(ModelError::Io { .. })));
+}
