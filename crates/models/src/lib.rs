@@ -6,7 +6,7 @@
 //! - [`registry`]: models by name, built from JSON parameters;
 //! - [`persist`]: the versioned, atomically written model file format;
 //! - [`state`]: bounds-checked binary helpers for model state;
-//! - [`testing`] (feature `testing`): the contract suite every registered model must pass;
+//! - `testing` (feature `testing`): the contract suite every registered model must pass;
 //! - [`ModelError`], this crate's error type.
 
 mod baseline;
