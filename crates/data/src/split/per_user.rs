@@ -9,7 +9,7 @@
 
 use super::random::{ratio_ceil, ratio_count};
 use super::{check_columns, InteractionSplit};
-use crate::error::Result;
+use crate::error::{DataError, Result};
 use cinerec_core::{Interactions, Rng};
 
 /// How many of a user's ratings to hold out.
@@ -21,20 +21,35 @@ pub(crate) enum Holdout {
     Last(usize),
 }
 
-/// Cuts positions already sorted by user into runs `[a, b)` of equal user.
-fn user_runs(ratings: &Interactions, order: &[usize]) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let mut a = 0;
-    while a < order.len() {
-        let u = ratings.users[order[a]];
-        let mut b = a + 1;
-        while b < order.len() && ratings.users[order[b]] == u {
-            b += 1;
-        }
-        runs.push((a, b));
-        a = b;
+/// Positions grouped by user (ascending user id, counting sort, O(n)), each user's run then
+/// sorted by `key` (ties by position), plus the runs `[a, b)` of each user with ratings.
+fn by_user<K: Ord>(
+    ratings: &Interactions,
+    key: impl Fn(usize) -> K,
+) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let n_users = ratings.users.iter().max().map_or(0, |&u| u as usize + 1);
+    let mut ptr = vec![0usize; n_users + 1];
+    for &u in &ratings.users {
+        ptr[u as usize + 1] += 1;
     }
-    runs
+    for u in 0..n_users {
+        ptr[u + 1] += ptr[u];
+    }
+    let mut cursor = ptr.clone();
+    let mut order = vec![0u32; ratings.len()];
+    for (k, &u) in ratings.users.iter().enumerate() {
+        order[cursor[u as usize]] = k as u32;
+        cursor[u as usize] += 1;
+    }
+    let mut runs = Vec::new();
+    for u in 0..n_users {
+        let (a, b) = (ptr[u], ptr[u + 1]);
+        if a < b {
+            order[a..b].sort_by_key(|&k| key(k as usize)); // stable: ties keep position order
+            runs.push((a, b));
+        }
+    }
+    (order, runs)
 }
 
 /// Temporal per-user split; both parts in (user, timestamp, item) order.
@@ -48,9 +63,12 @@ pub(crate) fn temporal(
     min_user_ratings: usize,
 ) -> Result<InteractionSplit> {
     check_columns(ratings)?;
-    let mut order: Vec<usize> = (0..ratings.len()).collect();
-    order.sort_unstable_by_key(|&k| (ratings.users[k], ratings.times[k], ratings.items[k], k));
-    let runs = user_runs(ratings, &order);
+    if ratings.len() > u32::MAX as usize {
+        return Err(DataError::Invalid(
+            "more than 2^32 ratings are not supported".into(),
+        ));
+    }
+    let (order, runs) = by_user(ratings, |k| (ratings.times[k], ratings.items[k]));
     let mut out = InteractionSplit {
         train: Interactions::with_capacity(ratings.len()),
         test: Interactions::with_capacity(ratings.len() / 4),
@@ -66,6 +84,7 @@ pub(crate) fn temporal(
             }
         };
         for (off, &k) in order[a..b].iter().enumerate() {
+            let k = k as usize;
             let part = if off >= n_u - h {
                 &mut out.test
             } else {
@@ -94,9 +113,12 @@ pub(crate) fn given_hidden(
     min_user_ratings: usize,
 ) -> Result<InteractionSplit> {
     check_columns(ratings)?;
-    let mut order: Vec<usize> = (0..ratings.len()).collect();
-    order.sort_unstable_by_key(|&k| (ratings.users[k], ratings.items[k], k));
-    let runs = user_runs(ratings, &order);
+    if ratings.len() > u32::MAX as usize {
+        return Err(DataError::Invalid(
+            "more than 2^32 ratings are not supported".into(),
+        ));
+    }
+    let (order, runs) = by_user(ratings, |k| ratings.items[k]);
     let min = min_user_ratings.max(2);
     let mut is_given = vec![false; ratings.len()];
     let mut idx: Vec<usize> = Vec::new();
@@ -104,22 +126,23 @@ pub(crate) fn given_hidden(
         let n_u = b - a;
         if n_u < min {
             for &k in &order[a..b] {
-                is_given[k] = true;
+                is_given[k as usize] = true;
             }
             continue;
         }
         let g = ratio_count(n_u, given_ratio).clamp(1, n_u - 1);
-        let mut rng = Rng::fork(seed, ratings.users[order[a]] as u64);
+        let mut rng = Rng::fork(seed, ratings.users[order[a] as usize] as u64);
         idx.clear();
         idx.extend(a..b);
         for i in 0..g {
             let j = i + rng.below((n_u - i) as u64) as usize;
             idx.swap(i, j);
-            is_given[order[idx[i]]] = true;
+            is_given[order[idx[i]] as usize] = true;
         }
     }
     let mut out = InteractionSplit::default();
     for &k in &order {
+        let k = k as usize;
         let part = if is_given[k] {
             &mut out.train
         } else {

@@ -2,7 +2,7 @@
 //! Both work on rating *positions*, so the result depends on the input order; train and test
 //! keep the input order.
 
-use super::numpy::numpy_permutation;
+use super::numpy::NumpyPcg64;
 use super::{check_columns, InteractionSplit, RngKind};
 use crate::error::{DataError, Result};
 use cinerec_core::{Interactions, Rng};
@@ -28,16 +28,20 @@ fn snap(x: f64) -> Option<f64> {
     ((x - r).abs() <= 1e-9f64.max(x.abs() * 1e-12)).then_some(r)
 }
 
-/// The permutation of `0..n` drawn by `rng` from `seed`.
-pub(crate) fn permutation(n: usize, seed: u64, rng: RngKind) -> Vec<usize> {
-    match rng {
-        RngKind::Numpy => numpy_permutation(seed, n),
-        RngKind::Cinerec => {
-            let mut v: Vec<usize> = (0..n).collect();
-            Rng::new(seed).shuffle(&mut v);
-            v
-        }
+/// The permutation of `0..n` drawn by `rng` from `seed`, as `u32` (4 bytes per rating;
+/// the shuffle only depends on positions, so the values equal [`super::numpy_permutation`]'s).
+pub(crate) fn permutation(n: usize, seed: u64, rng: RngKind) -> Result<Vec<u32>> {
+    if n > u32::MAX as usize {
+        return Err(DataError::Invalid(format!(
+            "{n} ratings: more than 2^32 are not supported"
+        )));
     }
+    let mut v: Vec<u32> = (0..n as u32).collect();
+    match rng {
+        RngKind::Numpy => NumpyPcg64::new(seed).shuffle(&mut v),
+        RngKind::Cinerec => Rng::new(seed).shuffle(&mut v),
+    }
+    Ok(v)
 }
 
 /// Random ratio split of ratings **in the order given** — the peer-identical split when the
@@ -60,11 +64,11 @@ pub fn random_split_file_order(
         )));
     }
     let n = ratings.len();
-    let perm = permutation(n, seed, rng);
+    let perm = permutation(n, seed, rng)?;
     let n_test = ratio_count(n, test_ratio);
     let mut is_test = vec![false; n];
     for &p in &perm[..n_test] {
-        is_test[p] = true;
+        is_test[p as usize] = true;
     }
     Ok(by_mask(ratings, &is_test))
 }
@@ -95,11 +99,11 @@ pub(crate) fn kfold(
             "k-fold with k={k} folds over only {n} ratings"
         )));
     }
-    let perm = permutation(n, seed, rng);
+    let perm = permutation(n, seed, rng)?;
     let (a, b) = kfold_bounds(n, k, fold);
     let mut is_test = vec![false; n];
     for &p in &perm[a..b] {
-        is_test[p] = true;
+        is_test[p as usize] = true;
     }
     Ok(by_mask(ratings, &is_test))
 }

@@ -4,9 +4,9 @@ use super::*;
 use cinerec_core::{Catalog, IdMap, Rng};
 use std::sync::Arc;
 
-type Row = (u32, u32, u32, u32);
+pub(super) type Row = (u32, u32, u32, u32);
 
-fn rows(r: &Interactions) -> Vec<Row> {
+pub(super) fn rows(r: &Interactions) -> Vec<Row> {
     r.iter()
         .map(|x| (x.user.0, x.item.0, x.value.to_bits(), x.time))
         .collect()
@@ -19,7 +19,12 @@ fn sorted(mut v: Vec<Row>) -> Vec<Row> {
 
 /// `n_users` users rating a random subset of `n_items` items (1..=max_per_user each, unique
 /// pairs), in a shuffled "file" order, with few distinct timestamps so ties occur.
-fn toy(n_users: u32, n_items: u32, max_per_user: u32, seed: u64) -> (Dataset, Interactions) {
+pub(super) fn toy(
+    n_users: u32,
+    n_items: u32,
+    max_per_user: u32,
+    seed: u64,
+) -> (Dataset, Interactions) {
     let mut rng = Rng::new(seed);
     let mut file = Interactions::default();
     for u in 0..n_users {
@@ -153,7 +158,7 @@ fn random_split_sizes_and_order() {
 fn ratio_rounding_matches_integer_rules() {
     for n in 0..200_000usize {
         assert_eq!(ratio_count(n, 0.2), n / 5, "n={n}");
-        assert_eq!(random::ratio_ceil(n, 0.2), (n + 4) / 5, "n={n}");
+        assert_eq!(random::ratio_ceil(n, 0.2), n.div_ceil(5), "n={n}"); // (n + 4) // 5
     }
     assert_eq!(ratio_count(100, 0.29), 29);
     assert_eq!(ratio_count(10, 0.7), 7);
@@ -242,8 +247,8 @@ fn temporal_counts_and_min_user_ratings() {
     for u in 0..data.n_users() as u32 {
         let n_u = data.matrix().user_count(cinerec_core::UserIdx(u));
         let held = s.test.users.iter().filter(|&&x| x == u).count();
-        assert_eq!(held, (n_u + 4) / 5, "user {u} n_u {n_u}");
-        // Every held-out rating is at least as late as every kept one.
+        assert_eq!(held, n_u.div_ceil(5), "user {u} n_u {n_u}"); // (n_u + 4) // 5
+                                                                 // Every held-out rating is at least as late as every kept one.
         let key = |r: &Interactions, k: usize| (r.times[k], r.items[k]);
         let tr = s.train.matrix().to_interactions();
         let max_train = (0..tr.len())
@@ -391,120 +396,4 @@ fn bad_input_is_an_error_not_a_panic() {
             .n_users(),
         5
     );
-}
-
-#[test]
-fn csv_writer_format_and_atomicity() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut users = IdMap::from_raw_sorted(vec!["7".into(), "12".into()]);
-    users.insert("a,\"b\"");
-    let catalog = Catalog {
-        users,
-        items: IdMap::from_raw_sorted(vec!["100".into(), "5".into()]),
-        ..Default::default()
-    };
-    let mut r = Interactions::default();
-    r.push(1, 0, 3.5, 881250949);
-    r.push(0, 1, 4.0, 0);
-    r.push(2, 0, 1.25, 7);
-    let p = dir.path().join("out.csv");
-    std::fs::write(&p, "old").unwrap();
-    write_split_csv(&p, &catalog, &r).unwrap();
-    let text = std::fs::read_to_string(&p).unwrap();
-    assert_eq!(
-        text,
-        "user,item,rating,timestamp\n12,5,3.5,881250949\n7,100,4,0\n\"a,\"\"b\"\"\",5,1.25,7\n"
-    );
-    let names: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
-    r.push(5, 0, 1.0, 0);
-    assert!(write_split_csv(&p, &catalog, &r).is_err());
-    assert_eq!(
-        std::fs::read_to_string(&p).unwrap(),
-        text,
-        "a failed write leaves the old file"
-    );
-    assert!(write_split_csv(
-        &dir.path().join("missing/x.csv"),
-        &catalog,
-        &Interactions::default()
-    )
-    .is_err());
-    assert_eq!(write::format_rating(5.0), "5");
-    assert_eq!(write::format_rating(0.1), "0.1");
-}
-
-/// Runs `split.py`'s two splitting rules with real numpy on a synthetic file and compares
-/// the four CSVs byte for byte with ours. Prints a loud SKIP when numpy is missing.
-#[test]
-fn live_peer_split_files_are_identical() {
-    if !std::process::Command::new("python3")
-        .args(["-c", "import numpy"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-    {
-        eprintln!("SKIP live_peer_split_files_are_identical: python3 with numpy not available");
-        println!("SKIP live_peer_split_files_are_identical: python3 with numpy not available");
-        return;
-    }
-    let (data, file) = toy(60, 80, 40, 8);
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("all.csv");
-    write_split_csv(&input, data.catalog(), &file).unwrap();
-    // The rules of ../shared/peers/split.py (random 80/20 with default_rng(42), per-user
-    // temporal 20 % with (timestamp, item) order), on our CSV instead of the .inter file.
-    let script = r#"
-import csv, sys, numpy as np
-d = sys.argv[1]
-with open(d + "/all.csv") as f:
-    r = csv.reader(f); next(r)
-    rows = [(int(u), int(i), float(x), int(t)) for u, i, x, t in r]
-def write(p, rs):
-    with open(p, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["user", "item", "rating", "timestamp"])
-        for u, i, x, t in rs:
-            w.writerow([u, i, int(x) if float(x).is_integer() else x, t])
-n = len(rows)
-perm = np.random.default_rng(42).permutation(n)
-is_test = np.zeros(n, dtype=bool); is_test[perm[: n // 5]] = True
-write(d + "/py_ratings_train.csv", [r for k, r in enumerate(rows) if not is_test[k]])
-write(d + "/py_ratings_test.csv", [r for k, r in enumerate(rows) if is_test[k]])
-by_user = {}
-for r in rows: by_user.setdefault(r[0], []).append(r)
-tr, te = [], []
-for u in sorted(by_user):
-    ur = sorted(by_user[u], key=lambda r: (r[3], r[1])); k = (len(ur) + 4) // 5
-    tr.extend(ur[: len(ur) - k]); te.extend(ur[len(ur) - k:])
-write(d + "/py_temporal_train.csv", tr); write(d + "/py_temporal_test.csv", te)
-"#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rnd = random_split_file_order(&file, 0.2, 42, RngKind::Numpy).unwrap();
-    let tmp = split_interactions(&file, &SplitSpec::peer_temporal()).unwrap();
-    for (name, part) in [
-        ("ratings_train", &rnd.train),
-        ("ratings_test", &rnd.test),
-        ("temporal_train", &tmp.train),
-        ("temporal_test", &tmp.test),
-    ] {
-        let ours = dir.path().join(format!("{name}.csv"));
-        write_split_csv(&ours, data.catalog(), part).unwrap();
-        let a = std::fs::read(&ours).unwrap();
-        let b = std::fs::read(dir.path().join(format!("py_{name}.csv"))).unwrap();
-        assert!(a == b, "{name}.csv differs from the python peer's");
-    }
 }
