@@ -23,6 +23,8 @@ mod random;
 mod write;
 
 #[cfg(test)]
+mod peer_check;
+#[cfg(test)]
 mod tests;
 
 pub use numpy::{numpy_permutation, NumpyPcg64, SeedSequence};
