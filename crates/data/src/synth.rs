@@ -1,1 +1,0 @@
-//! Synthetic MovieLens-like data for scale benchmarks. (Being written.)

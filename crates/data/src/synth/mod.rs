@@ -1,0 +1,473 @@
+//! Synthetic MovieLens-like data for scale benchmarks: [`generate_csv`] writes an ml-latest
+//! style `ratings.csv` (`userId,movieId,rating,timestamp`) and `movies.csv`
+//! (`movieId,title,genres`) from a [`SynthConfig`].
+//!
+//! The model: Zipf item popularity over a random rank→item map, log-normal user activity
+//! (at least `min_per_user`, summing exactly to `ratings`), distinct items per user drawn by
+//! weighted sampling without replacement, half-star ratings from global mean + user/item
+//! biases + rank-`factors` latent factors + Gaussian noise, strictly increasing timestamps per
+//! user (in a random order over the user's items, so time is not tied to item id), and genres
+//! drawn from the item factors. Users are generated in fixed chunks, each from its own
+//! [`Rng::fork`] stream, so the bytes depend on the config alone, never on the thread count.
+//! Output is streamed chunk by chunk (memory stays at a few chunks plus the item model) into
+//! temporary files that are renamed into place once complete.
+
+mod config;
+mod model;
+mod sample;
+
+pub use config::SynthConfig;
+pub use model::{GENRES, NO_GENRES};
+
+use crate::error::{DataError, Result};
+use cinerec_core::Rng;
+use model::{ItemModel, UserModel};
+use sample::{AliasTable, ItemSampler, Method, Popularity};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+use std::time::Instant;
+
+/// Users per generation chunk (part of the output definition: changing it changes the bytes).
+const CHUNK_USERS: usize = 1024;
+/// RNG streams of the global draws; chunk `c` uses stream `CHUNK_STREAM_BASE + c`.
+const STREAM_COUNTS: u64 = 1;
+const STREAM_POPULARITY: u64 = 2;
+const STREAM_ITEMS: u64 = 3;
+const STREAM_MOVIES: u64 = 4;
+const CHUNK_STREAM_BASE: u64 = 1 << 32;
+
+/// What [`generate_csv`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthReport {
+    /// The `ratings.csv` written.
+    pub ratings_path: PathBuf,
+    /// The `movies.csv` written.
+    pub movies_path: PathBuf,
+    /// Users in the config (ids `1..=users`).
+    pub users: u32,
+    /// Items in the config (ids `1..=items`, all listed in `movies.csv`).
+    pub items: u32,
+    /// Rating rows written (equals the config's `ratings`).
+    pub ratings: u64,
+    /// Size of `ratings.csv` in bytes.
+    pub ratings_bytes: u64,
+    /// Items with at least one rating.
+    pub items_rated: u32,
+    /// Largest number of ratings of one user.
+    pub max_per_user: u32,
+    /// Median number of ratings per user.
+    pub median_per_user: u32,
+    /// Share of all ratings that fall on the 1 % most-rated items (at least one item).
+    pub top1pct_share: f64,
+    /// Mean rating.
+    pub mean_rating: f64,
+    /// Users whose items were drawn with the exponential-key method (heavy users).
+    pub heavy_users: u32,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Read-only state shared by the workers.
+struct Shared<'a> {
+    cfg: &'a SynthConfig,
+    counts: Vec<u32>,
+    pop: Popularity,
+    items: ItemModel,
+    sig: f64,
+}
+
+/// Per-worker statistics, merged at the end.
+struct Stats {
+    item_counts: Vec<u32>,
+    half_star_sum: u64,
+    heavy_users: u32,
+}
+
+/// Per-worker scratch buffers.
+struct Scratch<'a> {
+    sampler: ItemSampler<'a>,
+    user: UserModel,
+    picked: Vec<u32>,
+    times: Vec<i64>,
+    rows: Vec<(u32, i64)>,
+}
+
+const HALF_STARS: [&[u8]; 10] = [
+    b"0.5", b"1.0", b"1.5", b"2.0", b"2.5", b"3.0", b"3.5", b"4.0", b"4.5", b"5.0",
+];
+
+/// Appends the decimal digits of `v`.
+#[inline]
+fn push_u64(buf: &mut Vec<u8>, v: u64) {
+    let mut tmp = [0u8; 20];
+    let start = put_u64(&mut tmp, v);
+    buf.extend_from_slice(&tmp[start..]);
+}
+
+/// Writes the decimal digits of `v` right-aligned in `tmp`; returns where they start.
+#[inline]
+fn put_u64(tmp: &mut [u8; 20], mut v: u64) -> usize {
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return i;
+        }
+    }
+}
+
+/// Appends one `user,item,rating,timestamp` line; `prefix` is `user,`. Assembled in a stack
+/// buffer so the output vector sees a single copy per line.
+#[inline]
+fn push_row(buf: &mut Vec<u8>, prefix: &[u8], item: u64, half_stars: u8, ts: u64) {
+    let mut line = [0u8; 96];
+    let mut n = prefix.len();
+    line[..n].copy_from_slice(prefix);
+    let mut tmp = [0u8; 20];
+    let s = put_u64(&mut tmp, item);
+    line[n..n + 20 - s].copy_from_slice(&tmp[s..]);
+    n += 20 - s;
+    line[n] = b',';
+    line[n + 1..n + 4].copy_from_slice(HALF_STARS[half_stars as usize - 1]);
+    line[n + 4] = b',';
+    n += 5;
+    let s = put_u64(&mut tmp, ts);
+    line[n..n + 20 - s].copy_from_slice(&tmp[s..]);
+    n += 20 - s;
+    line[n] = b'\n';
+    buf.extend_from_slice(&line[..n + 1]);
+}
+
+/// Generates the rows of chunk `c` into `buf`; returns the number of rows.
+fn gen_chunk(sh: &Shared, c: usize, s: &mut Scratch, st: &mut Stats, buf: &mut Vec<u8>) -> u64 {
+    let cfg = sh.cfg;
+    let mut rng = Rng::fork(cfg.seed, CHUNK_STREAM_BASE + c as u64);
+    let lo = c * CHUNK_USERS;
+    let hi = (lo + CHUNK_USERS).min(sh.counts.len());
+    let mut rows = 0u64;
+    for u in lo..hi {
+        let k = sh.counts[u] as usize;
+        s.user.draw(cfg, sh.sig, &mut rng);
+        if k == 0 {
+            continue;
+        }
+        if s.sampler.sample(k, &mut rng, &mut s.picked) == Method::Keys {
+            st.heavy_users += 1;
+        }
+        // Timeline order: a random permutation of the user's items.
+        rng.shuffle(&mut s.picked);
+        model::timestamps(cfg, k, &mut rng, &mut s.times);
+        s.rows.clear();
+        s.rows
+            .extend(s.picked.iter().copied().zip(s.times.iter().copied()));
+        s.rows.sort_unstable_by_key(|r| r.0);
+        let mut prefix = Vec::with_capacity(12);
+        push_u64(&mut prefix, u as u64 + 1);
+        prefix.push(b',');
+        for &(i, t) in &s.rows {
+            let h = s.user.half_stars(cfg, &sh.items, i, &mut rng);
+            st.item_counts[i as usize] += 1;
+            st.half_star_sum += h as u64;
+            push_row(buf, &prefix, i as u64 + 1, h, t as u64);
+        }
+        rows += k as u64;
+    }
+    rows
+}
+
+/// A file being written under a temporary name, renamed into place by [`Staged::commit`]
+/// and removed if dropped uncommitted.
+struct Staged {
+    tmp: PathBuf,
+    dest: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+impl Staged {
+    fn create(dest: PathBuf) -> Result<Self> {
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        let f = File::create(&tmp).map_err(|e| DataError::io(&tmp, e))?;
+        Ok(Staged {
+            out: Some(BufWriter::with_capacity(1 << 20, f)),
+            tmp,
+            dest,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        match self.out.as_mut() {
+            Some(out) => out
+                .write_all(bytes)
+                .map_err(|e| DataError::io(&self.tmp, e)),
+            None => Err(DataError::Invalid("synth: write after commit".into())),
+        }
+    }
+
+    fn commit(mut self) -> Result<()> {
+        let Some(out) = self.out.take() else {
+            return Err(DataError::Invalid("synth: committed twice".into()));
+        };
+        let tmp = self.tmp.clone();
+        let done = out
+            .into_inner()
+            .map_err(|e| DataError::io(&tmp, e.into_error()))
+            .and_then(|f| {
+                drop(f);
+                std::fs::rename(&tmp, &self.dest).map_err(|e| DataError::io(&self.dest, e))
+            });
+        if done.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        done
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `movies.csv` (every item, `movieId,title,genres`).
+fn write_movies(cfg: &SynthConfig, items: &ItemModel, sig: f64, dest: PathBuf) -> Result<()> {
+    let mut rng = Rng::fork(cfg.seed, STREAM_MOVIES);
+    let dirs = model::genre_directions(cfg.factors, &mut rng);
+    let mut out = Staged::create(dest)?;
+    let mut buf = Vec::with_capacity(1 << 16);
+    buf.extend_from_slice(b"movieId,title,genres\n");
+    let mut genres = Vec::new();
+    for i in 0..cfg.items {
+        let year = 1920 + rng.below(104);
+        model::item_genres(items, &dirs, i, sig, &mut rng, &mut genres);
+        push_u64(&mut buf, i as u64 + 1);
+        buf.extend_from_slice(b",Synthetic Movie ");
+        push_u64(&mut buf, i as u64 + 1);
+        buf.extend_from_slice(b" (");
+        push_u64(&mut buf, year);
+        buf.extend_from_slice(b"),");
+        if genres.is_empty() {
+            buf.extend_from_slice(NO_GENRES.as_bytes());
+        }
+        for (n, &g) in genres.iter().enumerate() {
+            if n > 0 {
+                buf.push(b'|');
+            }
+            buf.extend_from_slice(GENRES[g].as_bytes());
+        }
+        buf.push(b'\n');
+        if buf.len() > 1 << 15 {
+            out.write(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write(&buf)?;
+    out.commit()
+}
+
+/// Generates a synthetic dataset into the folder `dir` (created if missing): `ratings.csv`
+/// and `movies.csv` in ml-latest format, sorted by user then item, with no duplicate pairs.
+/// `progress` is called from the calling thread with `(rows written, total rows)` after each
+/// chunk. Existing files of those names are replaced only once the new ones are complete.
+pub fn generate_csv(
+    cfg: &SynthConfig,
+    dir: &Path,
+    progress: Option<&dyn Fn(u64, u64)>,
+) -> Result<SynthReport> {
+    let t0 = Instant::now();
+    cfg.validate()?;
+    std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
+    let (users, n_items) = (cfg.users as usize, cfg.items as usize);
+    let cap = cfg.cap_per_user();
+
+    let counts = sample::user_counts(
+        users,
+        cfg.ratings,
+        cfg.min_per_user,
+        cap,
+        cfg.activity_sigma,
+        &mut Rng::fork(cfg.seed, STREAM_COUNTS),
+    );
+    if counts.iter().map(|&c| c as u64).sum::<u64>() != cfg.ratings {
+        return Err(DataError::Invalid(
+            "synth: could not distribute the ratings over the users".into(),
+        ));
+    }
+    let (weights, rank_to_item) = sample::zipf_weights(
+        n_items,
+        cfg.zipf_exponent,
+        &mut Rng::fork(cfg.seed, STREAM_POPULARITY),
+    );
+    let pop = Popularity {
+        alias: AliasTable::new(&weights),
+        weights,
+    };
+    let items = ItemModel::new(cfg, &rank_to_item, &mut Rng::fork(cfg.seed, STREAM_ITEMS));
+    let sh = Shared {
+        cfg,
+        counts,
+        pop,
+        items,
+        sig: model::factor_std(cfg),
+    };
+
+    let ratings_path = dir.join("ratings.csv");
+    let movies_path = dir.join("movies.csv");
+    write_movies(cfg, &sh.items, sh.sig, movies_path.clone())?;
+
+    let mut out = Staged::create(ratings_path.clone())?;
+    let header = b"userId,movieId,rating,timestamp\n";
+    out.write(header)?;
+    let mut bytes = header.len() as u64;
+
+    let workers = match cfg.threads {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    };
+    let n_chunks = users.div_ceil(CHUNK_USERS);
+    let window = 4 * workers;
+    let next = AtomicUsize::new(0);
+    let abort = AtomicBool::new(false);
+    let written = (Mutex::new(0usize), Condvar::new());
+    let mut total_rows = 0u64;
+    let mut all_stats = Vec::new();
+
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<u8>, u64)>(window);
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (sh, next, abort, written) = (&sh, &next, &abort, &written);
+            handles.push(scope.spawn(move || {
+                let mut st = Stats {
+                    item_counts: vec![0; n_items],
+                    half_star_sum: 0,
+                    heavy_users: 0,
+                };
+                let mut s = Scratch {
+                    sampler: ItemSampler::new(&sh.pop),
+                    user: UserModel::new(sh.cfg.factors),
+                    picked: Vec::new(),
+                    times: Vec::new(),
+                    rows: Vec::new(),
+                };
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= n_chunks {
+                        break;
+                    }
+                    // Stay within `window` chunks of the writer to bound memory.
+                    let mut w = written.0.lock().unwrap_or_else(|e| e.into_inner());
+                    while c >= *w + window && !abort.load(Ordering::Relaxed) {
+                        w = written.1.wait(w).unwrap_or_else(|e| e.into_inner());
+                    }
+                    drop(w);
+                    if abort.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let lo = c * CHUNK_USERS;
+                    let hi = (lo + CHUNK_USERS).min(users);
+                    let expect: u64 = sh.counts[lo..hi].iter().map(|&k| k as u64).sum();
+                    let mut buf = Vec::with_capacity(expect as usize * 28);
+                    let rows = gen_chunk(sh, c, &mut s, &mut st, &mut buf);
+                    if tx.send((c, buf, rows)).is_err() {
+                        break;
+                    }
+                }
+                st
+            }));
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0usize;
+        let mut result = Ok(());
+        for (c, buf, rows) in rx.iter() {
+            pending.insert(c, (buf, rows));
+            while let Some((buf, rows)) = pending.remove(&want) {
+                if let Err(e) = out.write(&buf) {
+                    result = Err(e);
+                    break;
+                }
+                bytes += buf.len() as u64;
+                total_rows += rows;
+                want += 1;
+                *written.0.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                written.1.notify_all();
+                if let Some(p) = progress {
+                    p(total_rows, cfg.ratings);
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_err() {
+            abort.store(true, Ordering::Relaxed);
+            written.1.notify_all();
+        }
+        drop(rx);
+        for h in handles {
+            match h.join() {
+                Ok(st) => all_stats.push(st),
+                Err(_) => {
+                    result = result.and(Err(DataError::Invalid("synth: a worker panicked".into())))
+                }
+            }
+        }
+        result
+    })?;
+    if total_rows != cfg.ratings {
+        return Err(DataError::Invalid(format!(
+            "synth: wrote {total_rows} rows instead of {}",
+            cfg.ratings
+        )));
+    }
+    out.commit()?;
+
+    let mut item_counts = vec![0u64; n_items];
+    let (mut half_sum, mut heavy) = (0u64, 0u32);
+    for st in &all_stats {
+        for (a, &b) in item_counts.iter_mut().zip(&st.item_counts) {
+            *a += b as u64;
+        }
+        half_sum += st.half_star_sum;
+        heavy += st.heavy_users;
+    }
+    let items_rated = item_counts.iter().filter(|&&c| c > 0).count() as u32;
+    item_counts.sort_unstable_by(|a, b| b.cmp(a));
+    let top = (n_items / 100).max(1);
+    let top1pct_share = item_counts[..top].iter().sum::<u64>() as f64 / cfg.ratings as f64;
+    let mut sorted = sh.counts.clone();
+    sorted.sort_unstable();
+    Ok(SynthReport {
+        ratings_path,
+        movies_path,
+        users: cfg.users,
+        items: cfg.items,
+        ratings: total_rows,
+        ratings_bytes: bytes,
+        items_rated,
+        max_per_user: *sorted.last().unwrap_or(&0),
+        median_per_user: sorted[sorted.len() / 2],
+        top1pct_share,
+        mean_rating: half_sum as f64 / 2.0 / cfg.ratings as f64,
+        heavy_users: heavy,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
