@@ -1,8 +1,33 @@
-//! Loaders: turn a folder or file into a [`cinerec_core::Dataset`]. (Being written.)
+//! Loaders: turn a folder or file into a [`cinerec_core::Dataset`].
+//!
+//! Formats ([`Format`]): MovieLens 100K, 1M/10M (`.dat`), the CSV releases (ml-latest,
+//! 20M/25M/32M), RecBole atomic files and generic CSV/TSV; detected from folder contents by
+//! [`detect_format`] or named in [`LoadOptions`]. Big rating files go through a parallel,
+//! block-wise reader (`ratings.rs`) that never holds the file in memory; metadata files are
+//! small and read whole. Inner ids follow sorted raw-id order; items listed in the metadata
+//! but never rated belong to the catalogue. [`load_split_files`] reads external train/test
+//! CSVs into one shared catalogue.
+
+mod assemble;
+mod generic;
+mod intern;
+mod ml100k;
+mod mlcsv;
+mod mldat;
+mod ratings;
+mod recbole;
+mod split_files;
+#[cfg(test)]
+mod tests;
+mod text;
+mod title;
 
 use crate::error::{DataError, Result};
 use cinerec_core::{Dataset, Interactions};
 use std::path::{Path, PathBuf};
+
+pub use generic::sniff as sniff_generic;
+pub use mldat::OCCUPATIONS_1M;
 
 /// A known on-disk layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +63,14 @@ pub struct GenericSpec {
 
 impl Default for GenericSpec {
     fn default() -> Self {
-        GenericSpec { delimiter: b',', has_header: true, user_col: 0, item_col: 1, rating_col: Some(2), time_col: Some(3) }
+        GenericSpec {
+            delimiter: b',',
+            has_header: true,
+            user_col: 0,
+            item_col: 1,
+            rating_col: Some(2),
+            time_col: Some(3),
+        }
     }
 }
 
@@ -51,14 +83,83 @@ pub struct LoadOptions {
     pub threads: usize,
 }
 
-/// Detects the format of a folder (or single file).
-pub fn detect_format(path: &Path) -> Result<Format> {
-    Err(DataError::Format { path: path.to_path_buf(), message: "not implemented yet".into() })
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|s| s.to_str()).unwrap_or("")
 }
 
-/// Loads a dataset from a folder or file.
-pub fn load(path: &Path, _opts: &LoadOptions) -> Result<Dataset> {
-    Err(DataError::Format { path: path.to_path_buf(), message: "not implemented yet".into() })
+/// Detects the format of a folder (or single file).
+///
+/// A folder: `u.data` → ML-100K, `ratings.dat` → ML-1M/10M, `ratings.csv` → MovieLens CSV,
+/// a `*.inter` file → RecBole. A file: `u.data` / `ratings.dat` / `*.inter` name their
+/// format, `ratings.csv` next to `movies.csv` is MovieLens CSV, anything else is generic
+/// with a spec sniffed from its first line ([`sniff_generic`]).
+pub fn detect_format(path: &Path) -> Result<Format> {
+    if path.is_dir() {
+        for (file, fmt) in [
+            ("u.data", Format::Ml100k),
+            ("ratings.dat", Format::MlDat),
+            ("ratings.csv", Format::MlCsv),
+        ] {
+            if path.join(file).is_file() {
+                return Ok(fmt);
+            }
+        }
+        if recbole::find_inter(path).is_ok() {
+            return Ok(Format::RecBole);
+        }
+        return Err(DataError::Format {
+            path: path.to_path_buf(),
+            message: "no known dataset here: expected u.data (ML-100K), ratings.dat (ML-1M/10M), \
+                      ratings.csv (MovieLens CSV) or <name>.inter (RecBole)"
+                .into(),
+        });
+    }
+    if !path.is_file() {
+        return Err(DataError::Format {
+            path: path.to_path_buf(),
+            message: "no such file or folder".into(),
+        });
+    }
+    let parent = path.parent().unwrap_or(Path::new("."));
+    match file_name(path) {
+        "u.data" => return Ok(Format::Ml100k),
+        "ratings.dat" => return Ok(Format::MlDat),
+        "ratings.csv" if parent.join("movies.csv").is_file() => return Ok(Format::MlCsv),
+        _ => {}
+    }
+    if path.extension().is_some_and(|e| e == "inter") {
+        return Ok(Format::RecBole);
+    }
+    Ok(Format::Generic(generic::sniff(path)?))
+}
+
+/// Loads a dataset from a folder or file. The dataset is named after the folder (the file
+/// for generic files, the `.inter` stem for RecBole).
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
+    let format = match &opts.format {
+        Some(f) => f.clone(),
+        None => detect_format(path)?,
+    };
+    let dir = if path.is_file() {
+        path.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        path.to_path_buf()
+    };
+    let t = opts.threads;
+    match format {
+        Format::Ml100k => ml100k::load(&dir, t),
+        Format::MlDat => mldat::load(&dir, t),
+        Format::MlCsv => mlcsv::load(&dir, t),
+        Format::RecBole => {
+            let inter = if path.is_file() {
+                path.to_path_buf()
+            } else {
+                recbole::find_inter(path)?
+            };
+            recbole::load(&inter, t)
+        }
+        Format::Generic(spec) => generic::load(path, &spec, t),
+    }
 }
 
 /// Split files as written by `../shared/peers/split.py`.
@@ -75,6 +176,14 @@ pub struct SplitFiles {
 /// Loads external train/test files into a train dataset and test interactions sharing one
 /// catalogue. With `base`, ids are mapped through the base dataset's catalogue (and metadata
 /// such as titles is kept); ids the base does not know are added.
-pub fn load_split_files(files: &SplitFiles, _base: Option<&Dataset>) -> Result<(Dataset, Interactions)> {
-    Err(DataError::Format { path: files.train.clone(), message: "not implemented yet".into() })
+///
+/// Without `base`, the catalogue is every id of train, test and `items.csv`, in sorted order,
+/// and the rating scale is the observed range of train and test; with `base`, the base's ids
+/// keep their inner ids, unknown ids are appended (sorted), and the base's scale is kept.
+/// The train dataset is named after the train file.
+pub fn load_split_files(
+    files: &SplitFiles,
+    base: Option<&Dataset>,
+) -> Result<(Dataset, Interactions)> {
+    split_files::load(files, base)
 }
