@@ -3,8 +3,9 @@
 //! the observed min/max.
 
 use super::assemble::{assemble, name_of, Parts};
+use super::blocks::read_first_line;
 use super::mlcsv::find_cols;
-use super::ratings::{header_names, read_first_line, read_ratings, RatingsSpec};
+use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{parse_rating, split_quoted, utf8_or_latin1};
 use super::GenericSpec;
 use crate::error::{DataError, Result};

@@ -5,7 +5,8 @@
 //! Text is UTF-8 with a Latin-1 fallback per line. These are half-star releases: scale 0.5–5.
 
 use super::assemble::{assemble, name_of, Parts};
-use super::ratings::{header_names, read_first_line, read_ratings, RatingsSpec};
+use super::blocks::read_first_line;
+use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{lines, perr, read_file, split_quoted, utf8_or_latin1};
 use super::title::{clean_title, split_title_year, Genres};
 use crate::error::{DataError, Result};

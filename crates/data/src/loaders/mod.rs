@@ -9,6 +9,7 @@
 //! CSVs into one shared catalogue.
 
 mod assemble;
+mod blocks;
 mod generic;
 mod intern;
 mod ml100k;

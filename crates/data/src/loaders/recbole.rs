@@ -1,12 +1,13 @@
 //! RecBole atomic files: `<name>.inter` (required) and optional `.item`, `.user`, `.kg`,
-//! `.link`. Tab-separated, first line a typed header (`user_id:token	item_id:token
-//! rating:float	timestamp:float`); columns are found by name, not position; `token_seq`
+//! `.link`. Tab-separated, first line a typed header (`user_id:token`, `item_id:token`,
+//! `rating:float`, `timestamp:float`); columns are found by name, not position; `token_seq`
 //! fields are space-separated. `.item` gives title (`movie_title`), year (`release_year`)
 //! and genres (`class` or `genre`); `.kg` triples whose head is an item's entity (via
 //! `.link`: item_id → entity_id) become [`ItemMeta::relations`].
 
 use super::assemble::{assemble, Parts};
-use super::ratings::{header_names, read_first_line, read_ratings, RatingsSpec};
+use super::blocks::read_first_line;
+use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{lines, parse_u16, perr, read_file, split_plain, utf8_or_latin1};
 use super::title::{clean_title, split_title_year, year_of, Genres};
 use crate::error::{DataError, Result};
@@ -49,8 +50,11 @@ fn plain_names(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Numbered rows of fields.
+type Rows = Vec<(usize, Vec<String>)>;
+
 /// Rows of a small atomic file as maps column name → value (`(1-based line, fields)`).
-fn read_rows(path: &Path) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)> {
+fn read_rows(path: &Path) -> Result<(Vec<String>, Rows)> {
     let bytes = read_file(path)?;
     let mut it = lines(&bytes);
     let Some((_, head)) = it.next() else {

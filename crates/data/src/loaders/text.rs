@@ -219,7 +219,7 @@ pub(crate) fn parse_time(b: &[u8]) -> std::result::Result<u32, &'static str> {
         return Ok(0);
     }
     let f: f64 = s.parse().map_err(|_| "not a number")?;
-    if !f.is_finite() || f < 0.0 || f >= 4294967296.0 {
+    if !(0.0..4294967296.0).contains(&f) {
         return Err("timestamp out of range (u32 seconds)");
     }
     Ok(f as u32)
