@@ -103,11 +103,18 @@ impl Catalog {
     }
     /// Genre names of a movie.
     pub fn genres_of(&self, i: ItemIdx) -> Vec<&str> {
-        self.item_meta[i.ix()].genres.iter().map(|&g| self.genre_names[g as usize].as_str()).collect()
+        self.item_meta[i.ix()]
+            .genres
+            .iter()
+            .map(|&g| self.genre_names[g as usize].as_str())
+            .collect()
     }
     /// Index of a genre name (case-insensitive).
     pub fn genre_index(&self, name: &str) -> Option<u16> {
-        self.genre_names.iter().position(|g| g.eq_ignore_ascii_case(name)).map(|p| p as u16)
+        self.genre_names
+            .iter()
+            .position(|g| g.eq_ignore_ascii_case(name))
+            .map(|p| p as u16)
     }
 
     /// Finds a movie by raw id or by title.
@@ -123,17 +130,28 @@ impl Catalog {
         }
         let nq = normalize_title(q);
         if nq.is_empty() {
-            return TitleMatch::NotFound { suggestions: vec![] };
+            return TitleMatch::NotFound {
+                suggestions: vec![],
+            };
         }
         let n = self.n_items() as u32;
-        let exact_display: Vec<ItemIdx> =
-            (0..n).map(ItemIdx).filter(|&i| normalize_title(&self.display_title(i)) == nq).collect();
+        let exact_display: Vec<ItemIdx> = (0..n)
+            .map(ItemIdx)
+            .filter(|&i| normalize_title(&self.display_title(i)) == nq)
+            .collect();
         if !exact_display.is_empty() {
             return pick(exact_display);
         }
         let exact: Vec<ItemIdx> = (0..n)
             .map(ItemIdx)
-            .filter(|&i| self.item_meta[i.ix()].title.as_deref().map(normalize_title).as_deref() == Some(nq.as_str()))
+            .filter(|&i| {
+                self.item_meta[i.ix()]
+                    .title
+                    .as_deref()
+                    .map(normalize_title)
+                    .as_deref()
+                    == Some(nq.as_str())
+            })
             .collect();
         if !exact.is_empty() {
             return pick(exact);
@@ -146,7 +164,9 @@ impl Catalog {
         if !contains.is_empty() {
             return pick(contains);
         }
-        TitleMatch::NotFound { suggestions: self.suggest(&nq, 5) }
+        TitleMatch::NotFound {
+            suggestions: self.suggest(&nq, 5),
+        }
     }
 
     /// Up to `k` movies whose titles share the most character trigrams with `query`.
@@ -182,7 +202,9 @@ pub fn normalize_title(s: &str) -> String {
     let lower = s.to_lowercase();
     let mut t = lower.trim().to_string();
     // "godfather, the (1972)" -> "the godfather (1972)"
-    for art in ["the", "a", "an", "la", "le", "les", "il", "das", "der", "die", "el"] {
+    for art in [
+        "the", "a", "an", "la", "le", "les", "il", "das", "der", "die", "el",
+    ] {
         let pat = format!(", {art}");
         if let Some(p) = t.find(&pat) {
             let after = &t[p + pat.len()..];
@@ -192,7 +214,10 @@ pub fn normalize_title(s: &str) -> String {
             }
         }
     }
-    let cleaned: String = t.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    let cleaned: String = t
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -210,7 +235,11 @@ mod tests {
 
     fn cat() -> Catalog {
         let items = IdMap::from_raw_sorted(vec!["1".into(), "2".into(), "3".into(), "4".into()]);
-        let meta = |t: &str, y| ItemMeta { title: Some(t.into()), year: Some(y), ..Default::default() };
+        let meta = |t: &str, y| ItemMeta {
+            title: Some(t.into()),
+            year: Some(y),
+            ..Default::default()
+        };
         Catalog {
             items,
             item_meta: vec![
@@ -230,14 +259,22 @@ mod tests {
         assert_eq!(c.find_item("toy story"), TitleMatch::One(ItemIdx(0)));
         assert_eq!(c.find_item("The Godfather"), TitleMatch::One(ItemIdx(1)));
         assert_eq!(c.find_item("Batman"), TitleMatch::One(ItemIdx(2)));
-        assert_eq!(c.find_item("Batman (1992)"), TitleMatch::NotFound { suggestions: c.suggest("Batman (1992)", 5) });
+        assert_eq!(
+            c.find_item("Batman (1992)"),
+            TitleMatch::NotFound {
+                suggestions: c.suggest("Batman (1992)", 5)
+            }
+        );
     }
 
     #[test]
     fn ambiguous_and_suggestions() {
         let mut c = cat();
         c.item_meta[3].title = Some("Batman".into());
-        assert_eq!(c.find_item("batman"), TitleMatch::Ambiguous(vec![ItemIdx(2), ItemIdx(3)]));
+        assert_eq!(
+            c.find_item("batman"),
+            TitleMatch::Ambiguous(vec![ItemIdx(2), ItemIdx(3)])
+        );
         match c.find_item("Toy Stroy") {
             TitleMatch::NotFound { suggestions } => assert_eq!(suggestions[0], ItemIdx(0)),
             other => panic!("{other:?}"),

@@ -24,7 +24,13 @@ impl Dataset {
     pub fn new(name: impl Into<String>, catalog: Arc<Catalog>, ratings: Interactions) -> Self {
         let matrix = RatingMatrix::build(ratings, catalog.n_users(), catalog.n_items());
         let scale = scale_of(matrix.values());
-        Dataset { name: name.into(), catalog, matrix, scale, hash: OnceLock::new() }
+        Dataset {
+            name: name.into(),
+            catalog,
+            matrix,
+            scale,
+            hash: OnceLock::new(),
+        }
     }
 
     /// A dataset over the same catalogue with other ratings (used by splits).
@@ -82,7 +88,9 @@ impl Dataset {
     }
     /// Users with at least one rating.
     pub fn active_users(&self) -> impl Iterator<Item = UserIdx> + '_ {
-        (0..self.n_users() as u32).map(UserIdx).filter(|&u| self.matrix.user_count(u) > 0)
+        (0..self.n_users() as u32)
+            .map(UserIdx)
+            .filter(|&u| self.matrix.user_count(u) > 0)
     }
 
     /// A stable fingerprint (sha256, hex, first 16 chars) of ids and ratings; computed once.

@@ -97,6 +97,9 @@ impl Interactions {
 
     /// Bytes held by the columns (capacity, not length).
     pub fn heap_bytes(&self) -> usize {
-        4 * (self.users.capacity() + self.items.capacity() + self.values.capacity() + self.times.capacity())
+        4 * (self.users.capacity()
+            + self.items.capacity()
+            + self.values.capacity()
+            + self.times.capacity())
     }
 }

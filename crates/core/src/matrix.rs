@@ -34,9 +34,17 @@ impl RatingMatrix {
     /// # Panics
     /// If an id is out of range; loaders guarantee that ids come from the catalogue maps.
     pub fn build(inter: Interactions, n_users: usize, n_items: usize) -> Self {
-        let Interactions { mut users, items, values, times } = inter;
+        let Interactions {
+            mut users,
+            items,
+            values,
+            times,
+        } = inter;
         let n = users.len();
-        assert!(n < u32::MAX as usize, "more than 4 billion ratings are not supported");
+        assert!(
+            n < u32::MAX as usize,
+            "more than 4 billion ratings are not supported"
+        );
         // 1. user_ptr from counts.
         let mut user_ptr = vec![0usize; n_users + 1];
         for &u in &users {
@@ -104,7 +112,10 @@ impl RatingMatrix {
         // 4. item-major index.
         let mut item_ptr = vec![0usize; n_items + 1];
         for &i in &items {
-            assert!((i as usize) < n_items, "item index {i} out of range {n_items}");
+            assert!(
+                (i as usize) < n_items,
+                "item index {i} out of range {n_items}"
+            );
             item_ptr[i as usize + 1] += 1;
         }
         for i in 0..n_items {

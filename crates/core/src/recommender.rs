@@ -70,7 +70,10 @@ pub trait Recommender: Send + Sync {
     /// Writes the similarity of `item` to every movie into `out`, where the model has a
     /// notion of item similarity.
     fn item_similarities(&self, _item: ItemIdx, _out: &mut [f32]) -> Result<()> {
-        Err(CoreError::Unsupported { model: self.name(), what: "similar movies" })
+        Err(CoreError::Unsupported {
+            model: self.name(),
+            what: "similar movies",
+        })
     }
 
     /// Serialises the fitted state (parameters are stored separately by the caller).
@@ -115,7 +118,12 @@ pub trait RecommenderExt: Recommender {
     /// Top-`opts.n` movies for `user`, best first, ties broken by the smaller inner id.
     /// Movies the user rated in `data` (or listed in the profile) are excluded unless
     /// `include_seen`.
-    fn recommend(&self, data: &Dataset, user: UserRef<'_>, opts: &RecommendOptions<'_>) -> Result<Vec<Scored>> {
+    fn recommend(
+        &self,
+        data: &Dataset,
+        user: UserRef<'_>,
+        opts: &RecommendOptions<'_>,
+    ) -> Result<Vec<Scored>> {
         let n_items = data.n_items();
         let mut scores = vec![0f32; n_items];
         self.score_all(user, &mut scores)?;
@@ -148,7 +156,13 @@ pub trait RecommenderExt: Recommender {
     /// The user's rated movies that contribute most to recommending `item`, strongest first:
     /// by default the rated movies most similar to `item` under the model's item similarity,
     /// weighted by how much the user liked them relative to their mean.
-    fn explain(&self, data: &Dataset, user: UserRef<'_>, item: ItemIdx, k: usize) -> Result<Vec<Contribution>> {
+    fn explain(
+        &self,
+        data: &Dataset,
+        user: UserRef<'_>,
+        item: ItemIdx,
+        k: usize,
+    ) -> Result<Vec<Contribution>> {
         let mut sims = vec![0f32; data.n_items()];
         self.item_similarities(item, &mut sims)?;
         let rated = user_profile(data, user)?;
@@ -159,7 +173,10 @@ pub trait RecommenderExt: Recommender {
         let mut c: Vec<Contribution> = rated
             .iter()
             .filter(|&&(j, _)| j != item)
-            .map(|&(j, r)| Contribution { item: j, weight: sims[j.ix()] * (1.0 + (r - mean).max(-0.99)) })
+            .map(|&(j, r)| Contribution {
+                item: j,
+                weight: sims[j.ix()] * (1.0 + (r - mean).max(-0.99)),
+            })
             .filter(|c| c.weight.is_finite() && c.weight > 0.0)
             .collect();
         c.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.item.cmp(&b.item)));
@@ -172,7 +189,10 @@ impl<T: Recommender + ?Sized> RecommenderExt for T {}
 
 /// Items the user has rated: from the dataset for a known user, from the profile otherwise.
 pub fn seen_items(data: &Dataset, user: UserRef<'_>) -> Result<Vec<u32>> {
-    Ok(user_profile(data, user)?.into_iter().map(|(i, _)| i.0).collect())
+    Ok(user_profile(data, user)?
+        .into_iter()
+        .map(|(i, _)| i.0)
+        .collect())
 }
 
 /// The user's ratings as `(item, value)` pairs.
@@ -183,7 +203,11 @@ pub fn user_profile(data: &Dataset, user: UserRef<'_>) -> Result<Vec<(ItemIdx, f
                 return Err(CoreError::UnknownUser(u.to_string()));
             }
             let (items, values) = data.user_ratings(u);
-            Ok(items.iter().zip(values).map(|(&i, &v)| (ItemIdx(i), v)).collect())
+            Ok(items
+                .iter()
+                .zip(values)
+                .map(|(&i, &v)| (ItemIdx(i), v))
+                .collect())
         }
         UserRef::Profile(p) => {
             for &(i, _) in p {

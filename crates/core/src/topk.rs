@@ -42,7 +42,13 @@ pub fn top_k(scores: &[f32], k: usize) -> Vec<Scored> {
             }
         }
     }
-    let mut v: Vec<Scored> = heap.into_iter().map(|e| Scored { item: ItemIdx(e.1), score: e.0 }).collect();
+    let mut v: Vec<Scored> = heap
+        .into_iter()
+        .map(|e| Scored {
+            item: ItemIdx(e.1),
+            score: e.0,
+        })
+        .collect();
     v.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
     v
 }

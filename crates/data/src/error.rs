@@ -61,11 +61,24 @@ pub enum DataError {
 impl DataError {
     /// Shorthand for an I/O error on a path.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        DataError::Io { path: path.into(), source }
+        DataError::Io {
+            path: path.into(),
+            source,
+        }
     }
     /// Shorthand for a parse error.
-    pub fn parse(file: impl Into<PathBuf>, line: usize, field: &str, message: impl Into<String>) -> Self {
-        DataError::Parse { file: file.into(), line, field: field.to_string(), message: message.into() }
+    pub fn parse(
+        file: impl Into<PathBuf>,
+        line: usize,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        DataError::Parse {
+            file: file.into(),
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 

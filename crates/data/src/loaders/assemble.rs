@@ -4,7 +4,7 @@
 //! to those ids.
 
 use super::ratings::RawRatings;
-use cinerec_core::{Catalog, Dataset, IdMap, ItemMeta, UserMeta};
+use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -42,8 +42,9 @@ pub(crate) fn sorted_map(
     (map, table)
 }
 
-/// Builds the dataset.
-pub(crate) fn assemble(p: Parts) -> Dataset {
+/// Builds the dataset; with `keep_order`, also returns the ratings in file order (inner ids
+/// of the dataset's catalogue), which position-based peer splits need.
+pub(crate) fn assemble(p: Parts, keep_order: bool) -> (Dataset, Option<Interactions>) {
     let Parts {
         name,
         ratings,
@@ -73,11 +74,12 @@ pub(crate) fn assemble(p: Parts) -> Dataset {
         user_meta,
         genre_names,
     };
+    let order = keep_order.then(|| inter.clone());
     let mut d = Dataset::new(name, Arc::new(catalog), inter);
     if let Some((lo, hi)) = scale {
         d.set_scale(lo, hi);
     }
-    d
+    (d, order)
 }
 
 /// Dataset name for a folder or file path: its last component.

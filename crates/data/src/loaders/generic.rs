@@ -2,14 +2,13 @@
 //! by a [`GenericSpec`]), and sniffing a spec from a file's first line. The rating scale is
 //! the observed min/max.
 
-use super::assemble::{assemble, name_of, Parts};
+use super::assemble::{name_of, Parts};
 use super::blocks::read_first_line;
 use super::mlcsv::find_cols;
 use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{parse_rating, split_quoted, utf8_or_latin1};
 use super::GenericSpec;
 use crate::error::{DataError, Result};
-use cinerec_core::Dataset;
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -62,7 +61,7 @@ pub(crate) fn ratings_spec(path: &Path, spec: &GenericSpec) -> Result<RatingsSpe
 }
 
 /// Loads one generic ratings file.
-pub(crate) fn load(path: &Path, spec: &GenericSpec, threads: usize) -> Result<Dataset> {
+pub(crate) fn read(path: &Path, spec: &GenericSpec, threads: usize) -> Result<Parts> {
     if !path.is_file() {
         return Err(DataError::Format {
             path: path.to_path_buf(),
@@ -70,7 +69,7 @@ pub(crate) fn load(path: &Path, spec: &GenericSpec, threads: usize) -> Result<Da
         });
     }
     let ratings = read_ratings(path, &ratings_spec(path, spec)?, threads)?;
-    Ok(assemble(Parts {
+    Ok(Parts {
         name: name_of(path),
         ratings,
         item_meta: FxHashMap::default(),
@@ -78,7 +77,7 @@ pub(crate) fn load(path: &Path, spec: &GenericSpec, threads: usize) -> Result<Da
         user_meta: FxHashMap::default(),
         genre_names: vec![],
         scale: None,
-    }))
+    })
 }
 
 /// Guesses a [`GenericSpec`] from the first line: delimiter tab, `;` or `,`; a header when a

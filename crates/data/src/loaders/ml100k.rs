@@ -2,12 +2,12 @@
 //! id|title|release date|video release date|IMDb URL|19 genre flags), `u.genre`
 //! (name|index) and `u.user` (id|age|gender|occupation|zip).
 
-use super::assemble::{assemble, name_of, Parts};
+use super::assemble::{name_of, Parts};
 use super::ratings::{read_ratings, RatingsSpec};
 use super::text::{latin1, lines, parse_u16, perr, read_file, split_plain};
 use super::title::{clean_title, split_title_year, year_of, Genres};
 use crate::error::{DataError, Result};
-use cinerec_core::{Dataset, ItemMeta, UserMeta};
+use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -35,7 +35,7 @@ pub(crate) const GENRES_100K: [&str; 19] = [
 ];
 
 /// Loads an ML-100K folder.
-pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
+pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
     let data = dir.join("u.data");
     if !data.is_file() {
         return Err(DataError::Format {
@@ -57,7 +57,7 @@ pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
     let genres = read_genres(&dir.join("u.genre"))?;
     let (item_meta, listed_items, genre_names) = read_items(&dir.join("u.item"), genres)?;
     let user_meta = read_users(&dir.join("u.user"))?;
-    Ok(assemble(Parts {
+    Ok(Parts {
         name: name_of(dir),
         ratings,
         item_meta,
@@ -65,7 +65,7 @@ pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
         user_meta,
         genre_names,
         scale: Some((1.0, 5.0)),
-    }))
+    })
 }
 
 fn read_genres(path: &Path) -> Result<Vec<String>> {

@@ -4,13 +4,13 @@
 //! [`ItemMeta::tags`]) and `links.csv` (→ [`ItemMeta::links`] `("imdb", …)`, `("tmdb", …)`).
 //! Text is UTF-8 with a Latin-1 fallback per line. These are half-star releases: scale 0.5–5.
 
-use super::assemble::{assemble, name_of, Parts};
+use super::assemble::{name_of, Parts};
 use super::blocks::read_first_line;
 use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{lines, perr, read_file, split_quoted, utf8_or_latin1};
 use super::title::{clean_title, split_title_year, Genres};
 use crate::error::{DataError, Result};
-use cinerec_core::{Dataset, ItemMeta};
+use cinerec_core::ItemMeta;
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -27,7 +27,7 @@ pub(crate) fn find_cols(header: &[String], wanted: &[&[&str]]) -> Vec<Option<usi
 }
 
 /// Loads a MovieLens CSV folder.
-pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
+pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
     let data = dir.join("ratings.csv");
     if !data.is_file() {
         return Err(DataError::Format {
@@ -106,7 +106,7 @@ pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
             }
         }
     }
-    Ok(assemble(Parts {
+    Ok(Parts {
         name: name_of(dir),
         ratings,
         item_meta,
@@ -114,7 +114,7 @@ pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
         user_meta: FxHashMap::default(),
         genre_names: genres.names,
         scale: Some((0.5, 5.0)),
-    }))
+    })
 }
 
 /// Adds tags (sorted, deduplicated) to the items' metadata.

@@ -4,12 +4,12 @@
 //! (UserID::MovieID::Tag::Timestamp). ML-1M is Latin-1; ML-10M is UTF-8 (Latin-1 per-line
 //! fallback). Ratings with half stars make the scale 0.5–5, else 1–5.
 
-use super::assemble::{assemble, name_of, Parts};
+use super::assemble::{name_of, Parts};
 use super::ratings::{read_ratings, RatingsSpec};
 use super::text::{lines, parse_u16, perr, read_file, split_plain, Enc};
 use super::title::{clean_title, split_title_year, Genres};
 use crate::error::{DataError, Result};
-use cinerec_core::{Dataset, ItemMeta, UserMeta};
+use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -39,7 +39,7 @@ pub const OCCUPATIONS_1M: [&str; 21] = [
 ];
 
 /// Loads an ML-1M or ML-10M folder.
-pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
+pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
     let data = dir.join("ratings.dat");
     if !data.is_file() {
         return Err(DataError::Format {
@@ -122,19 +122,16 @@ pub(crate) fn load(dir: &Path, threads: usize) -> Result<Dataset> {
         read_tags(&tags_path, enc, &mut item_meta)?;
     }
     let user_meta = read_users(&dir.join("users.dat"), enc)?;
-    let mut d = assemble(Parts {
+    let half_stars = ratings.values().iter().any(|v| v.fract() != 0.0);
+    Ok(Parts {
         name: name_of(dir),
         ratings,
         item_meta,
         listed_items,
         user_meta,
         genre_names: genres.names,
-        scale: Some((1.0, 5.0)),
-    });
-    if d.matrix().values().iter().any(|v| v.fract() != 0.0) {
-        d.set_scale(0.5, 5.0);
-    }
-    Ok(d)
+        scale: Some(if half_stars { (0.5, 5.0) } else { (1.0, 5.0) }),
+    })
 }
 
 fn read_tags(path: &Path, enc: Enc, item_meta: &mut FxHashMap<String, ItemMeta>) -> Result<()> {

@@ -137,6 +137,19 @@ pub fn detect_format(path: &Path) -> Result<Format> {
 /// Loads a dataset from a folder or file. The dataset is named after the folder (the file
 /// for generic files, the `.inter` stem for RecBole).
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
+    Ok(assemble::assemble(read_parts(path, opts)?, false).0)
+}
+
+/// Like [`load`], and also returns the ratings in the order the file lists them (inner ids
+/// of the returned dataset's catalogue). Position-based splits that must match another
+/// tool's (the peers' numpy 80/20 split) need this order; a [`Dataset`] stores ratings
+/// sorted by (user, item). Costs one extra copy of the rating columns.
+pub fn load_with_file_order(path: &Path, opts: &LoadOptions) -> Result<(Dataset, Interactions)> {
+    let (d, order) = assemble::assemble(read_parts(path, opts)?, true);
+    Ok((d, order.unwrap_or_default()))
+}
+
+fn read_parts(path: &Path, opts: &LoadOptions) -> Result<assemble::Parts> {
     let format = match &opts.format {
         Some(f) => f.clone(),
         None => detect_format(path)?,
@@ -148,18 +161,18 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
     };
     let t = opts.threads;
     match format {
-        Format::Ml100k => ml100k::load(&dir, t),
-        Format::MlDat => mldat::load(&dir, t),
-        Format::MlCsv => mlcsv::load(&dir, t),
+        Format::Ml100k => ml100k::read(&dir, t),
+        Format::MlDat => mldat::read(&dir, t),
+        Format::MlCsv => mlcsv::read(&dir, t),
         Format::RecBole => {
             let inter = if path.is_file() {
                 path.to_path_buf()
             } else {
                 recbole::find_inter(path)?
             };
-            recbole::load(&inter, t)
+            recbole::read(&inter, t)
         }
-        Format::Generic(spec) => generic::load(path, &spec, t),
+        Format::Generic(spec) => generic::read(path, &spec, t),
     }
 }
 

@@ -5,13 +5,13 @@
 //! and genres (`class` or `genre`); `.kg` triples whose head is an item's entity (via
 //! `.link`: item_id → entity_id) become [`ItemMeta::relations`].
 
-use super::assemble::{assemble, Parts};
+use super::assemble::Parts;
 use super::blocks::read_first_line;
 use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{lines, parse_u16, perr, read_file, split_plain, utf8_or_latin1};
 use super::title::{clean_title, split_title_year, year_of, Genres};
 use crate::error::{DataError, Result};
-use cinerec_core::{Dataset, ItemMeta, UserMeta};
+use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
@@ -89,7 +89,7 @@ fn get(f: &[String], c: Option<usize>) -> Option<&str> {
 }
 
 /// Loads RecBole atomic files from `inter` (a `.inter` file) and its siblings.
-pub(crate) fn load(inter: &Path, threads: usize) -> Result<Dataset> {
+pub(crate) fn read(inter: &Path, threads: usize) -> Result<Parts> {
     let dir = inter.parent().unwrap_or(Path::new("."));
     let stem = inter
         .file_stem()
@@ -203,7 +203,7 @@ pub(crate) fn load(inter: &Path, threads: usize) -> Result<Dataset> {
             );
         }
     }
-    Ok(assemble(Parts {
+    Ok(Parts {
         name: stem,
         ratings,
         item_meta,
@@ -211,7 +211,7 @@ pub(crate) fn load(inter: &Path, threads: usize) -> Result<Dataset> {
         user_meta,
         genre_names: genres.names,
         scale: None,
-    }))
+    })
 }
 
 /// Joins `.kg` (head_id, relation_id, tail_id) to items through `.link` (item_id, entity_id).

@@ -1,0 +1,295 @@
+//! `cinerec data fetch|info|synth|split`.
+
+use crate::output::{table, Output};
+use crate::{progress, resolve, Cli};
+use anyhow::{Context, Result};
+use cinerec_core::{Dataset, ItemIdx, UserIdx};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Subcommand, Debug)]
+pub enum DataCmd {
+    /// Download a MovieLens release into the data folder (checksum-verified, atomic).
+    Fetch(FetchArgs),
+    /// Load a dataset and print its statistics.
+    Info(InfoArgs),
+    /// Generate a synthetic MovieLens-like ratings.csv for scale tests.
+    Synth(SynthArgs),
+    /// Split a dataset and write train/test CSV files (user,item,rating,timestamp).
+    Split(super::eval::SplitCliArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// ml-100k, ml-1m, ml-10m, ml-20m, ml-25m, ml-32m or ml-latest-small.
+    pub name: String,
+    /// A mirror URL or a local zip path to use instead of GroupLens; `pip` for ML-100K
+    /// from the recbole==1.2.1 wheel.
+    #[arg(long)]
+    pub from: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// Dataset name (in the data folder) or path to a folder or ratings file.
+    pub dataset: String,
+}
+
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Number of users.
+    #[arg(long, default_value_t = 10_000)]
+    pub users: u32,
+    /// Number of movies.
+    #[arg(long, default_value_t = 5_000)]
+    pub items: u32,
+    /// Number of ratings.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub ratings: u64,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output folder (gets ratings.csv and movies.csv).
+    #[arg(long, default_value = "data/synth")]
+    pub out: PathBuf,
+}
+
+pub fn run(c: &DataCmd, cli: &Cli, out: &Output) -> Result<()> {
+    match c {
+        DataCmd::Fetch(a) => fetch(a, cli, out),
+        DataCmd::Info(a) => info(a, cli, out),
+        DataCmd::Synth(a) => synth(a, out),
+        DataCmd::Split(a) => super::eval::split_cmd(a, cli, out),
+    }
+}
+
+fn fetch(a: &FetchArgs, cli: &Cli, out: &Output) -> Result<()> {
+    std::fs::create_dir_all(&cli.data_dir)
+        .with_context(|| format!("creating {}", cli.data_dir.display()))?;
+    out.note(format!(
+        "fetching {} into {}",
+        a.name,
+        cli.data_dir.display()
+    ));
+    let pb = progress::bytes(out.progress(), format!("download {}", a.name));
+    let cb = |done: u64, total: Option<u64>| {
+        if let Some(t) = total {
+            pb.set_length(t);
+        }
+        pb.set_position(done);
+    };
+    let r = cinerec_data::fetch::fetch_with_progress(
+        &a.name,
+        &cli.data_dir,
+        a.from.as_deref(),
+        Some(&cb),
+    );
+    pb.finish_and_clear();
+    let r = r?;
+    #[derive(Serialize)]
+    struct J<'a> {
+        name: &'a str,
+        dir: String,
+        source: &'a str,
+        already_present: bool,
+    }
+    let j = J {
+        name: &r.name,
+        dir: r.dir.display().to_string(),
+        source: &r.source,
+        already_present: r.already_present,
+    };
+    out.result(&j, || {
+        if r.already_present {
+            format!("{} already present in {}", r.name, r.dir.display())
+        } else {
+            format!(
+                "{} ready in {} (source: {})",
+                r.name,
+                r.dir.display(),
+                r.source
+            )
+        }
+    })
+}
+
+/// Summary statistics of a dataset.
+#[derive(Serialize)]
+pub struct Info {
+    name: String,
+    hash: String,
+    users: usize,
+    movies: usize,
+    ratings: usize,
+    density: f64,
+    rating_scale: (f32, f32),
+    mean_rating: f32,
+    rating_histogram: Vec<(f32, usize)>,
+    ratings_per_user: (usize, usize, usize),
+    ratings_per_movie: (usize, usize, usize),
+    genres: Vec<(String, usize)>,
+    time_range: (u32, u32),
+    duplicates_dropped: usize,
+    memory_bytes: usize,
+    load_seconds: f64,
+}
+
+fn info(a: &InfoArgs, cli: &Cli, out: &Output) -> Result<()> {
+    let t = Instant::now();
+    let ds = resolve::load_dataset(&a.dataset, &cli.data_dir, out)?;
+    let load_seconds = t.elapsed().as_secs_f64();
+    let i = stats(&ds, load_seconds);
+    out.result(&i, || {
+        let mut rows = vec![
+            vec!["name".into(), i.name.clone()],
+            vec!["hash".into(), i.hash.clone()],
+            vec!["users".into(), i.users.to_string()],
+            vec!["movies".into(), i.movies.to_string()],
+            vec!["ratings".into(), i.ratings.to_string()],
+            vec!["density".into(), format!("{:.4}%", 100.0 * i.density)],
+            vec![
+                "rating scale".into(),
+                format!("{} – {}", i.rating_scale.0, i.rating_scale.1),
+            ],
+            vec!["mean rating".into(), format!("{:.3}", i.mean_rating)],
+            vec![
+                "ratings/user min·median·max".into(),
+                format!(
+                    "{} · {} · {}",
+                    i.ratings_per_user.0, i.ratings_per_user.1, i.ratings_per_user.2
+                ),
+            ],
+            vec![
+                "ratings/movie min·median·max".into(),
+                format!(
+                    "{} · {} · {}",
+                    i.ratings_per_movie.0, i.ratings_per_movie.1, i.ratings_per_movie.2
+                ),
+            ],
+            vec![
+                "time range (unix s)".into(),
+                format!("{} – {}", i.time_range.0, i.time_range.1),
+            ],
+            vec![
+                "duplicates dropped".into(),
+                i.duplicates_dropped.to_string(),
+            ],
+            vec![
+                "rating matrix memory".into(),
+                format!("{:.1} MiB", i.memory_bytes as f64 / 1048576.0),
+            ],
+            vec!["load time".into(), format!("{:.2} s", i.load_seconds)],
+        ];
+        let hist: Vec<String> = i
+            .rating_histogram
+            .iter()
+            .map(|(v, n)| format!("{v}:{n}"))
+            .collect();
+        rows.push(vec!["rating histogram".into(), hist.join(" ")]);
+        if !i.genres.is_empty() {
+            let g: Vec<String> = i.genres.iter().map(|(g, n)| format!("{g}:{n}")).collect();
+            rows.push(vec!["genres".into(), g.join(" ")]);
+        }
+        table(&["statistic", "value"], &rows)
+    })
+}
+
+/// Computes the statistics shown by `cinerec data info`.
+pub fn stats(ds: &Dataset, load_seconds: f64) -> Info {
+    let m = ds.matrix();
+    let mut per_user: Vec<usize> = (0..ds.n_users() as u32)
+        .map(|u| m.user_count(UserIdx(u)))
+        .collect();
+    let mut per_item: Vec<usize> = (0..ds.n_items() as u32)
+        .map(|i| m.item_count(ItemIdx(i)))
+        .collect();
+    let mmm = |v: &mut Vec<usize>| {
+        v.sort_unstable();
+        if v.is_empty() {
+            (0, 0, 0)
+        } else {
+            (v[0], v[v.len() / 2], v[v.len() - 1])
+        }
+    };
+    let mut hist: std::collections::BTreeMap<u32, usize> = Default::default();
+    for &v in m.values() {
+        *hist.entry(v.to_bits()).or_default() += 1;
+    }
+    let mut rating_histogram: Vec<(f32, usize)> = hist
+        .into_iter()
+        .map(|(b, n)| (f32::from_bits(b), n))
+        .collect();
+    rating_histogram.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let cat = ds.catalog();
+    let mut gcount = vec![0usize; cat.genre_names.len()];
+    for meta in &cat.item_meta {
+        for &g in &meta.genres {
+            gcount[g as usize] += 1;
+        }
+    }
+    let genres = cat.genre_names.iter().cloned().zip(gcount).collect();
+    let (mut tmin, mut tmax) = (u32::MAX, 0u32);
+    for u in 0..ds.n_users() as u32 {
+        for &t in m.user_times(UserIdx(u)) {
+            tmin = tmin.min(t);
+            tmax = tmax.max(t);
+        }
+    }
+    if tmin > tmax {
+        tmin = 0;
+    }
+    let cells = ds.n_users() as f64 * ds.n_items() as f64;
+    Info {
+        name: ds.name.clone(),
+        hash: ds.hash().to_string(),
+        users: ds.n_users(),
+        movies: ds.n_items(),
+        ratings: ds.n_ratings(),
+        density: if cells > 0.0 {
+            ds.n_ratings() as f64 / cells
+        } else {
+            0.0
+        },
+        rating_scale: ds.rating_scale(),
+        mean_rating: ds.global_mean(),
+        rating_histogram,
+        ratings_per_user: mmm(&mut per_user),
+        ratings_per_movie: mmm(&mut per_item),
+        genres,
+        time_range: (tmin, tmax),
+        duplicates_dropped: m.duplicates_dropped(),
+        memory_bytes: ds.heap_bytes(),
+        load_seconds,
+    }
+}
+
+fn synth(a: &SynthArgs, out: &Output) -> Result<()> {
+    let cfg = cinerec_data::synth::SynthConfig {
+        users: a.users as _,
+        items: a.items as _,
+        ratings: a.ratings as _,
+        seed: a.seed,
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(a.ratings),
+        if out.progress() {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        },
+    );
+    let cb = |done: u64, total: u64| {
+        pb.set_length(total);
+        pb.set_position(done);
+    };
+    let t = Instant::now();
+    let r = cinerec_data::synth::generate_csv(&cfg, &a.out, Some(&cb));
+    pb.finish_and_clear();
+    let r = r?;
+    out.note(format!("generated in {:.1}s", t.elapsed().as_secs_f64()));
+    out.result(&format!("{r:?}"), || format!("{r:?}"))
+}

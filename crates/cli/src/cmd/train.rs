@@ -1,0 +1,121 @@
+//! `cinerec train`: fit a model on a whole dataset and save it as a versioned model file;
+//! optionally evaluate the same configuration on a split first and record the metrics in
+//! the file's header.
+
+use crate::output::Output;
+use crate::progress::FitProgress;
+use crate::{resolve, Cli};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// `cinerec train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Model name (see `cinerec models`).
+    #[arg(long, short, default_value = "baseline")]
+    pub model: String,
+    /// Hyper-parameters as a JSON object.
+    #[arg(long)]
+    pub params: Option<String>,
+    /// Dataset name or path.
+    #[arg(long, short, default_value = "ml-100k")]
+    pub data: String,
+    /// Model file to write (default: <model-dir>/<dataset>-<model>.cinerec).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Folder for model files.
+    #[arg(long, env = "CINEREC_MODEL_DIR", default_value = "models")]
+    pub model_dir: PathBuf,
+    /// Evaluate on the peers' temporal split before the final fit and store the metrics.
+    #[arg(long)]
+    pub eval: bool,
+}
+
+/// Parses `--params`: for one model an object of its parameters; for several, an object
+/// keyed by model name.
+pub fn parse_params(raw: Option<&str>, models: &[String]) -> Result<HashMap<String, Value>> {
+    let mut out = HashMap::new();
+    let Some(raw) = raw else { return Ok(out) };
+    let v: Value =
+        serde_json::from_str(raw).with_context(|| format!("--params is not valid JSON: {raw}"))?;
+    let Value::Object(map) = &v else {
+        bail!("--params must be a JSON object")
+    };
+    if models.len() == 1 && !map.keys().any(|k| k == &models[0]) {
+        out.insert(models[0].clone(), v);
+    } else {
+        for (k, p) in map {
+            if !models.contains(k) {
+                bail!(
+                    "--params names model `{k}`, which is not among --model {}",
+                    models.join(",")
+                );
+            }
+            out.insert(k.clone(), p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Default model file for a dataset and model.
+pub fn default_model_path(model_dir: &Path, dataset: &str, model: &str) -> PathBuf {
+    let stem = Path::new(dataset)
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| dataset.into());
+    model_dir.join(format!("{stem}-{model}.cinerec"))
+}
+
+/// `cinerec train`.
+pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
+    let ds = resolve::load_dataset(&a.data, &cli.data_dir, out)?;
+    let params = parse_params(a.params.as_deref(), std::slice::from_ref(&a.model))?;
+    let p = params.get(&a.model);
+    let mut metrics = None;
+    if a.eval {
+        let s = cinerec_data::split::split(&ds, &cinerec_data::split::SplitSpec::peer_temporal())?;
+        let mut m = cinerec_models::create(&a.model, p)?;
+        let mut obs = FitProgress::new(out.progress(), &a.model);
+        m.fit(&s.train, &mut obs)?;
+        obs.finish();
+        let cfg = cinerec_eval::EvalConfig {
+            split: serde_json::to_value(&s.spec)?,
+            ..Default::default()
+        };
+        let r = cinerec_eval::evaluate(m.as_ref(), &s.train, &s.test, &cfg)?;
+        out.note(super::eval::summary_table(std::slice::from_ref(&r)));
+        metrics = Some(serde_json::to_value(&r)?);
+    }
+    let mut model = cinerec_models::create(&a.model, p)?;
+    let mut obs = FitProgress::new(out.progress(), &a.model);
+    let t = Instant::now();
+    model
+        .fit(&ds, &mut obs)
+        .with_context(|| format!("fitting {}", a.model))?;
+    obs.finish();
+    let fit_s = t.elapsed().as_secs_f64();
+    let path = a
+        .out
+        .clone()
+        .unwrap_or_else(|| default_model_path(&a.model_dir, &ds.name, &a.model));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let header = cinerec_models::save(&path, model.as_ref(), &ds, metrics)?;
+    let j = serde_json::json!({
+        "model": a.model, "file": path.display().to_string(), "fit_seconds": fit_s,
+        "dataset": header.dataset_name, "dataset_hash": header.dataset_hash, "params": header.params,
+    });
+    out.result(&j, || {
+        format!(
+            "trained {} on {} in {fit_s:.2}s → {}",
+            a.model,
+            ds.name,
+            path.display()
+        )
+    })
+}
