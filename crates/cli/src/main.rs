@@ -20,11 +20,26 @@ pub struct Cli {
     /// No progress bars or chatter; results only.
     #[arg(long, short, global = true, env = "CINEREC_QUIET")]
     pub quiet: bool,
-    /// Print results as JSON (for scripts).
-    #[arg(long, global = true)]
-    pub json: bool,
+    /// Result format on stdout: human text or JSON (for scripts).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "CINEREC_OUTPUT"
+    )]
+    pub output: OutputFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Result format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables and sentences.
+    Text,
+    /// One JSON document per command.
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,7 +61,8 @@ pub enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let out = output::Output::new(cli.quiet, cli.json);
+    let json = cli.output == OutputFormat::Json;
+    let out = output::Output::new(cli.quiet, json);
     let result = match &cli.command {
         Command::Data(c) => cmd::data::run(c, &cli, &out),
         Command::Train(a) => cmd::train::run(a, &cli, &out),
@@ -56,7 +72,7 @@ fn main() {
         Command::Models => cmd::models(&out),
     };
     if let Err(e) = result {
-        if cli.json {
+        if json {
             let msg = serde_json::json!({ "error": format!("{e:#}") });
             println!("{msg}");
         } else {

@@ -155,7 +155,7 @@ pub struct EvalArgs {
     )]
     pub metrics: Vec<String>,
     /// Write the report(s) as JSON (one object for one model, an array for several).
-    #[arg(long = "json-out", alias = "out-json", value_name = "FILE")]
+    #[arg(long = "json", value_name = "FILE")]
     pub json_out: Option<PathBuf>,
     /// Write the report(s) as Markdown.
     #[arg(long = "md", value_name = "FILE")]

@@ -28,7 +28,7 @@ fn info_on_a_generic_csv_file() {
     let v = json(&cinerec(
         t.path(),
         t.path(),
-        &["--json", "data", "info", f.to_str().unwrap()],
+        &["--output", "json", "data", "info", f.to_str().unwrap()],
     ));
     assert_eq!(v["users"], 30);
     assert_eq!(v["movies"], 20);
@@ -56,7 +56,11 @@ fn missing_dataset_suggests_fetch_and_json_errors_are_json() {
         "{}",
         r.stderr
     );
-    let r = cinerec(t.path(), t.path(), &["--json", "data", "info", "ml-1m"]);
+    let r = cinerec(
+        t.path(),
+        t.path(),
+        &["--output", "json", "data", "info", "ml-1m"],
+    );
     assert!(!r.ok);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON error");
     assert!(v["error"].as_str().unwrap().contains("ml-1m"));
@@ -71,7 +75,8 @@ fn eval_train_recommend_on_generated_data() {
         t.path(),
         t.path(),
         &[
-            "--json",
+            "--output",
+            "json",
             "eval",
             "--data",
             fs_,
@@ -96,7 +101,8 @@ fn eval_train_recommend_on_generated_data() {
         t.path(),
         t.path(),
         &[
-            "--json",
+            "--output",
+            "json",
             "recommend",
             "--data",
             fs_,
@@ -150,7 +156,7 @@ fn synth_then_load() {
     let v = json(&cinerec(
         t.path(),
         t.path(),
-        &["--json", "data", "info", out.to_str().unwrap()],
+        &["--output", "json", "data", "info", out.to_str().unwrap()],
     ));
     assert_eq!(v["ratings"], 12000);
     assert_eq!(v["users"], 300);

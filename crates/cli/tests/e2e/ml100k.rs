@@ -11,7 +11,7 @@ fn info_counts_and_titles() {
     let v = json(&cinerec(
         t.path(),
         t.path(),
-        &["--json", "data", "info", dir.to_str().unwrap()],
+        &["--output", "json", "data", "info", dir.to_str().unwrap()],
     ));
     assert_eq!(v["users"], 943);
     assert_eq!(v["movies"], 1682);
@@ -36,7 +36,8 @@ fn train_recommend_predict() {
         t.path(),
         t.path(),
         &[
-            "--json",
+            "--output",
+            "json",
             "recommend",
             "--data",
             d,
@@ -51,7 +52,8 @@ fn train_recommend_predict() {
         t.path(),
         t.path(),
         &[
-            "--json",
+            "--output",
+            "json",
             "predict",
             "--data",
             d,

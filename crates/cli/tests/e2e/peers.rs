@@ -63,7 +63,7 @@ fn peer_splits_identical_and_reference_figures_reproduced() {
             &s("temporal_train.csv"),
             "--test",
             &s("temporal_test.csv"),
-            "--json-out",
+            "--json",
             jp.to_str().unwrap(),
         ],
     );
@@ -87,7 +87,8 @@ fn peer_splits_identical_and_reference_figures_reproduced() {
         t.path(),
         t.path(),
         &[
-            "--json",
+            "--output",
+            "json",
             "--quiet",
             "eval",
             "--model",
