@@ -6,12 +6,16 @@
 //! - [`registry`]: models by name, built from JSON parameters;
 //! - [`persist`]: the versioned, atomically written model file format;
 //! - [`state`]: bounds-checked binary helpers for model state;
+//! - [`factors`] and [`linalg`]: latent factors (scoring, cosine, fold-in) and dense kernels
+//!   shared by the factor models;
 //! - `testing` (feature `testing`): the contract suite every registered model must pass;
 //! - [`ModelError`], this crate's error type.
 
 mod baseline;
 mod common;
 pub mod error;
+pub mod factors;
+pub mod linalg;
 pub mod persist;
 mod popularity;
 mod random;

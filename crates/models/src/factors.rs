@@ -1,0 +1,169 @@
+//! Latent factors shared by the factor models (SVD, SVD++, ALS, BPR): user and item matrices
+//! stored row-major in one `Vec<f32>` each, scoring every item for a user vector, item–item
+//! cosine similarity (which gives `similar_items` and the default explanations, as
+//! implicit's `MatrixFactorizationBase` does), ridge fold-in of a new or updated user from
+//! their ratings without retraining, and state (de)serialisation.
+
+use crate::linalg::{cholesky_solve, dot, norm};
+use crate::state::{StateReader, StateWriter};
+use cinerec_core::{CoreError, ItemIdx, Result, Rng};
+
+/// User and item factor matrices with `k` columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Factors {
+    /// Number of factors.
+    pub k: usize,
+    /// `n_users × k`, row-major.
+    pub users: Vec<f32>,
+    /// `n_items × k`, row-major.
+    pub items: Vec<f32>,
+}
+
+impl Factors {
+    /// Zero factors.
+    pub fn zeros(n_users: usize, n_items: usize, k: usize) -> Self {
+        Factors { k, users: vec![0.0; n_users * k], items: vec![0.0; n_items * k] }
+    }
+
+    /// Factors drawn from Normal(mean, std) (Surprise's `init_mean`/`init_std_dev`).
+    pub fn normal(n_users: usize, n_items: usize, k: usize, mean: f32, std: f32, rng: &mut Rng) -> Self {
+        let mut f = Factors::zeros(n_users, n_items, k);
+        for x in f.users.iter_mut().chain(f.items.iter_mut()) {
+            *x = mean + std * rng.normal() as f32;
+        }
+        f
+    }
+
+    /// Number of users.
+    pub fn n_users(&self) -> usize {
+        self.users.len().checked_div(self.k).unwrap_or(0)
+    }
+    /// Number of items.
+    pub fn n_items(&self) -> usize {
+        self.items.len().checked_div(self.k).unwrap_or(0)
+    }
+    /// Row of user `u`.
+    #[inline]
+    pub fn user(&self, u: usize) -> &[f32] {
+        &self.users[u * self.k..(u + 1) * self.k]
+    }
+    /// Row of item `i`.
+    #[inline]
+    pub fn item(&self, i: usize) -> &[f32] {
+        &self.items[i * self.k..(i + 1) * self.k]
+    }
+    /// Mutable row of user `u`.
+    #[inline]
+    pub fn user_mut(&mut self, u: usize) -> &mut [f32] {
+        &mut self.users[u * self.k..(u + 1) * self.k]
+    }
+    /// Mutable row of item `i`.
+    #[inline]
+    pub fn item_mut(&mut self, i: usize) -> &mut [f32] {
+        &mut self.items[i * self.k..(i + 1) * self.k]
+    }
+
+    /// `out[i] = ⟨uvec, item_i⟩` for every item.
+    pub fn scores_into(&self, uvec: &[f32], out: &mut [f32]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = dot(uvec, self.item(i));
+        }
+    }
+
+    /// `out[j] = cos(item_i, item_j)` (0 for zero vectors).
+    pub fn item_cosine_into(&self, i: usize, out: &mut [f32]) {
+        let a = self.item(i);
+        let na = norm(a);
+        for (j, o) in out.iter_mut().enumerate() {
+            let b = self.item(j);
+            let nb = norm(b);
+            *o = if na > 0.0 && nb > 0.0 { dot(a, b) / (na * nb) } else { 0.0 };
+        }
+    }
+
+    /// Ridge fold-in: the user vector `x` minimising Σ (target_j − ⟨x, item_j⟩)² + reg·|x|²
+    /// over the given `(item, target)` pairs (targets are ratings minus whatever biases the
+    /// model uses). This is how a new rating changes a user's recommendations at once.
+    pub fn fold_in(&self, pairs: &[(ItemIdx, f32)], reg: f32) -> Result<Vec<f32>> {
+        let k = self.k;
+        let mut a = vec![0f64; k * k];
+        let mut b = vec![0f64; k];
+        for &(i, t) in pairs {
+            if i.ix() >= self.n_items() {
+                return Err(CoreError::UnknownItem(i.to_string()));
+            }
+            let q = self.item(i.ix());
+            for r in 0..k {
+                b[r] += q[r] as f64 * t as f64;
+                for c in 0..=r {
+                    a[r * k + c] += q[r] as f64 * q[c] as f64;
+                }
+            }
+        }
+        for r in 0..k {
+            for c in 0..r {
+                a[c * k + r] = a[r * k + c];
+            }
+            a[r * k + r] += reg.max(1e-6) as f64;
+        }
+        if !cholesky_solve(&mut a, &mut b, k) {
+            return Ok(vec![0.0; k]);
+        }
+        Ok(b.into_iter().map(|x| x as f32).collect())
+    }
+
+    /// Writes the factors into a model state.
+    pub fn write(&self, w: &mut StateWriter) {
+        w.u64(self.k as u64);
+        w.f32s(&self.users);
+        w.f32s(&self.items);
+    }
+
+    /// Reads factors written by [`Factors::write`], checking their shape.
+    pub fn read(r: &mut StateReader<'_>, n_users: usize, n_items: usize) -> Result<Self> {
+        let k = r.u64()? as usize;
+        let users = r.f32s()?;
+        let items = r.f32s()?;
+        if users.len() != n_users * k || items.len() != n_items * k {
+            return Err(CoreError::Corrupt(format!(
+                "factor matrices {}×{k} / {}×{k} do not match {n_users} users / {n_items} items",
+                users.len() / k.max(1),
+                items.len() / k.max(1)
+            )));
+        }
+        Ok(Factors { k, users, items })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_in_recovers_a_planted_user() {
+        let mut rng = Rng::new(5);
+        let f = Factors::normal(1, 40, 4, 0.0, 1.0, &mut rng);
+        let truth = [0.5f32, -1.0, 0.25, 2.0];
+        let pairs: Vec<(ItemIdx, f32)> = (0..40).map(|i| (ItemIdx(i), dot(&truth, f.item(i as usize)))).collect();
+        let x = f.fold_in(&pairs, 1e-4).unwrap();
+        for (a, b) in x.iter().zip(truth) {
+            assert!((a - b).abs() < 1e-2, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn cosine_of_item_with_itself_is_one_and_state_round_trips() {
+        let mut rng = Rng::new(1);
+        let f = Factors::normal(3, 5, 8, 0.0, 0.1, &mut rng);
+        let mut out = vec![0.0; 5];
+        f.item_cosine_into(2, &mut out);
+        assert!((out[2] - 1.0).abs() < 1e-5);
+        let mut w = StateWriter::new(b"t");
+        f.write(&mut w);
+        let bytes = w.finish();
+        let mut r = StateReader::new(&bytes, b"t").unwrap();
+        assert_eq!(Factors::read(&mut r, 3, 5).unwrap(), f);
+        let mut r = StateReader::new(&bytes, b"t").unwrap();
+        assert!(Factors::read(&mut r, 4, 5).is_err());
+    }
+}
