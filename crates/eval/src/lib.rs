@@ -115,7 +115,7 @@ pub fn evaluate(
         metrics: Metrics::default(),
     };
     let m = &mut report.metrics;
-    if cfg.rating {
+    if cfg.rating && predicts_ratings(model, train) {
         let t = Instant::now();
         let r = rating_metrics(model, train, test, cfg.clip_predictions)?;
         report.timings.predict_s = Some(t.elapsed().as_secs_f64());
@@ -176,6 +176,23 @@ pub fn evaluate(
         report.timings.factorized_s = Some(t.elapsed().as_secs_f64());
     }
     Ok(report)
+}
+
+/// False for ranking-only models (ALS, BPR, …) whose `predict` answers
+/// [`cinerec_core::CoreError::Unsupported`]: their reports simply have no `rmse`/`mae`.
+pub fn predicts_ratings(model: &dyn Recommender, train: &Dataset) -> bool {
+    if train.n_items() == 0 {
+        return true;
+    }
+    let probe = (0..train.n_users() as u32)
+        .map(cinerec_core::UserIdx)
+        .next()
+        .map(cinerec_core::UserRef::Known)
+        .unwrap_or(cinerec_core::UserRef::Profile(&[]));
+    !matches!(
+        model.predict(probe, cinerec_core::ItemIdx(0)),
+        Err(cinerec_core::CoreError::Unsupported { .. })
+    )
 }
 
 /// Fits `model` on `train` (timing it as `fit_s`), then runs [`evaluate`].
