@@ -240,8 +240,9 @@ impl Drop for Staged {
     }
 }
 
-/// Writes `movies.csv` (every item, `movieId,title,genres`).
-fn write_movies(cfg: &SynthConfig, items: &ItemModel, sig: f64, dest: PathBuf) -> Result<()> {
+/// Writes `movies.csv` (every item, `movieId,title,genres`) under its temporary name; the
+/// caller commits it together with `ratings.csv`.
+fn write_movies(cfg: &SynthConfig, items: &ItemModel, sig: f64, dest: PathBuf) -> Result<Staged> {
     let mut rng = Rng::fork(cfg.seed, STREAM_MOVIES);
     let dirs = model::genre_directions(cfg.factors, &mut rng);
     let mut out = Staged::create(dest)?;
@@ -273,7 +274,7 @@ fn write_movies(cfg: &SynthConfig, items: &ItemModel, sig: f64, dest: PathBuf) -
         }
     }
     out.write(&buf)?;
-    out.commit()
+    Ok(out)
 }
 
 /// Generates a synthetic dataset into the folder `dir` (created if missing): `ratings.csv`
@@ -324,20 +325,21 @@ pub fn generate_csv(
 
     let ratings_path = dir.join("ratings.csv");
     let movies_path = dir.join("movies.csv");
-    write_movies(cfg, &sh.items, sh.sig, movies_path.clone())?;
+    let movies = write_movies(cfg, &sh.items, sh.sig, movies_path.clone())?;
 
     let mut out = Staged::create(ratings_path.clone())?;
     let header = b"userId,movieId,rating,timestamp\n";
     out.write(header)?;
     let mut bytes = header.len() as u64;
 
+    let n_chunks = users.div_ceil(CHUNK_USERS);
     let workers = match cfg.threads {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
         n => n,
-    };
-    let n_chunks = users.div_ceil(CHUNK_USERS);
+    }
+    .clamp(1, n_chunks.max(1));
     let window = 4 * workers;
     let next = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
@@ -435,6 +437,8 @@ pub fn generate_csv(
             cfg.ratings
         )));
     }
+    // Both files appear only once both are complete.
+    movies.commit()?;
     out.commit()?;
 
     let mut item_counts = vec![0u64; n_items];
