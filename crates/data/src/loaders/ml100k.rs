@@ -3,10 +3,10 @@
 //! (name|index) and `u.user` (id|age|gender|occupation|zip).
 
 use super::assemble::{name_of, Parts};
-use super::ratings::{read_ratings, RatingsSpec};
+use super::ratings::{read_ratings, require_file, RatingsSpec};
 use super::text::{latin1, lines, parse_u16, perr, read_file, split_plain};
 use super::title::{clean_title, split_title_year, year_of, Genres};
-use crate::error::{DataError, Result};
+use crate::error::Result;
 use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -36,23 +36,8 @@ pub(crate) const GENRES_100K: [&str; 19] = [
 
 /// Loads an ML-100K folder.
 pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
-    let data = dir.join("u.data");
-    if !data.is_file() {
-        return Err(DataError::Format {
-            path: data,
-            message: "missing required file u.data (ML-100K ratings)".into(),
-        });
-    }
-    let spec = RatingsSpec {
-        sep: b"\t".to_vec(),
-        skip_header: false,
-        quotes: false,
-        user_col: 0,
-        item_col: 1,
-        rating_col: Some(2),
-        time_col: Some(3),
-        names: ["user id", "item id", "rating", "timestamp"].map(String::from),
-    };
+    let data = require_file(dir.join("u.data"), "ML-100K ratings")?;
+    let spec = RatingsSpec::positional(b"\t", ["user id", "item id", "rating", "timestamp"]);
     let ratings = read_ratings(&data, &spec, threads)?;
     let genres = read_genres(&dir.join("u.genre"))?;
     let (item_meta, listed_items, genre_names) = read_items(&dir.join("u.item"), genres)?;

@@ -5,10 +5,10 @@
 //! fallback). Ratings with half stars make the scale 0.5–5, else 1–5.
 
 use super::assemble::{name_of, Parts};
-use super::ratings::{read_ratings, RatingsSpec};
+use super::ratings::{read_ratings, require_file, RatingsSpec};
 use super::text::{lines, parse_u16, perr, read_file, split_plain, Enc};
 use super::title::{clean_title, split_title_year, Genres};
-use crate::error::{DataError, Result};
+use crate::error::Result;
 use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -40,23 +40,8 @@ pub const OCCUPATIONS_1M: [&str; 21] = [
 
 /// Loads an ML-1M or ML-10M folder.
 pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
-    let data = dir.join("ratings.dat");
-    if !data.is_file() {
-        return Err(DataError::Format {
-            path: data,
-            message: "missing required file ratings.dat (ML-1M/10M ratings)".into(),
-        });
-    }
-    let spec = RatingsSpec {
-        sep: b"::".to_vec(),
-        skip_header: false,
-        quotes: false,
-        user_col: 0,
-        item_col: 1,
-        rating_col: Some(2),
-        time_col: Some(3),
-        names: ["UserID", "MovieID", "Rating", "Timestamp"].map(String::from),
-    };
+    let data = require_file(dir.join("ratings.dat"), "ML-1M/10M ratings")?;
+    let spec = RatingsSpec::positional(b"::", ["UserID", "MovieID", "Rating", "Timestamp"]);
     let ratings = read_ratings(&data, &spec, threads)?;
     // ML-1M ships users.dat and is Latin-1; ML-10M has tags.dat and is UTF-8.
     let tags_path = dir.join("tags.dat");

@@ -40,6 +40,41 @@ pub(crate) struct RatingsSpec {
     pub names: [String; 4],
 }
 
+impl RatingsSpec {
+    /// A headerless, unquoted file with user, item, rating, timestamp in columns 0–3.
+    pub(crate) fn positional(sep: &[u8], names: [&str; 4]) -> Self {
+        RatingsSpec {
+            sep: sep.to_vec(),
+            skip_header: false,
+            quotes: false,
+            user_col: 0,
+            item_col: 1,
+            rating_col: Some(2),
+            time_col: Some(3),
+            names: names.map(String::from),
+        }
+    }
+}
+
+/// `path` if it is a file, else a [`DataError::Format`] naming it as a required `what`.
+pub(crate) fn require_file(
+    path: std::path::PathBuf,
+    what: &str,
+) -> crate::error::Result<std::path::PathBuf> {
+    if path.is_file() {
+        Ok(path)
+    } else {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Err(crate::error::DataError::Format {
+            path,
+            message: format!("missing required file {name} ({what})"),
+        })
+    }
+}
+
 /// Ratings with ids in first-appearance order, before the final id assignment.
 pub(crate) struct RawRatings {
     /// The columns; `users`/`items` hold *thread-local* ids until [`RawRatings::finish`].
