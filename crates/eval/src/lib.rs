@@ -6,6 +6,7 @@
 //! - [`ranking`]: P/R/NDCG/HR/MAP/MRR@K, coverage, genre diversity, novelty (parallel);
 //! - [`factorized`]: factorized top-K accuracy, precision@K in- and out-of-sample;
 //! - [`report`]: the [`Report`] (JSON / Markdown / terminal table, side-by-side comparison);
+//! - [`tune`]: grid / random hyper-parameter search on a validation split ([`tune::tune`]);
 //! - this module: [`EvalConfig`] and [`evaluate`], which run what the config asks.
 
 pub mod error;
@@ -14,6 +15,7 @@ pub mod parallel;
 pub mod ranking;
 pub mod rating;
 pub mod report;
+pub mod tune;
 
 #[cfg(test)]
 mod tests;
