@@ -13,6 +13,9 @@
 
 mod baseline;
 mod common;
+mod ease;
+mod itemknn;
+mod neighbors;
 pub mod error;
 pub mod factors;
 pub mod linalg;
@@ -25,7 +28,9 @@ pub mod state;
 pub mod testing;
 
 pub use baseline::{Baseline, BaselineMethod, BaselineParams};
+pub use ease::{ease_memory, Ease, EaseParams};
 pub use error::{DatasetMismatch, ModelError, Result};
+pub use itemknn::{ItemKnn, ItemKnnParams, KnnSimilarity};
 pub use persist::{load, load_with, save, LoadOptions, ModelHeader};
 pub use popularity::{Popularity, PopularityParams};
 pub use random::{RandomNormal, RandomParams};

@@ -4,6 +4,7 @@
 
 use crate::error::{ModelError, Result};
 use crate::{Baseline, Popularity, RandomNormal};
+use crate::{Ease, ItemKnn};
 use cinerec_core::Recommender;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -59,6 +60,14 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<RandomNormal>(
         "random",
         "random ratings ~ Normal(mean, std) of the training ratings (Surprise NormalPredictor)",
+    ),
+    entry::<ItemKnn>(
+        "itemknn",
+        "item-based KNN: KNNBaseline ratings, neighbourhood-sum ranking, similar movies",
+    ),
+    entry::<Ease>(
+        "ease",
+        "EASE closed-form item-item autoencoder (Steck 2019), ranking only",
     ),
 ];
 

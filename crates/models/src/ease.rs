@@ -1,0 +1,286 @@
+//! [`Ease`]: Steck's EASE (2019), a closed-form item–item linear autoencoder:
+//! `P = (XᵀX + λI)⁻¹`, `B = I − P·diag(1/diag(P))` (so `diag(B) = 0`), ranking score
+//! `x_u · B`. `X` is the binary interaction matrix (or the ratings with `binary: false`).
+//!
+//! The inverse is computed in `f64` by a Cholesky factorisation `G = LLᵀ`, then `L⁻¹` column by
+//! column and `P = L⁻ᵀL⁻¹`, the last two in parallel over columns/rows on scoped threads.
+//! Dense `n × n` matrices limit the catalogue: above `max_items` fitting refuses with an
+//! [`CoreError::InvalidParam`] naming the memory it would need. Similar movies are `B`'s
+//! columns (`B[j][i]` = weight of movie `j` in scoring `i`), which also makes the default
+//! explanation the user's movies with the largest contributions to the score. Ranking only:
+//! `predict` is [`CoreError::Unsupported`].
+
+use crate::common::Shape;
+use crate::linalg::axpy;
+use crate::neighbors::{check_item, invalid, par_map, UserRows};
+use crate::registry::Configurable;
+use crate::state::{StateReader, StateWriter};
+use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
+use cinerec_core::{UserIdx, UserRef};
+use serde::{Deserialize, Serialize};
+
+const TAG: &[u8] = b"ease/1";
+/// Bytes per `n²` cell budgeted while fitting: the f64 Gram matrix / Cholesky factor (8), the
+/// f64 inverse (8) and the f32 `B` (4) — an upper bound: the factor is freed
+/// before the inverse is formed, and `L⁻¹` is triangular.
+const BYTES_PER_CELL: u64 = 20;
+
+/// Parameters of [`Ease`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EaseParams {
+    /// L2 regularisation λ added to the Gram matrix's diagonal.
+    pub lambda: f64,
+    /// Largest catalogue accepted (dense `n × n` matrices).
+    pub max_items: usize,
+    /// Use 0/1 interactions (Steck) instead of the rating values.
+    pub binary: bool,
+}
+
+impl Default for EaseParams {
+    fn default() -> Self {
+        EaseParams {
+            lambda: 300.0,
+            max_items: 20_000,
+            binary: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Fitted {
+    shape: Shape,
+    rows: UserRows,
+    /// `n × n` row-major: `b[j * n + i]` = weight of item `j` for item `i`.
+    b: Vec<f32>,
+}
+
+/// EASE: closed-form item–item model.
+#[derive(Debug, Clone)]
+pub struct Ease {
+    params: EaseParams,
+    fitted: Option<Fitted>,
+}
+
+impl Configurable for Ease {
+    type Params = EaseParams;
+    fn from_params(p: Self::Params) -> Result<Self> {
+        if !(p.lambda.is_finite() && p.lambda > 0.0) {
+            return invalid("lambda", "must be finite and > 0");
+        }
+        Ok(Ease {
+            params: p,
+            fitted: None,
+        })
+    }
+}
+
+/// Human-readable memory EASE needs for `n` items.
+pub fn ease_memory(n: usize) -> String {
+    let bytes = (n as u64)
+        .saturating_mul(n as u64)
+        .saturating_mul(BYTES_PER_CELL);
+    format!(
+        "{n}² × {BYTES_PER_CELL} bytes = {:.2} GiB (f64 Gram 8 + f64 inverse 8 + f32 B 4 bytes per cell)",
+        bytes as f64 / (1u64 << 30) as f64
+    )
+}
+
+/// In-place lower Cholesky factor of the SPD row-major `a` (upper triangle ignored).
+/// Returns false when `a` is not positive definite.
+fn cholesky(a: &mut [f64], n: usize) -> bool {
+    for j in 0..n {
+        let (head, tail) = a.split_at_mut(j * n);
+        let row_j = &mut tail[..n];
+        for k in 0..j {
+            let row_k = &head[k * n..k * n + k];
+            let s = row_j[k] - dot64(&row_j[..k], row_k);
+            row_j[k] = s / head[k * n + k];
+        }
+        let d = row_j[j] - dot64(&row_j[..j], &row_j[..j]);
+        if d <= 0.0 || !d.is_finite() {
+            return false;
+        }
+        row_j[j] = d.sqrt();
+    }
+    true
+}
+
+fn dot64(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// Rows of `P = (XᵀX + λI)⁻¹` for the user rows; `None` if not SPD.
+fn inverse_gram(rows: &UserRows, shape: &Shape, p: &EaseParams) -> Result<Option<Vec<Vec<f64>>>> {
+    let n = shape.n_items;
+    let mut g = vec![0f64; n * n];
+    for u in 0..shape.n_users {
+        let prof = rows.profile(shape, UserRef::Known(UserIdx(u as u32)))?;
+        for &(j, rj) in &prof {
+            let xj = if p.binary { 1.0 } else { rj as f64 };
+            let row = &mut g[j as usize * n..j as usize * n + n];
+            for &(k, rk) in &prof {
+                if k <= j {
+                    row[k as usize] += xj * if p.binary { 1.0 } else { rk as f64 };
+                }
+            }
+        }
+    }
+    for i in 0..n {
+        g[i * n + i] += p.lambda;
+    }
+    if !cholesky(&mut g, n) {
+        return Ok(None);
+    }
+    // Row c of `m` = column c of L⁻¹ (zero before c): solves L y = e_c by forward substitution.
+    let l = &g;
+    let m: Vec<Vec<f64>> = par_map(
+        n,
+        || (),
+        |_, c| {
+            let mut y = vec![0f64; n - c];
+            y[0] = 1.0 / l[c * n + c];
+            for r in c + 1..n {
+                let s = dot64(&l[r * n + c..r * n + r], &y[..r - c]);
+                y[r - c] = -s / l[r * n + r];
+            }
+            y
+        },
+    );
+    drop(g);
+    // P[i][j] = Σ_{k ≥ max(i,j)} L⁻¹[k][i] L⁻¹[k][j]: dot products of rows of `m`.
+    let prow: Vec<Vec<f64>> = par_map(
+        n,
+        || (),
+        |_, i| {
+            (0..n)
+                .map(|j| {
+                    let k0 = i.max(j);
+                    dot64(&m[i][k0 - i..], &m[j][k0 - j..])
+                })
+                .collect()
+        },
+    );
+    Ok(Some(prow))
+}
+
+impl Ease {
+    fn fitted(&self) -> Result<&Fitted> {
+        self.fitted.as_ref().ok_or(CoreError::NotFitted("ease"))
+    }
+}
+
+impl Recommender for Ease {
+    fn name(&self) -> &'static str {
+        "ease"
+    }
+
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = None;
+        let (shape, n) = (Shape::of(data), data.n_items());
+        if n > self.params.max_items {
+            return invalid(
+                "max_items",
+                format!(
+                    "EASE needs dense {n} × {n} matrices for this catalogue of {n} movies: {}; \
+                     max_items is {} (raise it if the machine has the memory, or use itemknn)",
+                    ease_memory(n),
+                    self.params.max_items
+                ),
+            );
+        }
+        let rows = UserRows::of(data);
+        let Some(p) = inverse_gram(&rows, &shape, &self.params)? else {
+            return invalid("lambda", "XᵀX + λI is not positive definite (λ too small?)");
+        };
+        let mut b = vec![0f32; n * n];
+        for j in 0..n {
+            for i in 0..n {
+                if i != j {
+                    b[j * n + i] = (-p[j][i] / p[i][i]) as f32;
+                }
+            }
+        }
+        if !b.iter().all(|x| x.is_finite()) {
+            return invalid("lambda", "the EASE weights are not finite");
+        }
+        observer.on_progress(n as u64, n as u64);
+        observer.on_epoch(&EpochReport {
+            epoch: 1,
+            epochs: 1,
+            train_loss: 0.0,
+            metrics: vec![("items".into(), n as f64)],
+        });
+        self.fitted = Some(Fitted { shape, rows, b });
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+        // Bad input is reported as such before the model says it cannot predict ratings.
+        let f = self.fitted()?;
+        f.shape.check_user(user)?;
+        f.shape.check_item(item)?;
+        Err(CoreError::Unsupported {
+            model: "ease",
+            what: "rating prediction (EASE is a ranking model)",
+        })
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        let f = self.fitted()?;
+        f.shape.check_out(out)?;
+        let n = f.shape.n_items;
+        out.fill(0.0);
+        for (j, r) in f.rows.profile(&f.shape, user)? {
+            let x = if self.params.binary { 1.0 } else { r };
+            axpy(x, &f.b[j as usize * n..j as usize * n + n], out);
+        }
+        Ok(())
+    }
+
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+        let f = self.fitted()?;
+        check_item(&f.shape, item, out)?;
+        let n = f.shape.n_items;
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = f.b[j * n + item.ix()];
+        }
+        Ok(())
+    }
+
+    fn save_state(&self) -> Result<Vec<u8>> {
+        let f = self.fitted()?;
+        let mut w = StateWriter::new(TAG);
+        f.shape.write(&mut w);
+        f.rows.write(&mut w);
+        w.f32s(&f.b);
+        Ok(w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = StateReader::new(bytes, TAG)?;
+        let shape = Shape::read(&mut r)?;
+        let rows = UserRows::read(&mut r, &shape)?;
+        let b = r.f32s()?;
+        r.finish()?;
+        let n = shape.n_items;
+        if b.len() as u64 != (n as u64) * (n as u64) || !b.iter().all(|x| x.is_finite()) {
+            return Err(CoreError::Corrupt("ease: weight matrix size".into()));
+        }
+        self.fitted = Some(Fitted { shape, rows, b });
+        Ok(())
+    }
+}
