@@ -1,0 +1,133 @@
+//! The schema, as numbered migrations written once per dialect. [`crate::SqlStore::open`]
+//! applies the missing ones in order and records each in `cinerec_migrations`
+//! (version, name, applied_at); re-opening applies nothing.
+//!
+//! Tables: `users`, `movies`, `ratings` (+ the `views` view over it, the reference's name),
+//! `models` (the registry) and `store_info` (dataset name, genre vocabulary, rating scale).
+//! Every statement is idempotent (`IF NOT EXISTS` / `OR REPLACE`), so a migration that was
+//! interrupted between its DDL and its record (MySQL commits DDL implicitly) re-runs cleanly.
+
+use crate::dialect::Backend;
+
+/// One schema step.
+pub struct Migration {
+    /// Version number, from 1, increasing by one.
+    pub version: i64,
+    /// What it does.
+    pub name: &'static str,
+    sqlite: &'static [&'static str],
+    postgres: &'static [&'static str],
+    mysql: &'static [&'static str],
+}
+
+impl Migration {
+    /// The statements for one backend.
+    pub fn statements(&self, b: Backend) -> &'static [&'static str] {
+        match b {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+            Backend::MySql => self.mysql,
+        }
+    }
+}
+
+/// The table that records applied migrations (created before any migration runs).
+pub fn bookkeeping_table(b: Backend) -> &'static str {
+    match b {
+        Backend::MySql => {
+            "CREATE TABLE IF NOT EXISTS cinerec_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+             name TEXT NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        }
+        _ => {
+            "CREATE TABLE IF NOT EXISTS cinerec_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+             name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+        }
+    }
+}
+
+/// Every migration, in order.
+pub static MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "users, movies, ratings (+ views), models, store_info",
+    sqlite: &[
+        "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT, \
+         gender TEXT, occupation TEXT, zip TEXT, created_at BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT, \
+         year BIGINT, genres TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ratings (\
+         user_id VARCHAR(64) NOT NULL REFERENCES users(id) ON DELETE CASCADE, \
+         movie_id VARCHAR(64) NOT NULL REFERENCES movies(id) ON DELETE CASCADE, \
+         rating DOUBLE PRECISION NOT NULL, rated_at BIGINT NOT NULL, \
+         PRIMARY KEY (user_id, movie_id))",
+        "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)",
+        "CREATE VIEW IF NOT EXISTS views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
+        "CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY AUTOINCREMENT, \
+         algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
+         created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
+         active BIGINT UNIQUE CHECK (active = 1))",
+        "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
+         info_value TEXT NOT NULL)",
+    ],
+    postgres: &[
+        "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT, \
+         gender TEXT, occupation TEXT, zip TEXT, created_at BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT, \
+         year BIGINT, genres TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ratings (\
+         user_id VARCHAR(64) NOT NULL REFERENCES users(id) ON DELETE CASCADE, \
+         movie_id VARCHAR(64) NOT NULL REFERENCES movies(id) ON DELETE CASCADE, \
+         rating DOUBLE PRECISION NOT NULL, rated_at BIGINT NOT NULL, \
+         PRIMARY KEY (user_id, movie_id))",
+        "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)",
+        "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
+        "CREATE TABLE IF NOT EXISTS models (version BIGSERIAL PRIMARY KEY, \
+         algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
+         created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
+         active BIGINT UNIQUE CHECK (active = 1))",
+        "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
+         info_value TEXT NOT NULL)",
+    ],
+    mysql: &[
+        "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT NULL, \
+         gender TEXT NULL, occupation TEXT NULL, zip TEXT NULL, created_at BIGINT NOT NULL) \
+         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT NULL, \
+         year BIGINT NULL, genres TEXT NOT NULL, metadata MEDIUMTEXT NOT NULL, \
+         created_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE TABLE IF NOT EXISTS ratings (user_id VARCHAR(64) NOT NULL, \
+         movie_id VARCHAR(64) NOT NULL, rating DOUBLE NOT NULL, rated_at BIGINT NOT NULL, \
+         PRIMARY KEY (user_id, movie_id), KEY ratings_movie (movie_id), \
+         CONSTRAINT ratings_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE, \
+         CONSTRAINT ratings_movie_fk FOREIGN KEY (movie_id) REFERENCES movies (id) ON DELETE CASCADE) \
+         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
+        "CREATE TABLE IF NOT EXISTS models (version BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+         algorithm TEXT NOT NULL, params MEDIUMTEXT NOT NULL, dataset_hash TEXT NOT NULL, \
+         metrics MEDIUMTEXT NULL, created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
+         active BIGINT NULL UNIQUE, CHECK (active = 1)) \
+         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
+         info_value MEDIUMTEXT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    ],
+}];
+
+/// Highest migration version this build knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive_and_every_dialect_has_statements() {
+        for (k, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, k as i64 + 1);
+            for b in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+                assert!(!m.statements(b).is_empty(), "{} {:?}", m.version, b);
+            }
+        }
+        assert_eq!(latest(), MIGRATIONS.len() as i64);
+    }
+}

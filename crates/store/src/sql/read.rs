@@ -1,0 +1,291 @@
+//! Reads of [`SqlStore`]: one user or movie, a user's ratings, counts, the dataset info,
+//! and the whole store as a [`Dataset`] (ratings streamed, not collected as rows).
+
+use super::SqlStore;
+use crate::error::{Result, StoreError};
+use crate::types::{Counts, DatasetInfo, MovieExtra, MovieRecord, RatingRecord, UserRecord};
+use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, UserMeta};
+use futures_util::TryStreamExt;
+use rustc_hash::FxHashMap;
+use sqlx::{AssertSqlSafe, Row};
+use std::sync::Arc;
+
+/// A users row: id, age, gender, occupation, zip.
+type UserRow = (
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+/// A movies row: id, title, year, genres, metadata.
+type MovieRow = (String, Option<String>, Option<i64>, String, String);
+
+const USER_COLS: &str = "SELECT id, age, gender, occupation, zip FROM users";
+const MOVIE_COLS: &str = "SELECT id, title, year, genres, metadata FROM movies";
+
+fn small(v: Option<i64>) -> Option<u16> {
+    v.and_then(|x| u16::try_from(x).ok())
+}
+
+fn user_of(r: UserRow) -> UserRecord {
+    UserRecord {
+        id: r.0,
+        age: small(r.1),
+        gender: r.2,
+        occupation: r.3,
+        zip: r.4,
+    }
+}
+
+fn movie_of(r: MovieRow) -> Result<MovieRecord> {
+    let extra: MovieExtra = serde_json::from_str(&r.4).map_err(|e| StoreError::Corrupt {
+        table: "movies",
+        why: format!("metadata of movie {}: {e}", r.0),
+    })?;
+    Ok(MovieRecord {
+        genres: r
+            .3
+            .split('|')
+            .filter(|g| !g.is_empty())
+            .map(String::from)
+            .collect(),
+        id: r.0,
+        title: r.1,
+        year: small(r.2),
+        extra,
+    })
+}
+
+/// Decodes a users row (any backend).
+macro_rules! user_row {
+    ($r:expr) => {
+        (
+            $r.try_get("id")?,
+            $r.try_get("age")?,
+            $r.try_get("gender")?,
+            $r.try_get("occupation")?,
+            $r.try_get("zip")?,
+        )
+    };
+}
+
+/// Decodes a movies row (any backend).
+macro_rules! movie_row {
+    ($r:expr) => {
+        (
+            $r.try_get("id")?,
+            $r.try_get("title")?,
+            $r.try_get("year")?,
+            $r.try_get("genres")?,
+            $r.try_get("metadata")?,
+        )
+    };
+}
+
+impl SqlStore {
+    pub(crate) async fn read_user(&self, id: &str) -> Result<Option<UserRecord>> {
+        let sql = self.backend.sql(&format!("{USER_COLS} WHERE id = ?"));
+        let row: Option<UserRow> = with_pool!(self, pool => {
+            match sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await? {
+                Some(r) => Some(user_row!(r)),
+                None => None,
+            }
+        });
+        Ok(row.map(user_of))
+    }
+
+    pub(crate) async fn read_movie(&self, id: &str) -> Result<Option<MovieRecord>> {
+        let sql = self.backend.sql(&format!("{MOVIE_COLS} WHERE id = ?"));
+        let row: Option<MovieRow> = with_pool!(self, pool => {
+            match sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await? {
+                Some(r) => Some(movie_row!(r)),
+                None => None,
+            }
+        });
+        row.map(movie_of).transpose()
+    }
+
+    pub(crate) async fn read_user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>> {
+        let sql = self.backend.sql(
+            "SELECT user_id, movie_id, rating, rated_at FROM ratings WHERE user_id = ? ORDER BY movie_id",
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).bind(user).fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(RatingRecord {
+                    user: r.try_get("user_id")?,
+                    movie: r.try_get("movie_id")?,
+                    rating: r.try_get::<f64, _>("rating")? as f32,
+                    timestamp: r.try_get("rated_at")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    pub(crate) async fn read_counts(&self) -> Result<Counts> {
+        let sql = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM movies), \
+                   (SELECT COUNT(*) FROM ratings), (SELECT COUNT(*) FROM models)";
+        let c: [i64; 4] = with_pool!(self, pool => {
+            let r = sqlx::query(sql).fetch_one(pool).await?;
+            [r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?]
+        });
+        let u = |x: i64| x.max(0) as u64;
+        Ok(Counts {
+            users: u(c[0]),
+            movies: u(c[1]),
+            ratings: u(c[2]),
+            models: u(c[3]),
+        })
+    }
+
+    pub(crate) async fn read_dataset_info(&self) -> Result<DatasetInfo> {
+        let rows: Vec<(String, String)> = with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT info_key, info_value FROM store_info").fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push((r.try_get(0)?, r.try_get(1)?));
+            }
+            out
+        });
+        info_of(rows)
+    }
+
+    pub(crate) async fn read_dataset(&self) -> Result<Dataset> {
+        let (users, movies, info_rows, ratings) = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut users: Vec<UserRow> = Vec::new();
+            for r in sqlx::query(USER_COLS).fetch_all(&mut *tx).await? {
+                users.push(user_row!(r));
+            }
+            let mut movies: Vec<MovieRow> = Vec::new();
+            for r in sqlx::query(MOVIE_COLS).fetch_all(&mut *tx).await? {
+                movies.push(movie_row!(r));
+            }
+            let mut info_rows: Vec<(String, String)> = Vec::new();
+            for r in sqlx::query("SELECT info_key, info_value FROM store_info").fetch_all(&mut *tx).await? {
+                info_rows.push((r.try_get(0)?, r.try_get(1)?));
+            }
+            let user_map = IdMap::from_raw_sorted(users.iter().map(|u| u.0.clone()).collect());
+            let item_map = IdMap::from_raw_sorted(movies.iter().map(|m| m.0.clone()).collect());
+            let mut inter = Interactions::default();
+            {
+                let mut stream = sqlx::query("SELECT user_id, movie_id, rating, rated_at FROM ratings")
+                    .fetch(&mut *tx);
+                while let Some(r) = stream.try_next().await? {
+                    let u: &str = r.try_get(0)?;
+                    let m: &str = r.try_get(1)?;
+                    let (Some(ui), Some(mi)) = (user_map.get(u), item_map.get(m)) else {
+                        return Err(StoreError::Corrupt {
+                            table: "ratings",
+                            why: format!("rating ({u}, {m}) names an unknown user or movie"),
+                        });
+                    };
+                    let v: f64 = r.try_get(2)?;
+                    let t: i64 = r.try_get(3)?;
+                    inter.push(ui, mi, v as f32, t.clamp(0, u32::MAX as i64) as u32);
+                }
+            }
+            tx.commit().await?;
+            (users, movies, info_rows, (user_map, item_map, inter))
+        });
+        let info = info_of(info_rows)?;
+        let (user_map, item_map, inter) = ratings;
+        build_dataset(users, movies, info, user_map, item_map, inter)
+    }
+}
+
+fn info_of(rows: Vec<(String, String)>) -> Result<DatasetInfo> {
+    let mut info = DatasetInfo::default();
+    for (k, v) in rows {
+        let bad = |e: serde_json::Error| StoreError::Corrupt {
+            table: "store_info",
+            why: format!("{k}: {e}"),
+        };
+        match k.as_str() {
+            "dataset_name" => info.name = serde_json::from_str(&v).map_err(bad)?,
+            "genre_names" => info.genre_names = serde_json::from_str(&v).map_err(bad)?,
+            "rating_scale" => info.rating_scale = Some(serde_json::from_str(&v).map_err(bad)?),
+            _ => {}
+        }
+    }
+    Ok(info)
+}
+
+fn build_dataset(
+    users: Vec<UserRow>,
+    movies: Vec<MovieRow>,
+    info: DatasetInfo,
+    user_map: IdMap,
+    item_map: IdMap,
+    inter: Interactions,
+) -> Result<Dataset> {
+    let mut user_meta = vec![UserMeta::default(); user_map.len()];
+    for r in users {
+        let Some(k) = user_map.get(&r.0) else {
+            continue;
+        };
+        let u = user_of(r);
+        user_meta[k as usize] = UserMeta {
+            age: u.age,
+            gender: u.gender,
+            occupation: u.occupation,
+            zip: u.zip,
+        };
+    }
+    let mut genre_names = info.genre_names.clone();
+    let mut records = Vec::with_capacity(movies.len());
+    for r in movies {
+        records.push(movie_of(r)?);
+    }
+    let mut extra: Vec<&str> = records
+        .iter()
+        .flat_map(|m| m.genres.iter().map(String::as_str))
+        .filter(|g| !genre_names.iter().any(|n| n == g))
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    genre_names.extend(extra.into_iter().map(String::from));
+    let genre_index: FxHashMap<&str, u16> = genre_names
+        .iter()
+        .enumerate()
+        .map(|(k, g)| (g.as_str(), k as u16))
+        .collect();
+    let mut item_meta = vec![ItemMeta::default(); item_map.len()];
+    for m in &records {
+        let Some(k) = item_map.get(&m.id) else {
+            continue;
+        };
+        item_meta[k as usize] = ItemMeta {
+            title: m.title.clone(),
+            year: m.year,
+            genres: m
+                .genres
+                .iter()
+                .filter_map(|g| genre_index.get(g.as_str()).copied())
+                .collect(),
+            tags: m.extra.tags.clone(),
+            relations: m.extra.relations.clone(),
+            links: m.extra.links.clone(),
+        };
+    }
+    let catalog = Catalog {
+        users: user_map,
+        items: item_map,
+        item_meta,
+        user_meta,
+        genre_names,
+    };
+    let name = if info.name.is_empty() {
+        "store".to_string()
+    } else {
+        info.name
+    };
+    let mut d = Dataset::new(name, Arc::new(catalog), inter);
+    if let Some((lo, hi)) = info.rating_scale {
+        d.set_scale(lo, hi);
+    }
+    Ok(d)
+}

@@ -1,0 +1,110 @@
+//! The [`Store`] trait: everything cinerec keeps in a database, as async methods on a
+//! shareable (`Send + Sync`, object-safe) handle. [`crate::open`] returns one for a URL.
+//!
+//! Writes are atomic: every method that writes runs in one transaction, so a batch is
+//! written whole or not at all.
+
+use crate::error::Result;
+use crate::types::{
+    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, UserRecord,
+};
+use crate::Backend;
+use async_trait::async_trait;
+use cinerec_core::Dataset;
+
+/// A cinerec store: users, movies, ratings and the model registry.
+///
+/// Object-safe (`Arc<dyn Store>`); all methods take `&self` and may run concurrently.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    /// Applies missing schema migrations; returns the versions applied now (empty when the
+    /// schema was current). [`crate::open`] already calls it.
+    async fn migrate(&self) -> Result<Vec<i64>>;
+
+    /// Highest applied migration version.
+    async fn schema_version(&self) -> Result<i64>;
+
+    /// Inserts or updates users (by id) in one transaction. `created_at` of an existing user
+    /// is kept. Returns the number of records written.
+    async fn upsert_users(&self, users: &[UserRecord]) -> Result<u64>;
+
+    /// Inserts or updates movies (by id) in one transaction.
+    async fn upsert_movies(&self, movies: &[MovieRecord]) -> Result<u64>;
+
+    /// Inserts or replaces ratings (by (user, movie)) in one transaction. Every user and
+    /// movie must exist; otherwise [`crate::StoreError::Constraint`] and nothing is written.
+    /// A later record for the same pair in one batch wins.
+    async fn upsert_ratings(&self, ratings: &[RatingRecord]) -> Result<u64>;
+
+    /// One user.
+    async fn upsert_user(&self, user: &UserRecord) -> Result<()> {
+        self.upsert_users(std::slice::from_ref(user))
+            .await
+            .map(drop)
+    }
+
+    /// One movie.
+    async fn upsert_movie(&self, movie: &MovieRecord) -> Result<()> {
+        self.upsert_movies(std::slice::from_ref(movie))
+            .await
+            .map(drop)
+    }
+
+    /// One rating.
+    async fn upsert_rating(&self, rating: &RatingRecord) -> Result<()> {
+        self.upsert_ratings(std::slice::from_ref(rating))
+            .await
+            .map(drop)
+    }
+
+    /// Deletes one rating; `true` when it existed.
+    async fn delete_rating(&self, user: &str, movie: &str) -> Result<bool>;
+
+    /// A user by raw id.
+    async fn get_user(&self, id: &str) -> Result<Option<UserRecord>>;
+
+    /// A movie by raw id.
+    async fn get_movie(&self, id: &str) -> Result<Option<MovieRecord>>;
+
+    /// A user's ratings, ordered by movie id (text order).
+    async fn user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>>;
+
+    /// Row counts.
+    async fn counts(&self) -> Result<Counts>;
+
+    /// Records the dataset name, genre vocabulary and rating scale (one transaction).
+    async fn set_dataset_info(&self, info: &DatasetInfo) -> Result<()>;
+
+    /// The recorded dataset info (defaults when nothing was recorded).
+    async fn dataset_info(&self) -> Result<DatasetInfo>;
+
+    /// The whole store as a [`Dataset`] ("training reads from the store"): every user and
+    /// movie, inner ids in sorted raw-id order (as the file loaders assign them), genre
+    /// vocabulary from [`DatasetInfo`] followed by any other genre names in sorted order,
+    /// and the recorded rating scale. Reads in one transaction (a consistent snapshot on
+    /// PostgreSQL and MySQL; SQLite readers see one snapshot per transaction in WAL mode).
+    async fn load_dataset(&self) -> Result<Dataset>;
+
+    /// Adds a model to the registry (inactive); returns it with its new version.
+    async fn register_model(&self, model: &NewModel) -> Result<ModelRecord>;
+
+    /// All registered models, by version.
+    async fn list_models(&self) -> Result<Vec<ModelRecord>>;
+
+    /// One model by version.
+    async fn get_model(&self, version: i64) -> Result<Option<ModelRecord>>;
+
+    /// Makes `version` the one active model of the whole registry, in one transaction
+    /// (the previous active model, if any, is deactivated in the same transaction).
+    /// [`crate::StoreError::ModelNotFound`] leaves the registry unchanged.
+    async fn activate_model(&self, version: i64) -> Result<ModelRecord>;
+
+    /// The active model, if any.
+    async fn active_model(&self) -> Result<Option<ModelRecord>>;
+
+    /// Closes the connection pool (waits for checked-out connections).
+    async fn close(&self);
+}
