@@ -1,0 +1,337 @@
+//! The one store test suite: each property is a generic async function over `dyn Store`,
+//! run against SQLite (always), PostgreSQL and MySQL/MariaDB (when their URLs are set; see
+//! `common`). Test names read `<backend>::<property>`.
+
+mod common;
+
+use cinerec_store::{
+    import_dataset, migrations, ImportOptions, MovieRecord, NewModel, RatingRecord, StoreError,
+    UserRecord,
+};
+use common::{synthetic, Ctx};
+use serde_json::json;
+
+fn user(id: &str, age: Option<u16>) -> UserRecord {
+    UserRecord {
+        id: id.into(),
+        age,
+        gender: Some("F".into()),
+        ..Default::default()
+    }
+}
+
+fn movie(id: &str, title: &str) -> MovieRecord {
+    MovieRecord {
+        id: id.into(),
+        title: Some(title.into()),
+        year: Some(1995),
+        genres: vec!["Comedy".into(), "Drama".into()],
+        ..Default::default()
+    }
+}
+
+fn rating(u: &str, m: &str, v: f32) -> RatingRecord {
+    RatingRecord {
+        user: u.into(),
+        movie: m.into(),
+        rating: v,
+        timestamp: 881_250_949,
+    }
+}
+
+/// A store with users u1..u3, movies m1..m3 and no ratings.
+async fn seed(c: &Ctx) {
+    let users: Vec<UserRecord> = (1..=3)
+        .map(|k| user(&format!("u{k}"), Some(20 + k)))
+        .collect();
+    let movies: Vec<MovieRecord> = (1..=3)
+        .map(|k| movie(&format!("m{k}"), "Toy Story"))
+        .collect();
+    assert_eq!(c.store.upsert_users(&users).await.unwrap(), 3);
+    assert_eq!(c.store.upsert_movies(&movies).await.unwrap(), 3);
+}
+
+/// Opening twice applies every migration once; data survives the reopen.
+async fn migrations_idempotent(c: Ctx) {
+    assert_eq!(
+        c.store.schema_version().await.unwrap(),
+        migrations::latest()
+    );
+    assert_eq!(c.store.migrate().await.unwrap(), Vec::<i64>::new());
+    c.store.upsert_user(&user("kept", Some(30))).await.unwrap();
+    let again = cinerec_store::open(&c.url).await.unwrap();
+    assert_eq!(again.migrate().await.unwrap(), Vec::<i64>::new());
+    assert_eq!(again.schema_version().await.unwrap(), migrations::latest());
+    assert_eq!(
+        again.get_user("kept").await.unwrap(),
+        Some(user("kept", Some(30)))
+    );
+    again.close().await;
+}
+
+/// Upserting the same records again changes nothing; a changed record replaces the old one;
+/// within one batch the last record for a key wins.
+async fn upsert_idempotent(c: Ctx) {
+    seed(&c).await;
+    let s = &c.store;
+    let batch = vec![
+        rating("u1", "m1", 4.0),
+        rating("u1", "m2", 3.0),
+        rating("u2", "m1", 5.0),
+    ];
+    s.upsert_ratings(&batch).await.unwrap();
+    s.upsert_ratings(&batch).await.unwrap();
+    seed(&c).await;
+    let n = s.counts().await.unwrap();
+    assert_eq!((n.users, n.movies, n.ratings), (3, 3, 3));
+    s.upsert_rating(&rating("u1", "m1", 1.5)).await.unwrap();
+    s.upsert_ratings(&[rating("u2", "m1", 2.0), rating("u2", "m1", 2.5)])
+        .await
+        .unwrap();
+    s.upsert_user(&user("u1", Some(99))).await.unwrap();
+    s.upsert_movie(&movie("m1", "Toy Story 2")).await.unwrap();
+    assert_eq!(s.counts().await.unwrap().ratings, 3);
+    let r1 = s.user_ratings("u1").await.unwrap();
+    assert_eq!(r1, vec![rating("u1", "m1", 1.5), rating("u1", "m2", 3.0)]);
+    assert_eq!(
+        s.user_ratings("u2").await.unwrap(),
+        vec![rating("u2", "m1", 2.5)]
+    );
+    assert_eq!(s.get_user("u1").await.unwrap().unwrap().age, Some(99));
+    assert_eq!(
+        s.get_movie("m1").await.unwrap(),
+        Some(movie("m1", "Toy Story 2"))
+    );
+    assert_eq!(s.get_movie("nope").await.unwrap(), None);
+}
+
+/// Importing a dataset in several batches (each several statements) gives the right counts,
+/// twice over.
+async fn batch_import_counts(c: Ctx) {
+    let ds = synthetic(120, 90, 25);
+    let opts = ImportOptions { batch_rows: 1700 };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+    for _ in 0..2 {
+        let rep = import_dataset(c.store.as_ref(), &ds, &opts, &progress)
+            .await
+            .unwrap();
+        assert_eq!(rep.ratings as usize, ds.n_ratings());
+        assert!(rep.batches >= 4, "{rep:?}");
+        let n = c.store.counts().await.unwrap();
+        assert_eq!(
+            (n.users as usize, n.movies as usize, n.ratings as usize),
+            (ds.n_users(), ds.n_items(), ds.n_ratings())
+        );
+    }
+    let seen = seen.into_inner().unwrap();
+    let total = (ds.n_users() + ds.n_items() + ds.n_ratings()) as u64;
+    assert_eq!(seen.last(), Some(&(total, total)));
+    assert!(seen.iter().all(|&(d, t)| t == total && d <= total));
+    assert_eq!(seen.iter().filter(|s| s.0 == total).count(), 2);
+}
+
+/// Deleting a rating removes exactly it, once.
+async fn delete(c: Ctx) {
+    seed(&c).await;
+    let s = &c.store;
+    s.upsert_ratings(&[rating("u1", "m1", 4.0), rating("u1", "m2", 3.0)])
+        .await
+        .unwrap();
+    assert!(s.delete_rating("u1", "m1").await.unwrap());
+    assert!(!s.delete_rating("u1", "m1").await.unwrap());
+    assert!(!s.delete_rating("u3", "m3").await.unwrap());
+    assert_eq!(
+        s.user_ratings("u1").await.unwrap(),
+        vec![rating("u1", "m2", 3.0)]
+    );
+    assert_eq!(s.counts().await.unwrap().ratings, 1);
+}
+
+/// A batch that fails anywhere (unknown movie after 1500 good rows, i.e. in its second
+/// statement; a non-finite value) writes nothing, and the store stays usable.
+async fn rollback_on_failing_batch(c: Ctx) {
+    seed(&c).await;
+    let s = &c.store;
+    s.upsert_rating(&rating("u3", "m3", 2.0)).await.unwrap();
+    let movies: Vec<MovieRecord> = (0..1500).map(|k| movie(&format!("x{k}"), "X")).collect();
+    s.upsert_movies(&movies).await.unwrap();
+    let mut batch: Vec<RatingRecord> = (0..1500)
+        .map(|k| rating("u1", &format!("x{k}"), 3.0))
+        .collect();
+    batch.push(rating("u1", "no-such-movie", 3.0));
+    let e = s.upsert_ratings(&batch).await.unwrap_err();
+    assert!(matches!(e, StoreError::Constraint { .. }), "{e}");
+    assert_eq!(s.counts().await.unwrap().ratings, 1);
+    batch.pop();
+    batch.push(rating("u2", "m1", f32::NAN));
+    let e = s.upsert_ratings(&batch).await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
+    let e = s.upsert_user(&user("", None)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
+    assert_eq!(s.counts().await.unwrap().ratings, 1);
+    assert_eq!(s.user_ratings("u1").await.unwrap(), vec![]);
+    batch.pop();
+    assert_eq!(s.upsert_ratings(&batch).await.unwrap(), 1500);
+}
+
+/// At most one model is active; activation switches atomically, an unknown version changes
+/// nothing, and racing activations still leave exactly one active model.
+async fn registry_activate_exclusive(c: Ctx) {
+    let s = &c.store;
+    assert_eq!(s.active_model().await.unwrap(), None);
+    let mut versions = Vec::new();
+    for (k, algo) in ["baseline", "svd", "svd", "popularity"].iter().enumerate() {
+        let m = s
+            .register_model(&NewModel {
+                algorithm: algo.to_string(),
+                params: json!({"factors": 10 + k, "lr": 0.005}),
+                dataset_hash: "abc123".into(),
+                metrics: (k % 2 == 0).then(|| json!({"rmse": 0.9 + k as f64 / 100.0})),
+                artifact: format!("models/{algo}-{k}.cinerec"),
+            })
+            .await
+            .unwrap();
+        assert!(!m.active);
+        assert_eq!(m.params["factors"], json!(10 + k));
+        versions.push(m.version);
+    }
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    assert_eq!(s.active_model().await.unwrap(), None);
+    let a = s.activate_model(versions[1]).await.unwrap();
+    assert!(a.active && a.version == versions[1] && a.algorithm == "svd");
+    let b = s.activate_model(versions[2]).await.unwrap();
+    assert_eq!(s.active_model().await.unwrap(), Some(b.clone()));
+    let e = s.activate_model(versions[3] + 1000).await.unwrap_err();
+    assert!(matches!(e, StoreError::ModelNotFound(_)), "{e}");
+    let list = s.list_models().await.unwrap();
+    assert_eq!(list.iter().filter(|m| m.active).count(), 1);
+    assert_eq!(
+        list.iter().find(|m| m.active).map(|m| m.version),
+        Some(versions[2])
+    );
+    assert_eq!(list[0].metrics, Some(json!({"rmse": 0.9})));
+    assert_eq!(list[1].metrics, None);
+    assert_eq!(
+        s.get_model(versions[0]).await.unwrap().unwrap().artifact,
+        "models/baseline-0.cinerec"
+    );
+    let racers = (0..8).map(|k| {
+        let s = s.clone();
+        let v = versions[k % versions.len()];
+        tokio::spawn(async move { s.activate_model(v).await.map(|m| m.version) })
+    });
+    for r in racers {
+        r.await.unwrap().unwrap();
+    }
+    let list = s.list_models().await.unwrap();
+    assert_eq!(list.iter().filter(|m| m.active).count(), 1, "{list:?}");
+    assert_eq!(s.counts().await.unwrap().models, 4);
+}
+
+/// Import then `load_dataset` gives back the same catalogue (ids, order, metadata, genre
+/// vocabulary), the same ratings and timestamps, scale and name — hence the same hash.
+async fn load_roundtrip(c: Ctx) {
+    let ds = synthetic(60, 40, 12);
+    import_dataset(c.store.as_ref(), &ds, &ImportOptions::default(), &|_, _| {})
+        .await
+        .unwrap();
+    let back = c.store.load_dataset().await.unwrap();
+    assert_eq!(**back.catalog(), **ds.catalog());
+    assert_eq!(
+        back.matrix().to_interactions(),
+        ds.matrix().to_interactions()
+    );
+    assert_eq!(back.rating_scale(), ds.rating_scale());
+    assert_eq!(back.name, ds.name);
+    assert_eq!(back.hash(), ds.hash());
+    // A rating added through the store shows up in the next load.
+    c.store.upsert_rating(&rating("7", "3", 5.0)).await.unwrap();
+    c.store
+        .upsert_movie(&MovieRecord {
+            id: "new".into(),
+            genres: vec!["Western".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let again = c.store.load_dataset().await.unwrap();
+    let cat = again.catalog();
+    assert_eq!(cat.genre_names.last().map(String::as_str), Some("Western"));
+    let (u, i) = (cat.user("7").unwrap(), cat.item("3").unwrap());
+    assert_eq!(again.matrix().get(u, i), Some(5.0));
+    assert_eq!(again.n_items(), ds.n_items() + 1);
+}
+
+/// ML-100K (when `CINEREC_ML100K` is set) imports and loads back with the file loader's hash.
+async fn ml100k_roundtrip(c: Ctx) {
+    let Some(path) = std::env::var_os("CINEREC_ML100K") else {
+        common::loud("*** SKIP ml100k_roundtrip: CINEREC_ML100K is not set ***");
+        return;
+    };
+    let ds = cinerec_data::loaders::load(path.as_ref(), &Default::default()).unwrap();
+    let rep = import_dataset(c.store.as_ref(), &ds, &ImportOptions::default(), &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(rep.ratings, 100_000);
+    let back = c.store.load_dataset().await.unwrap();
+    assert_eq!(**back.catalog(), **ds.catalog());
+    assert_eq!(back.hash(), ds.hash());
+}
+
+macro_rules! suite {
+    ($backend:ident: $($prop:ident),* $(,)?) => {
+        #[allow(non_snake_case)]
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $prop() {
+                    crate::common::run(cinerec_store::Backend::$backend, stringify!($prop), super::$prop).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! all_backends {
+    ($($prop:ident),* $(,)?) => {
+        suite!(Sqlite: $($prop),*);
+        suite!(Postgres: $($prop),*);
+        suite!(MySql: $($prop),*);
+    };
+}
+
+all_backends!(
+    migrations_idempotent,
+    upsert_idempotent,
+    batch_import_counts,
+    delete,
+    rollback_on_failing_batch,
+    registry_activate_exclusive,
+    load_roundtrip,
+    ml100k_roundtrip,
+);
+
+#[tokio::test]
+async fn unknown_scheme_and_connection_errors_name_the_url_without_password() {
+    let e = cinerec_store::open("redis://u:hunter2@localhost/0")
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("sqlite://") && e.contains("postgres://") && e.contains("mysql://"),
+        "{e}"
+    );
+    assert!(!e.contains("hunter2"), "{e}");
+    let e = cinerec_store::open("postgres://u:hunter2@127.0.0.1:1/db")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::Connect { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("postgres://u:***@127.0.0.1:1/db") && !msg.contains("hunter2"),
+        "{msg}"
+    );
+}
