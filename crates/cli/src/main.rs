@@ -57,6 +57,8 @@ pub enum Command {
     Predict(cmd::query::PredictArgs),
     /// List the available models.
     Models,
+    /// Serve the REST API (port 8000; docs at /docs).
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() {
@@ -70,6 +72,7 @@ fn main() {
         Command::Recommend(a) => cmd::query::recommend(a, &cli, &out),
         Command::Predict(a) => cmd::query::predict(a, &cli, &out),
         Command::Models => cmd::models(&out),
+        Command::Serve(a) => cmd::serve::run(a, &cli, &out),
     };
     if let Err(e) = result {
         if json {

@@ -3,6 +3,7 @@
 pub mod data;
 pub mod eval;
 pub mod query;
+pub mod serve;
 pub mod train;
 
 use crate::output::{table, Output};

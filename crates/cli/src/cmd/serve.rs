@@ -1,0 +1,105 @@
+//! `cinerec serve`: the REST API. Reads the configuration (defaults → `--config` file →
+//! `CINEREC_*` environment → these flags), seeds an empty store from `--data`, loads or
+//! trains the active model and serves until Ctrl-C. All the work is in `cinerec-server`.
+
+use crate::output::Output;
+use crate::{resolve, Cli};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+/// `cinerec serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Dataset (name or path) to seed the store with when it holds no ratings yet.
+    #[arg(long, short)]
+    pub data: Option<String>,
+    /// Store URL (`sqlite://cinerec.db`, `postgres://…`, `mysql://…`).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Configuration file (TOML or JSON).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to bind.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port (default 8000).
+    #[arg(long, short)]
+    pub port: Option<u16>,
+    /// Model algorithm to serve (default: the registry's active model, else svd/baseline).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Hyper-parameters (JSON) when the model has to be trained.
+    #[arg(long)]
+    pub params: Option<String>,
+    /// Train a fresh model even when the registry has a usable one.
+    #[arg(long)]
+    pub retrain: bool,
+    /// API key required by write endpoints.
+    #[arg(long)]
+    pub api_key: Option<String>,
+    /// Allowed CORS origins, comma-separated (`*` for any).
+    #[arg(long)]
+    pub cors: Option<String>,
+    /// Folder for model files the server trains.
+    #[arg(long)]
+    pub models_dir: Option<String>,
+    /// No per-request log lines.
+    #[arg(long)]
+    pub no_request_log: bool,
+}
+
+/// Runs the server.
+pub fn run(a: &ServeArgs, cli: &Cli, out: &Output) -> Result<()> {
+    let mut cfg = cinerec_server::ServerConfig::load(a.config.as_deref())?;
+    if let Some(v) = &a.store {
+        cfg.store = v.clone();
+    }
+    if let Some(v) = &a.host {
+        cfg.host = v.clone();
+    }
+    if let Some(v) = a.port {
+        cfg.port = v;
+    }
+    if let Some(v) = &a.api_key {
+        cfg.api_key = Some(v.clone());
+    }
+    if let Some(v) = &a.cors {
+        cfg.cors_origins = v
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    if let Some(v) = &a.models_dir {
+        cfg.models_dir = v.clone();
+    }
+    if a.no_request_log {
+        cfg.request_log = false;
+    }
+    cfg.validate()?;
+    cinerec_server::init_logging(&cfg);
+    let seed = match &a.data {
+        Some(d) => Some(resolve::load_dataset(d, &cli.data_dir, out)?),
+        None => None,
+    };
+    let params = match &a.params {
+        Some(p) => Some(
+            serde_json::from_str(p).with_context(|| format!("--params is not valid JSON: {p}"))?,
+        ),
+        None => None,
+    };
+    let boot = cinerec_server::boot::Boot {
+        seed,
+        algorithm: a.model.clone(),
+        params,
+        retrain: a.retrain,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let state = cinerec_server::boot::start(cfg, boot).await?;
+        cinerec_server::run(state).await.context("server")
+    })
+}

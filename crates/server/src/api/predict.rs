@@ -1,0 +1,64 @@
+//! `GET /predict/{user_id}/{movie}`: a predicted rating, the movie given by id or by title
+//! (`/predict/1/Batman`); an ambiguous title answers 300 with the candidates.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use cinerec_core::UserRef;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{json, MovieOut};
+use crate::error::{ApiPath, ApiResult};
+use crate::live::Who;
+use crate::state::AppState;
+
+/// A predicted rating.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Prediction<'a> {
+    /// The user.
+    pub user: &'a str,
+    /// The movie.
+    pub movie: MovieOut<'a>,
+    /// Predicted rating on the dataset's scale.
+    pub prediction: f32,
+    /// The user's own rating of it, if any (training or live).
+    pub actual: Option<f32>,
+    /// Model version that predicted.
+    pub model_version: i64,
+}
+
+/// Predicted rating of a movie (by id or title) for a user.
+#[utoipa::path(get, path = "/predict/{user_id}/{movie}", tag = "predict",
+    params(("user_id" = String, Path, description = "Raw user id"),
+           ("movie" = String, Path, description = "Raw movie id or (part of) a title")),
+    responses((status = 200, body = Prediction),
+              (status = 300, description = "Ambiguous title; `candidates` lists the matches"),
+              (status = 404, description = "Unknown user, or unknown movie with `suggestions`")))]
+pub async fn predict(
+    State(state): State<AppState>,
+    ApiPath((user, movie)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    let s = state.serving();
+    let who = s.who(&user)?;
+    let item = s.index.resolve(&s.data, &movie)?;
+    let model = s.active.model.as_ref();
+    let p = match who {
+        Who::Known(u) if !s.live.has_changes(who) => model.predict(UserRef::Known(u), item)?,
+        _ => {
+            let profile = s.live.profile(&s.data, who, &user);
+            model.predict(UserRef::Profile(&profile), item)?
+        }
+    };
+    let (lo, hi) = s.data.rating_scale();
+    Ok(json(
+        StatusCode::OK,
+        &Prediction {
+            user: &user,
+            movie: s.index.movie(item).into(),
+            prediction: if p.is_finite() { p.clamp(lo, hi) } else { p },
+            actual: s.live.current(&s.data, who, &user, item),
+            model_version: s.active.version,
+        },
+    ))
+}

@@ -1,0 +1,151 @@
+//! Users: `POST /users` (create, stored durably) and `GET /users/{id}/ratings` (the user's
+//! current ratings: training snapshot with live changes applied).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use cinerec_store::UserRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{json, ApiId, MovieOut};
+use crate::error::{ApiJson, ApiPath, ApiResult, ServerError};
+use crate::state::AppState;
+
+/// Body of `POST /users`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Raw id; omitted = the next free integer id.
+    #[schema(value_type = Option<String>)]
+    pub id: Option<ApiId>,
+    /// Age in years.
+    pub age: Option<u16>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Occupation.
+    pub occupation: Option<String>,
+    /// Zip / postal code.
+    pub zip: Option<String>,
+}
+
+/// A created user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    /// The new user's id.
+    pub id: String,
+}
+
+/// Creates a user (write endpoint: needs the API key when one is configured).
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = Created), (status = 401), (status = 409, description = "Id taken"), (status = 422)),
+    security(("api_key" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewUser>,
+) -> ApiResult<Response> {
+    let _w = state.gate().write().await;
+    let s = state.serving();
+    let id = match body.id {
+        Some(ApiId(id)) => {
+            if id.len() > cinerec_store::MAX_ID_LEN || id.chars().any(char::is_control) {
+                return Err(ServerError::InvalidBody(format!(
+                    "id must be at most {} characters without control characters",
+                    cinerec_store::MAX_ID_LEN
+                )));
+            }
+            id
+        }
+        None => {
+            let max = s
+                .data
+                .catalog()
+                .users
+                .raws()
+                .iter()
+                .filter_map(|r| r.parse::<u64>().ok())
+                .max()
+                .unwrap_or(0);
+            let mut next = max + 1;
+            while s.live.who(&s.data, &next.to_string()).is_some() {
+                next += 1;
+            }
+            next.to_string()
+        }
+    };
+    let store = state.store();
+    let taken = s.live.who(&s.data, &id).is_some()
+        || store
+            .get_user(&id)
+            .await
+            .map_err(|e| ServerError::Store(e.to_string()))?
+            .is_some();
+    if taken {
+        return Err(ServerError::Conflict(format!("user `{id}` exists already")));
+    }
+    let rec = UserRecord {
+        id: id.clone(),
+        age: body.age,
+        gender: body.gender,
+        occupation: body.occupation,
+        zip: body.zip,
+    };
+    store
+        .upsert_user(&rec)
+        .await
+        .map_err(|e| ServerError::Store(e.to_string()))?;
+    s.live.create_user(&s.data, &id);
+    Ok(json(StatusCode::CREATED, &Created { id }))
+}
+
+/// One of a user's ratings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRating<'a> {
+    /// The movie.
+    pub movie: MovieOut<'a>,
+    /// The rating.
+    pub rating: f32,
+    /// True when posted since the training snapshot.
+    pub live: bool,
+}
+
+/// A user's ratings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRatings<'a> {
+    /// The user.
+    pub user: &'a str,
+    /// Number of ratings.
+    pub count: usize,
+    /// By movie id order.
+    pub ratings: Vec<UserRating<'a>>,
+}
+
+/// A user's current ratings (training snapshot plus live changes).
+#[utoipa::path(get, path = "/users/{id}/ratings", tag = "users",
+    params(("id" = String, Path, description = "Raw user id")),
+    responses((status = 200, body = UserRatings), (status = 404)))]
+pub async fn ratings(
+    State(state): State<AppState>,
+    ApiPath(user): ApiPath<String>,
+) -> ApiResult<Response> {
+    let s = state.serving();
+    let who = s.who(&user)?;
+    let live = s.live.live_items(&user);
+    let profile = s.live.profile(&s.data, who, &user);
+    let ratings: Vec<UserRating> = profile
+        .iter()
+        .map(|&(i, r)| UserRating {
+            movie: s.index.movie(i).into(),
+            rating: r,
+            live: live.contains(&i),
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &UserRatings {
+            user: &user,
+            count: ratings.len(),
+            ratings,
+        },
+    ))
+}

@@ -1,0 +1,220 @@
+//! Server configuration: one serde struct with defaults, layered default → file (TOML or
+//! JSON, by extension) → `CINEREC_*` environment variables, and validated once at load so a
+//! bad value stops the server before it binds a port.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// Everything `cinerec serve` can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to bind (`CINEREC_HOST`).
+    pub host: String,
+    /// Port to bind (`CINEREC_PORT`); 0 picks a free one.
+    pub port: u16,
+    /// Store URL (`CINEREC_STORE`): `sqlite://path`, `postgres://…`, `mysql://…`.
+    pub store: String,
+    /// API key required by write endpoints when set (`CINEREC_API_KEY`).
+    pub api_key: Option<String>,
+    /// Origins allowed by CORS (`CINEREC_CORS_ORIGINS`, comma-separated); `["*"]` = any,
+    /// empty = no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Largest request body accepted, in bytes (`CINEREC_BODY_LIMIT`).
+    pub body_limit: usize,
+    /// Largest `top_n` / `n` / `limit` a request may ask for (`CINEREC_MAX_RESULTS`).
+    pub max_results: usize,
+    /// Log format: `text` or `json` (`CINEREC_LOG_FORMAT`).
+    pub log_format: String,
+    /// Log each request (method, route, status, latency) at info level (`CINEREC_REQUEST_LOG`).
+    pub request_log: bool,
+    /// Folder where models trained by the server are written (`CINEREC_MODELS_DIR`).
+    pub models_dir: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".into(),
+            port: 8000,
+            store: "sqlite://cinerec.db".into(),
+            api_key: None,
+            cors_origins: vec![],
+            body_limit: 1 << 20,
+            max_results: 1000,
+            log_format: "text".into(),
+            request_log: true,
+            models_dir: "models".into(),
+        }
+    }
+}
+
+/// A configuration that could not be read or is invalid.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl ServerConfig {
+    /// Defaults, then `file` if given, then the environment; validated.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut c = match file {
+            Some(p) => Self::from_file(p)?,
+            None => Self::default(),
+        };
+        c.apply_env(|k| std::env::var(k).ok())?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Reads a TOML (`.toml`) or JSON (anything else) file over the defaults.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        let toml = path.extension().is_some_and(|e| e == "toml");
+        let parsed = if toml {
+            toml::from_str(&text).map_err(|e| e.to_string())
+        } else {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        };
+        parsed.map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+    }
+
+    /// Overrides fields from `CINEREC_*` variables read through `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(k: &str, v: &str) -> Result<T, ConfigError> {
+            v.trim()
+                .parse()
+                .map_err(|_| ConfigError(format!("{k}={v:?} is not a valid number")))
+        }
+        fn flag(k: &str, v: &str) -> Result<bool, ConfigError> {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError(format!("{k}={v:?} is not a boolean"))),
+            }
+        }
+        if let Some(v) = get("CINEREC_HOST") {
+            self.host = v;
+        }
+        if let Some(v) = get("CINEREC_PORT") {
+            self.port = num("CINEREC_PORT", &v)?;
+        }
+        if let Some(v) = get("CINEREC_STORE") {
+            self.store = v;
+        }
+        if let Some(v) = get("CINEREC_API_KEY") {
+            self.api_key = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = get("CINEREC_CORS_ORIGINS") {
+            self.cors_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(v) = get("CINEREC_BODY_LIMIT") {
+            self.body_limit = num("CINEREC_BODY_LIMIT", &v)?;
+        }
+        if let Some(v) = get("CINEREC_MAX_RESULTS") {
+            self.max_results = num("CINEREC_MAX_RESULTS", &v)?;
+        }
+        if let Some(v) = get("CINEREC_LOG_FORMAT") {
+            self.log_format = v;
+        }
+        if let Some(v) = get("CINEREC_REQUEST_LOG") {
+            self.request_log = flag("CINEREC_REQUEST_LOG", &v)?;
+        }
+        if let Some(v) = get("CINEREC_MODELS_DIR") {
+            self.models_dir = v;
+        }
+        Ok(())
+    }
+
+    /// Checks every field; the message names the bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.addr()?;
+        if self.body_limit < 64 {
+            return Err(ConfigError(format!(
+                "body_limit {} is too small (at least 64 bytes)",
+                self.body_limit
+            )));
+        }
+        if self.max_results == 0 {
+            return Err(ConfigError("max_results must be at least 1".into()));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError(format!(
+                "log_format {:?} must be `text` or `json`",
+                self.log_format
+            )));
+        }
+        if ![
+            "sqlite:",
+            "postgres:",
+            "postgresql:",
+            "mysql:",
+            "mariadb:",
+            "memory:",
+        ]
+        .iter()
+        .any(|p| self.store.starts_with(p))
+        {
+            return Err(ConfigError(format!(
+                "store {:?} must start with sqlite://, postgres://, mysql:// or memory:",
+                self.store
+            )));
+        }
+        for o in &self.cors_origins {
+            if o != "*" && axum::http::HeaderValue::from_str(o).is_err() {
+                return Err(ConfigError(format!(
+                    "cors origin {o:?} is not a valid header value"
+                )));
+            }
+        }
+        if self.api_key.as_deref().is_some_and(|k| k.len() < 8) {
+            return Err(ConfigError("api_key must be at least 8 characters".into()));
+        }
+        Ok(())
+    }
+
+    /// The socket address to bind.
+    pub fn addr(&self) -> Result<SocketAddr, ConfigError> {
+        format!("{}:{}", self.host, self.port)
+            .parse()
+            .or_else(|_| format!("[{}]:{}", self.host, self.port).parse())
+            .map_err(|_| ConfigError(format!("host {:?} is not an IP address", self.host)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_validation_names_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "port = 9000\ncors_origins = [\"http://a.example\"]\n").unwrap();
+        let mut c = ServerConfig::from_file(&p).unwrap();
+        assert_eq!(c.port, 9000);
+        assert_eq!(c.body_limit, ServerConfig::default().body_limit);
+        c.apply_env(|k| (k == "CINEREC_PORT").then(|| "9100".to_string()))
+            .unwrap();
+        assert_eq!(c.port, 9100);
+        assert!(c
+            .apply_env(|k| (k == "CINEREC_PORT").then(|| "x".to_string()))
+            .is_err());
+        c.log_format = "xml".into();
+        assert!(c.validate().unwrap_err().to_string().contains("log_format"));
+        std::fs::write(&p, "prot = 1\n").unwrap();
+        assert!(ServerConfig::from_file(&p).is_err());
+        let j = dir.path().join("c.json");
+        std::fs::write(&j, r#"{"api_key": "secret-key-1"}"#).unwrap();
+        assert_eq!(
+            ServerConfig::from_file(&j).unwrap().api_key.as_deref(),
+            Some("secret-key-1")
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! # cinerec-server
+//!
+//! cinerec's REST API (`cinerec serve`): axum handlers, one module per resource under
+//! [`api`]; the precomputed catalogue [`index`]; the recommendation hot path [`engine`];
+//! live ratings posted since training ([`live`]); the swappable serving snapshot
+//! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
+//! ([`config`]); Prometheus metrics ([`metrics`]); and the one error type ([`error`]).
+
+pub mod api;
+pub mod boot;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod index;
+pub mod live;
+pub mod metrics;
+pub mod state;
+pub mod ui;
+
+pub use api::router;
+pub use config::ServerConfig;
+pub use error::ServerError;
+pub use state::AppState;
+
+/// Sets up the `tracing` subscriber (text or JSON lines; `RUST_LOG` overrides the level).
+pub fn init_logging(cfg: &ServerConfig) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" {
+        b.json().try_init()
+    } else {
+        b.try_init()
+    };
+}
+
+/// Binds the configured address and serves `state` until Ctrl-C (graceful shutdown).
+pub async fn run(state: AppState) -> std::io::Result<()> {
+    let addr = state
+        .config()
+        .addr()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,184 @@
+//! The live overlay: ratings posted (or deleted) since the model's training data was loaded,
+//! and users created since then. A user with changes is recommended for with
+//! `UserRef::Profile(training ratings ∪ overlay)`, which factor models fold in without
+//! retraining. Sharded (`DashMap`) so writers for different users do not block each other,
+//! with a per-known-user flag so the common read (a user without changes) takes no lock.
+
+use cinerec_core::{Dataset, ItemIdx, UserIdx};
+use dashmap::DashMap;
+use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// One user's changes: `Some(value)` = rated, `None` = rating deleted.
+#[derive(Debug, Default, Clone)]
+pub struct UserChanges {
+    /// Changes by movie.
+    pub changes: FxHashMap<ItemIdx, Option<f32>>,
+    /// True for users created through the API (not in the training catalogue).
+    pub created: bool,
+}
+
+/// Who a raw user id is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// A user of the training data.
+    Known(UserIdx),
+    /// A user created through the API.
+    Created,
+}
+
+/// The overlay of all users.
+#[derive(Debug)]
+pub struct LiveRatings {
+    users: DashMap<String, UserChanges, rustc_hash::FxBuildHasher>,
+    dirty: Vec<AtomicBool>,
+    changes: AtomicU64,
+}
+
+impl LiveRatings {
+    /// An empty overlay for a catalogue of `n_users` known users.
+    pub fn new(n_users: usize) -> Self {
+        LiveRatings {
+            users: DashMap::with_hasher(Default::default()),
+            dirty: (0..n_users).map(|_| AtomicBool::new(false)).collect(),
+            changes: AtomicU64::new(0),
+        }
+    }
+
+    /// Resolves a raw user id: known users first, then created ones.
+    pub fn who(&self, data: &Dataset, raw: &str) -> Option<Who> {
+        if let Some(u) = data.catalog().user(raw) {
+            return Some(Who::Known(u));
+        }
+        self.users
+            .get(raw)
+            .filter(|c| c.created)
+            .map(|_| Who::Created)
+    }
+
+    /// Registers a user created through the API; false if the id exists already.
+    pub fn create_user(&self, data: &Dataset, raw: &str) -> bool {
+        if data.catalog().user(raw).is_some() {
+            return false;
+        }
+        let mut fresh = false;
+        self.users.entry(raw.to_string()).or_insert_with(|| {
+            fresh = true;
+            UserChanges {
+                created: true,
+                ..Default::default()
+            }
+        });
+        fresh
+    }
+
+    /// Records ratings (`Some`) or deletions (`None`) for one user.
+    pub fn apply(&self, who: Who, raw: &str, changes: &[(ItemIdx, Option<f32>)]) {
+        let mut e = self.users.entry(raw.to_string()).or_default();
+        if who == Who::Created {
+            e.created = true;
+        }
+        for &(i, v) in changes {
+            e.changes.insert(i, v);
+        }
+        drop(e);
+        if let Who::Known(u) = who {
+            if let Some(f) = self.dirty.get(u.ix()) {
+                f.store(true, Ordering::Release);
+            }
+        }
+        self.changes
+            .fetch_add(changes.len() as u64, Ordering::Relaxed);
+    }
+
+    /// True when the user has changes (their profile differs from the training data).
+    pub fn has_changes(&self, who: Who) -> bool {
+        match who {
+            Who::Known(u) => self
+                .dirty
+                .get(u.ix())
+                .is_some_and(|f| f.load(Ordering::Acquire)),
+            Who::Created => true,
+        }
+    }
+
+    /// The user's current ratings, sorted by movie: training ratings with the overlay applied.
+    pub fn profile(&self, data: &Dataset, who: Who, raw: &str) -> Vec<(ItemIdx, f32)> {
+        let mut map: FxHashMap<ItemIdx, f32> = FxHashMap::default();
+        if let Who::Known(u) = who {
+            let (items, values) = data.user_ratings(u);
+            map.extend(items.iter().zip(values).map(|(&i, &v)| (ItemIdx(i), v)));
+        }
+        if let Some(c) = self.users.get(raw) {
+            for (&i, &v) in &c.changes {
+                match v {
+                    Some(v) => map.insert(i, v),
+                    None => map.remove(&i),
+                };
+            }
+        }
+        let mut v: Vec<(ItemIdx, f32)> = map.into_iter().collect();
+        v.sort_by_key(|p| p.0);
+        v
+    }
+
+    /// Whether the user's current profile has a rating of `item` (training or live).
+    pub fn current(&self, data: &Dataset, who: Who, raw: &str, item: ItemIdx) -> Option<f32> {
+        if let Some(c) = self.users.get(raw) {
+            if let Some(&v) = c.changes.get(&item) {
+                return v;
+            }
+        }
+        match who {
+            Who::Known(u) => data.matrix().get(u, item),
+            Who::Created => None,
+        }
+    }
+
+    /// Live ratings of one user (what the overlay holds), by movie.
+    pub fn live_items(&self, raw: &str) -> Vec<ItemIdx> {
+        self.users
+            .get(raw)
+            .map(|c| {
+                c.changes
+                    .iter()
+                    .filter(|(_, v)| v.is_some())
+                    .map(|(&i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Users created through the API.
+    pub fn created_users(&self) -> usize {
+        self.users.iter().filter(|e| e.created).count()
+    }
+
+    /// Rating changes applied since start.
+    pub fn change_count(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    /// Copies every change into `to` (an overlay over `new`), re-keying movies by raw id
+    /// from `old` to `new`; movies missing from `new` are dropped.
+    pub fn replay_into(&self, old: &Dataset, new: &Dataset, to: &LiveRatings) {
+        for e in self.users.iter() {
+            let who = match new.catalog().user(e.key()) {
+                Some(u) => Who::Known(u),
+                None => Who::Created,
+            };
+            let changes: Vec<(ItemIdx, Option<f32>)> = e
+                .changes
+                .iter()
+                .filter_map(|(&i, &v)| {
+                    let raw = old.catalog().items.raw(i.0);
+                    new.catalog().item(raw).map(|j| (j, v))
+                })
+                .collect();
+            if who == Who::Created {
+                to.create_user(new, e.key());
+            }
+            to.apply(who, e.key(), &changes);
+        }
+    }
+}

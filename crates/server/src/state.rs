@@ -1,0 +1,159 @@
+//! Application state. What requests read — the dataset, its precomputed index, the live
+//! overlay and the loaded models — is one immutable [`Serving`] snapshot behind an
+//! `ArcSwap`: a read is a lock-free load, and activating a model (or reloading the dataset
+//! for a model trained on newer data) builds a new snapshot and swaps it in, so requests in
+//! flight finish on the old one and none is dropped. Writers (ratings, users, swaps) pass a
+//! write gate so a swap never loses a rating posted while it runs.
+
+use arc_swap::ArcSwap;
+use cinerec_core::{Dataset, Recommender};
+use cinerec_store::{ModelRecord, Store};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::RwLock;
+
+use crate::config::ServerConfig;
+use crate::error::ServerError;
+use crate::index::CatalogIndex;
+use crate::live::{LiveRatings, Who};
+use crate::metrics::Metrics;
+
+/// A fitted model the server can answer with.
+pub struct LoadedModel {
+    /// Registry version.
+    pub version: i64,
+    /// Algorithm name.
+    pub algorithm: String,
+    /// Hyper-parameters.
+    pub params: Value,
+    /// Figures recorded at registration.
+    pub metrics: Option<Value>,
+    /// The model.
+    pub model: Box<dyn Recommender>,
+}
+
+impl std::fmt::Debug for LoadedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedModel")
+            .field("version", &self.version)
+            .field("algorithm", &self.algorithm)
+            .finish()
+    }
+}
+
+impl LoadedModel {
+    /// Wraps a fitted model registered as `rec`.
+    pub fn new(rec: &ModelRecord, model: Box<dyn Recommender>) -> Self {
+        LoadedModel {
+            version: rec.version,
+            algorithm: rec.algorithm.clone(),
+            params: rec.params.clone(),
+            metrics: rec.metrics.clone(),
+            model,
+        }
+    }
+}
+
+/// One consistent view for answering requests.
+#[derive(Debug)]
+pub struct Serving {
+    /// The ratings the models were trained on (a snapshot of the store).
+    pub data: Arc<Dataset>,
+    /// Precomputed per-movie fields.
+    pub index: Arc<CatalogIndex>,
+    /// Ratings and users added since the snapshot.
+    pub live: Arc<LiveRatings>,
+    /// The active model.
+    pub active: Arc<LoadedModel>,
+    /// Every loaded model (the active one included), for `?model=`.
+    pub loaded: Vec<Arc<LoadedModel>>,
+}
+
+impl Serving {
+    /// A model by version number or algorithm name among the loaded ones.
+    pub fn pick(&self, key: &str) -> Option<&Arc<LoadedModel>> {
+        if let Ok(v) = key.parse::<i64>() {
+            return self.loaded.iter().find(|m| m.version == v);
+        }
+        if self.active.algorithm == key {
+            return Some(&self.active);
+        }
+        self.loaded.iter().rev().find(|m| m.algorithm == key)
+    }
+
+    /// Resolves a raw user id or gives the 404.
+    pub fn who(&self, raw: &str) -> Result<Who, ServerError> {
+        self.live
+            .who(&self.data, raw)
+            .ok_or_else(|| ServerError::UnknownUser(raw.to_string()))
+    }
+}
+
+/// Shared by every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    serving: ArcSwap<Serving>,
+    store: Arc<dyn Store>,
+    config: ServerConfig,
+    metrics: Arc<Metrics>,
+    gate: RwLock<()>,
+}
+
+impl AppState {
+    /// State over a first snapshot.
+    pub fn new(
+        serving: Serving,
+        store: Arc<dyn Store>,
+        config: ServerConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        AppState {
+            inner: Arc::new(Inner {
+                serving: ArcSwap::from_pointee(serving),
+                store,
+                config,
+                metrics,
+                gate: RwLock::new(()),
+            }),
+        }
+    }
+
+    /// The current snapshot (lock-free).
+    pub fn serving(&self) -> arc_swap::Guard<Arc<Serving>> {
+        self.inner.serving.load()
+    }
+
+    /// The current snapshot as an owned `Arc` (for work moved to another thread).
+    pub fn serving_arc(&self) -> Arc<Serving> {
+        self.inner.serving.load_full()
+    }
+
+    /// Replaces the snapshot.
+    pub fn swap(&self, s: Serving) {
+        self.inner.serving.store(Arc::new(s));
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// The request metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// The write gate: writers hold it shared, swaps exclusively.
+    pub fn gate(&self) -> &RwLock<()> {
+        &self.inner.gate
+    }
+}

@@ -1,0 +1,564 @@
+//! End-to-end tests of the REST API: a small generated dataset seeded into a SQLite store in a
+//! temporary folder, the router driven in-process with `tower::ServiceExt::oneshot`.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, UserMeta};
+use cinerec_server::boot::{self, Boot};
+use cinerec_server::{AppState, ServerConfig};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const KEY: &str = "test-key-123";
+
+/// 30 users, 40 movies (two titled "Batman"), three genres, ~12 ratings per user.
+fn dataset() -> Dataset {
+    let n_users = 30u32;
+    let n_items = 40u32;
+    let users = IdMap::from_raw_sorted((1..=n_users).map(|u| u.to_string()).collect());
+    let items = IdMap::from_raw_sorted((1..=n_items).map(|i| i.to_string()).collect());
+    let item_meta = (0..n_items)
+        .map(|i| ItemMeta {
+            title: Some(match i {
+                0 => "Batman".to_string(),
+                1 => "Batman".to_string(),
+                2 => "Toy Story".to_string(),
+                _ => format!("Movie Number {i}"),
+            }),
+            year: Some(1980 + (i as u16 % 20)),
+            genres: vec![(i % 3) as u16],
+            ..Default::default()
+        })
+        .collect();
+    let cat = Catalog {
+        users,
+        items,
+        item_meta,
+        user_meta: vec![UserMeta::default(); n_users as usize],
+        genre_names: vec!["Action".into(), "Comedy".into(), "Drama".into()],
+    };
+    let mut r = Interactions::default();
+    for u in 0..n_users {
+        for k in 0..12u32 {
+            let i = (u * 7 + k * 3) % n_items;
+            let v = 1.0 + ((u + i) % 5) as f32;
+            r.push(u, i, v, 1000 + k);
+        }
+    }
+    let mut d = Dataset::new("tiny", Arc::new(cat), r);
+    d.set_scale(1.0, 5.0);
+    d
+}
+
+struct App {
+    router: Router,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn app_with(f: impl FnOnce(&mut ServerConfig)) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = ServerConfig {
+        store: format!("sqlite://{}", dir.path().join("t.db").display()),
+        models_dir: dir.path().join("models").display().to_string(),
+        request_log: false,
+        ..Default::default()
+    };
+    f(&mut cfg);
+    cfg.validate().unwrap();
+    let boot = Boot {
+        seed: Some(dataset()),
+        algorithm: Some("baseline".into()),
+        ..Default::default()
+    };
+    let state = boot::start(cfg, boot).await.unwrap();
+    App {
+        router: cinerec_server::router(state.clone()),
+        state,
+        _dir: dir,
+    }
+}
+
+async fn app() -> App {
+    app_with(|_| {}).await
+}
+
+impl App {
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        let (s, _, b) = self
+            .send(Request::get(uri).body(Body::empty()).unwrap())
+            .await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+    async fn write(
+        &self,
+        method: Method,
+        uri: &str,
+        body: &str,
+        key: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json");
+        if let Some(k) = key {
+            b = b.header("x-api-key", k);
+        }
+        let (s, _, out) = self
+            .send(b.body(Body::from(body.to_string())).unwrap())
+            .await;
+        (s, serde_json::from_slice(&out).unwrap_or(Value::Null))
+    }
+    async fn post(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.write(Method::POST, uri, &body.to_string(), None).await
+    }
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn health_metrics_openapi_and_docs() {
+    let a = app().await;
+    let (s, h) = a.get("/health").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["movies"], 40);
+    assert_eq!(h["users"], 30);
+    assert_eq!(h["ratings"], 360);
+    assert_eq!(h["algorithm"], "baseline");
+    a.get("/health").await;
+    a.get("/movies/nope").await;
+    let (_, _, m) = a
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let m = String::from_utf8(m).unwrap();
+    assert!(
+        m.contains(r#"cinerec_http_requests_total{route="/health",method="GET",status="2xx"} 2"#),
+        "{m}"
+    );
+    assert!(m.contains(
+        r#"cinerec_http_requests_total{route="/movies/{id}",method="GET",status="4xx"} 1"#
+    ));
+    assert!(m.contains(
+        r#"cinerec_http_request_duration_seconds_count{route="/health",method="GET"} 2"#
+    ));
+    assert!(m.contains(&format!(
+        r#"cinerec_model_info{{version="{}",algorithm="baseline"}} 1"#,
+        h["model_version"]
+    )));
+    let (s, doc) = a.get("/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    for p in [
+        "/health",
+        "/movies",
+        "/recommend/{user_id}",
+        "/ratings",
+        "/models/{version}/activate",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from openapi.json"
+        );
+    }
+    let (s, _, html) = a
+        .send(Request::get("/docs/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "external asset: {html}"
+    );
+    let (s, _, js) = a
+        .send(
+            Request::get("/docs/swagger-ui-bundle.js")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the Swagger UI bundle must be served from the binary"
+    );
+    assert!(js.len() > 100_000);
+    let (s, e) = a.get("/no/such/route").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["error"].is_string());
+}
+
+#[tokio::test]
+async fn movies_listing_search_details_similar_popular() {
+    let a = app().await;
+    let (s, p) = a.get("/movies?limit=5&offset=2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p["total"], 40);
+    assert_eq!(p["items"].as_array().unwrap().len(), 5);
+    let (_, p) = a.get("/movies?q=bat").await;
+    assert_eq!(p["total"], 2);
+    let (_, p) = a.get("/movies?q=toy&genre=drama").await;
+    assert_eq!(ids(&p), vec!["3"]);
+    let (_, p) = a.get("/movies?genre=Comedy&limit=100").await;
+    assert!(p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["genres"] == json!(["Comedy"])));
+    for bad in [
+        "/movies?limit=0",
+        "/movies?limit=abc",
+        "/movies?genre=Western",
+        "/popular?n=100000",
+    ] {
+        let (s, e) = a.get(bad).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(e["error"].is_string(), "{bad}");
+    }
+    let (s, m) = a.get("/movies/3").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(m["title"], "Toy Story (1982)");
+    assert!(m["rating_count"].as_u64().unwrap() > 0);
+    let (s, e) = a.get("/movies/999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["suggestions"].is_array());
+    for method in ["content", "collaborative", "hybrid"] {
+        let (s, v) = a
+            .get(&format!("/movies/4/similar?n=5&method={method}"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{method}");
+        let got = ids(&v);
+        assert_eq!(got.len(), 5);
+        assert!(!got.contains(&"4".to_string()));
+    }
+    let (_, v) = a.get("/movies/4/similar?method=content&n=3").await;
+    assert!(v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["genres"] == json!(["Action"])));
+    let (s, _) = a.get("/movies/4/similar?method=magic").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = a.get("/popular?n=3&genre=action").await;
+    assert_eq!(s, StatusCode::OK);
+    let counts: Vec<f64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["score"].as_f64().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 3);
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[tokio::test]
+async fn predict_by_id_title_ambiguous_and_unknown() {
+    let a = app().await;
+    let (s, p) = a.get("/predict/1/3").await;
+    assert_eq!(s, StatusCode::OK);
+    let x = p["prediction"].as_f64().unwrap();
+    assert!((1.0..=5.0).contains(&x));
+    let (s, p2) = a.get("/predict/1/Toy%20Story").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p2["movie"]["id"], "3");
+    let (s, e) = a.get("/predict/1/Batman").await;
+    assert_eq!(s, StatusCode::MULTIPLE_CHOICES);
+    assert_eq!(e["candidates"].as_array().unwrap().len(), 2);
+    let (s, e) = a.get("/predict/1/Toy%20Stroy").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(e["suggestions"][0]["id"], "3");
+    let (s, _) = a.get("/predict/999/3").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn recommend_options_and_errors() {
+    let a = app().await;
+    let (s, r) = a.get("/recommend/5?top_n=5").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(r["live"], false);
+    let got = ids(&r);
+    assert_eq!(got.len(), 5);
+    let (_, rated) = a.get("/users/5/ratings").await;
+    let seen: Vec<&str> = rated["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["movie"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen.len(), 12);
+    assert!(
+        got.iter().all(|g| !seen.contains(&g.as_str())),
+        "seen movie recommended"
+    );
+    let (_, r) = a
+        .get("/recommend/5?top_n=4&genre=comedy&explain=true&diversity=0.5")
+        .await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 4);
+    for it in r["items"].as_array().unwrap() {
+        assert_eq!(it["genres"], json!(["Comedy"]));
+        assert!(it["because"].is_array());
+    }
+    let (_, r) = a.get("/recommend/5?model=baseline").await;
+    assert_eq!(r["algorithm"], "baseline");
+    for bad in [
+        "/recommend/5?top_n=0",
+        "/recommend/5?diversity=2",
+        "/recommend/5?model=nope",
+        "/recommend/5?explain=maybe",
+    ] {
+        let (s, _) = a.get(bad).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let (s, e) = a.get("/recommend/12345").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["error"].as_str().unwrap().contains("12345"));
+    let (s, r) = a.post("/recommend", json!({"ratings": [{"movie": "Toy Story", "rating": 5}, {"movie": 7, "rating": 1}], "top_n": 3})).await;
+    assert_eq!(s, StatusCode::OK);
+    let got = ids(&r);
+    assert_eq!(got.len(), 3);
+    assert!(!got.contains(&"3".into()) && !got.contains(&"7".into()));
+    let (s, _) = a
+        .post(
+            "/recommend",
+            json!({"ratings": [{"movie": "Batman", "rating": 5}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::MULTIPLE_CHOICES);
+    let (s, _) = a
+        .post(
+            "/recommend",
+            json!({"ratings": [{"movie": "3", "rating": 50}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn posted_rating_changes_recommendations_at_once_and_is_stored() {
+    let a = app().await;
+    let (_, before) = a.get("/recommend/5?top_n=3").await;
+    let top = ids(&before)[0].clone();
+    let (s, w) = a
+        .post("/ratings", json!({"user": 5, "movie": top, "rating": 1}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let (_, after) = a.get("/recommend/5?top_n=3").await;
+    assert_eq!(after["live"], true);
+    assert!(
+        !ids(&after).contains(&top),
+        "a movie just rated is still recommended"
+    );
+    let (_, p) = a.get(&format!("/predict/5/{top}")).await;
+    assert_eq!(p["actual"], 1.0);
+    let stored = a.state.store().user_ratings("5").await.unwrap();
+    assert!(
+        stored.iter().any(|r| r.movie == top && r.rating == 1.0),
+        "not stored durably"
+    );
+    let (_, mine) = a.get("/users/5/ratings").await;
+    assert_eq!(mine["count"], 13);
+    // batch, then delete
+    let (s, w) = a.post("/ratings", json!({"ratings": [{"user": "6", "movie": "1", "rating": 4}, {"user": "6", "movie": "2", "rating": 2.5}]})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(w["count"], 2);
+    let (s, _) = a
+        .write(Method::DELETE, &format!("/ratings/5/{top}"), "", None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, mine) = a.get("/users/5/ratings").await;
+    assert_eq!(mine["count"], 12);
+    assert!(!a
+        .state
+        .store()
+        .user_ratings("5")
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.movie == top));
+    let (s, _) = a
+        .write(Method::DELETE, &format!("/ratings/5/{top}"), "", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // a new user: create, rate, recommend
+    let (s, c) = a.post("/users", json!({"age": 30})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(c["id"], "31");
+    let (s, _) = a.post("/users", json!({"id": "31"})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = a
+        .post(
+            "/ratings",
+            json!([{"user": "31", "movie": "Toy Story", "rating": 5}]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, r) = a.get("/recommend/31?top_n=5").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!ids(&r).contains(&"3".into()));
+    assert!(a.state.store().get_user("31").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn invalid_and_oversized_bodies() {
+    let a = app_with(|c| c.body_limit = 256).await;
+    let cases = [
+        (
+            json!({"user": 1, "movie": 3, "rating": 9}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"user": 1, "film": 3, "rating": 4}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"user": 1, "movie": 3, "rating": "high"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!([]).to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("{not json".to_string(), StatusCode::BAD_REQUEST),
+        (
+            json!({"user": 999, "movie": 3, "rating": 4}).to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            json!({"user": 1, "movie": "Batman", "rating": 4}).to_string(),
+            StatusCode::MULTIPLE_CHOICES,
+        ),
+        (
+            format!(
+                "[{}]",
+                vec![json!({"user": 1, "movie": 3, "rating": 4}).to_string(); 20].join(",")
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ];
+    for (body, want) in cases {
+        let (s, e) = a.write(Method::POST, "/ratings", &body, None).await;
+        assert_eq!(s, want, "{body}");
+        assert!(e["error"].is_string(), "no JSON error for {body}");
+    }
+    assert_eq!(
+        a.state.store().user_ratings("1").await.unwrap().len(),
+        12,
+        "a rejected write was stored"
+    );
+}
+
+#[tokio::test]
+async fn activate_swaps_the_served_model() {
+    let a = app().await;
+    let (_, h) = a.get("/health").await;
+    let first = h["model_version"].as_i64().unwrap();
+    let data = a.state.serving().data.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let m = boot::train_and_register(
+        a.state.store().as_ref(),
+        data,
+        "popularity",
+        None,
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    let (_, list) = a.get("/models").await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["version"] == first && x["serving"] == true));
+    let (s, r) = a
+        .post(&format!("/models/{}/activate", m.version), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, h) = a.get("/health").await;
+    assert_eq!(h["model_version"], m.version);
+    assert_eq!(h["algorithm"], "popularity");
+    let (_, r) = a.get("/recommend/5").await;
+    assert_eq!(r["algorithm"], "popularity");
+    let (_, r) = a.get(&format!("/recommend/5?model={first}")).await;
+    assert_eq!(r["algorithm"], "baseline");
+    assert_eq!(
+        a.state
+            .store()
+            .active_model()
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        m.version
+    );
+    let (s, _) = a.post("/models/9999/activate", json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = a.post("/models/abc/activate", json!({})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn api_key_guards_writes_and_cors_answers_preflight() {
+    let a = app_with(|c| {
+        c.api_key = Some(KEY.into());
+        c.cors_origins = vec!["http://ui.example".into()];
+    })
+    .await;
+    let body = json!({"user": 1, "movie": 3, "rating": 4}).to_string();
+    let (s, e) = a.write(Method::POST, "/ratings", &body, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(e["error"].is_string());
+    let (s, _) = a
+        .write(Method::POST, "/ratings", &body, Some("wrong-key-000"))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = a.write(Method::POST, "/ratings", &body, Some(KEY)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = a.write(Method::DELETE, "/ratings/1/3", "", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = a.get("/recommend/1").await;
+    assert_eq!(s, StatusCode::OK, "reads need no key");
+    let pre = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/ratings")
+        .header("origin", "http://ui.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-api-key,content-type")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, _) = a.send(pre).await;
+    assert_eq!(
+        h.get("access-control-allow-origin").unwrap(),
+        "http://ui.example"
+    );
+    let get = Request::get("/health")
+        .header("origin", "http://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    let (_, h, _) = a.send(get).await;
+    assert!(h.get("access-control-allow-origin").is_none());
+}
