@@ -7,6 +7,7 @@
 mod cli;
 mod ml100k;
 mod peers;
+mod rate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
