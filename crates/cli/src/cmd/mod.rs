@@ -3,6 +3,7 @@
 pub mod data;
 pub mod eval;
 pub mod query;
+pub mod rate;
 pub mod serve;
 pub mod train;
 
