@@ -22,6 +22,10 @@ pub mod linalg;
 pub mod persist;
 mod popularity;
 mod random;
+mod sgd;
+mod sgd_model;
+mod svd;
+mod svdpp;
 pub mod registry;
 pub mod state;
 #[cfg(any(test, feature = "testing"))]
@@ -34,4 +38,6 @@ pub use itemknn::{ItemKnn, ItemKnnParams, KnnSimilarity};
 pub use persist::{load, load_with, save, LoadOptions, ModelHeader};
 pub use popularity::{Popularity, PopularityParams};
 pub use random::{RandomNormal, RandomParams};
+pub use svd::{Svd, SvdParams};
+pub use svdpp::{SvdPp, SvdPpParams};
 pub use registry::{create, Configurable};

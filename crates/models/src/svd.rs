@@ -1,0 +1,318 @@
+//! [`Svd`]: Surprise's `SVD` — Funk-style biased matrix factorisation
+//! `r̂ = μ + b_u + b_i + q_iᵀp_u`, trained by SGD with Surprise's update rule, parameter names
+//! and defaults (`random_state` is `seed`), plus `threads` for partitioned parallel SGD
+//! (see [`crate::sgd`] for the engine, [`crate::sgd_model`] for prediction and fold-in).
+//!
+//! Results are a pure function of the data, the parameters and the number of SGD blocks per
+//! side `t`: `threads: 1` (or data under [`MIN_RATINGS_PER_THREAD`] per thread) gives one
+//! block, `threads: 0` uses every core. Factors start ~ Normal(init_mean, init_std_dev) in
+//! `f32`, biases at 0. The training RMSE reported per epoch is over the errors seen during the
+//! epoch (before each update), as SGD libraries report it, so it costs no extra pass.
+
+use crate::common::{mean, Shape};
+use crate::factors::Factors;
+use crate::registry::Configurable;
+use crate::sgd::{Grid, Params, Rates};
+use crate::sgd_model::MfFit;
+use crate::state::{StateReader, StateWriter};
+use cinerec_core::{
+    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserIdx,
+    UserRef,
+};
+use serde::{Deserialize, Serialize};
+
+const TAG: &[u8] = b"svd/1";
+
+/// Below this many ratings per thread, extra threads are not used (their start-up costs more
+/// than they save, and small fits stay identical on every machine).
+pub const MIN_RATINGS_PER_THREAD: usize = 20_000;
+
+/// Parameters of [`Svd`], named and defaulted as Surprise's `SVD`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SvdParams {
+    /// Number of latent factors.
+    pub n_factors: usize,
+    /// SGD epochs.
+    pub n_epochs: usize,
+    /// Use the biases `μ + b_u + b_i` (false = probabilistic MF).
+    pub biased: bool,
+    /// Mean of the factors' initial normal distribution.
+    pub init_mean: f64,
+    /// Standard deviation of the factors' initial normal distribution.
+    pub init_std_dev: f64,
+    /// Learning rate of every term without its own.
+    pub lr_all: f64,
+    /// Regularisation of every term without its own.
+    pub reg_all: f64,
+    /// Per-term learning rates (`None` = `lr_all`).
+    pub lr_bu: Option<f64>,
+    pub lr_bi: Option<f64>,
+    pub lr_pu: Option<f64>,
+    pub lr_qi: Option<f64>,
+    /// Per-term regularisation (`None` = `reg_all`).
+    pub reg_bu: Option<f64>,
+    pub reg_bi: Option<f64>,
+    pub reg_pu: Option<f64>,
+    pub reg_qi: Option<f64>,
+    /// Random seed (Surprise's `random_state`).
+    pub seed: u64,
+    /// Training threads; 0 = all cores. 1 reproduces a fit exactly on any machine.
+    pub threads: usize,
+}
+
+impl Default for SvdParams {
+    fn default() -> Self {
+        SvdParams {
+            n_factors: 100,
+            n_epochs: 20,
+            biased: true,
+            init_mean: 0.0,
+            init_std_dev: 0.1,
+            lr_all: 0.005,
+            reg_all: 0.02,
+            lr_bu: None,
+            lr_bi: None,
+            lr_pu: None,
+            lr_qi: None,
+            reg_bu: None,
+            reg_bi: None,
+            reg_pu: None,
+            reg_qi: None,
+            seed: 42,
+            threads: 0,
+        }
+    }
+}
+
+impl SvdParams {
+    /// Every term's learning rate and regularisation.
+    pub(crate) fn rates(&self) -> Rates {
+        let lr = |o: Option<f64>| o.unwrap_or(self.lr_all) as f32;
+        let reg = |o: Option<f64>| o.unwrap_or(self.reg_all) as f32;
+        Rates {
+            lr_bu: lr(self.lr_bu),
+            lr_bi: lr(self.lr_bi),
+            lr_pu: lr(self.lr_pu),
+            lr_qi: lr(self.lr_qi),
+            reg_bu: reg(self.reg_bu),
+            reg_bi: reg(self.reg_bi),
+            reg_pu: reg(self.reg_pu),
+            reg_qi: reg(self.reg_qi),
+        }
+    }
+}
+
+/// Checks the parameters shared by SVD and SVD++.
+pub(crate) fn validate(
+    n_factors: usize,
+    n_epochs: usize,
+    init: (f64, f64),
+    lrs: &[(&str, Option<f64>)],
+    regs: &[(&str, Option<f64>)],
+) -> Result<()> {
+    let bad = |name: &str, reason: &str| {
+        Err(CoreError::InvalidParam {
+            name: name.into(),
+            reason: reason.into(),
+        })
+    };
+    if !(1..=4096).contains(&n_factors) {
+        return bad("n_factors", "must be in 1..=4096");
+    }
+    if n_epochs > 100_000 {
+        return bad("n_epochs", "must be at most 100000");
+    }
+    if !init.0.is_finite() || !(init.1.is_finite() && init.1 >= 0.0) {
+        return bad("init_mean/init_std_dev", "must be finite, std >= 0");
+    }
+    for &(name, v) in lrs {
+        if v.is_some_and(|v| !(v.is_finite() && v > 0.0 && v < 1.0)) {
+            return bad(name, "learning rate must be in (0, 1)");
+        }
+    }
+    for &(name, v) in regs {
+        if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            return bad(name, "regularisation must be finite and >= 0");
+        }
+    }
+    Ok(())
+}
+
+/// Number of threads to use: `threads` (0 = all cores), at most one per
+/// [`MIN_RATINGS_PER_THREAD`] ratings.
+pub(crate) fn effective_threads(threads: usize, nnz: usize) -> usize {
+    let want = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    want.min(nnz / MIN_RATINGS_PER_THREAD).clamp(1, 256)
+}
+
+/// Training ratings per user and per item.
+pub(crate) fn counts(data: &Dataset) -> (Vec<u32>, Vec<u32>) {
+    let m = data.matrix();
+    let u = (0..m.n_users())
+        .map(|u| m.user_count(UserIdx(u as u32)) as u32)
+        .collect();
+    let i = (0..m.n_items())
+        .map(|i| m.item_count(ItemIdx(i as u32)) as u32)
+        .collect();
+    (u, i)
+}
+
+/// Biased matrix factorisation trained by SGD (Surprise's `SVD`).
+#[derive(Debug, Clone, Default)]
+pub struct Svd {
+    params: SvdParams,
+    fitted: Option<MfFit>,
+}
+
+impl Svd {
+    /// A new, unfitted model.
+    pub fn new(params: SvdParams) -> Self {
+        Svd {
+            params,
+            fitted: None,
+        }
+    }
+
+    fn fitted(&self) -> Result<&MfFit> {
+        self.fitted.as_ref().ok_or(CoreError::NotFitted("svd"))
+    }
+
+    fn user<'a>(&'a self, user: UserRef<'_>) -> Result<crate::sgd_model::UserVec<'a>> {
+        let r = self.params.rates();
+        self.fitted()?.user(user, None, r.reg_bu, r.reg_pu)
+    }
+}
+
+impl Configurable for Svd {
+    type Params = SvdParams;
+    fn from_params(p: SvdParams) -> Result<Self> {
+        let lrs = [
+            ("lr_all", Some(p.lr_all)),
+            ("lr_bu", p.lr_bu),
+            ("lr_bi", p.lr_bi),
+            ("lr_pu", p.lr_pu),
+            ("lr_qi", p.lr_qi),
+        ];
+        let regs = [
+            ("reg_all", Some(p.reg_all)),
+            ("reg_bu", p.reg_bu),
+            ("reg_bi", p.reg_bi),
+            ("reg_pu", p.reg_pu),
+            ("reg_qi", p.reg_qi),
+        ];
+        validate(
+            p.n_factors,
+            p.n_epochs,
+            (p.init_mean, p.init_std_dev),
+            &lrs,
+            &regs,
+        )?;
+        if p.threads > 256 {
+            return Err(CoreError::InvalidParam {
+                name: "threads".into(),
+                reason: "must be at most 256".into(),
+            });
+        }
+        Ok(Svd::new(p))
+    }
+}
+
+impl Recommender for Svd {
+    fn name(&self) -> &'static str {
+        "svd"
+    }
+
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = None;
+        let p = &self.params;
+        let shape = Shape::of(data);
+        let m = data.matrix();
+        let mu = mean(m.values()).unwrap_or_else(|| shape.mid()) as f32;
+        let k = p.n_factors;
+        let mut rng = Rng::new(p.seed);
+        let mut f = Factors::normal(
+            shape.n_users,
+            shape.n_items,
+            k,
+            p.init_mean as f32,
+            p.init_std_dev as f32,
+            &mut rng,
+        );
+        let (mut bu, mut bi) = (vec![0f32; shape.n_users], vec![0f32; shape.n_items]);
+        let mut grid = Grid::new(m, effective_threads(p.threads, m.nnz()));
+        let rates = p.rates();
+        for epoch in 1..=p.n_epochs {
+            let mut params = Params {
+                k,
+                mu,
+                biased: p.biased,
+                users: &mut f.users,
+                items: &mut f.items,
+                bu: &mut bu,
+                bi: &mut bi,
+            };
+            let mse = grid.epoch(&mut params, &rates, p.seed, epoch) / m.nnz().max(1) as f64;
+            if !mse.is_finite() {
+                return Err(CoreError::InvalidParam {
+                    name: "lr_all".into(),
+                    reason: format!("training diverged at epoch {epoch}"),
+                });
+            }
+            observer.on_epoch(&EpochReport {
+                epoch,
+                epochs: p.n_epochs,
+                train_loss: mse,
+                metrics: vec![("train_rmse".into(), mse.sqrt())],
+            });
+        }
+        let (user_n, item_n) = counts(data);
+        let mut fit = MfFit {
+            shape,
+            mu,
+            biased: p.biased,
+            bu,
+            bi,
+            f,
+            user_n,
+            item_n,
+        };
+        fit.zero_unknown();
+        self.fitted = Some(fit);
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+        self.fitted()?.predict(&self.user(user)?, item)
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        self.fitted()?.score_all(&self.user(user)?, out)
+    }
+
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+        self.fitted()?.item_similarities(item, out)
+    }
+
+    fn save_state(&self) -> Result<Vec<u8>> {
+        let mut w = StateWriter::new(TAG);
+        self.fitted()?.write(&mut w);
+        Ok(w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = StateReader::new(bytes, TAG)?;
+        let fit = MfFit::read(&mut r)?;
+        r.finish()?;
+        self.fitted = Some(fit);
+        Ok(())
+    }
+}
