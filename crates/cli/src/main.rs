@@ -57,6 +57,8 @@ pub enum Command {
     Predict(cmd::query::PredictArgs),
     /// List the available models.
     Models,
+    /// Hyper-parameter search for a model on a validation split carved from the train part.
+    Tune(cmd::tune::TuneArgs),
     /// Rate ~20 varied popular movies in the terminal, then get recommendations with reasons.
     Rate(cmd::rate::RateArgs),
     /// Serve the REST API (port 8000; docs at /docs).
@@ -74,6 +76,7 @@ fn main() {
         Command::Recommend(a) => cmd::query::recommend(a, &cli, &out),
         Command::Predict(a) => cmd::query::predict(a, &cli, &out),
         Command::Models => cmd::models(&out),
+        Command::Tune(a) => cmd::tune::run(a, &cli, &out),
         Command::Rate(a) => cmd::rate::run(a, &cli, &out),
         Command::Serve(a) => cmd::serve::run(a, &cli, &out),
     };

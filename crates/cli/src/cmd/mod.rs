@@ -6,6 +6,7 @@ pub mod query;
 pub mod rate;
 pub mod serve;
 pub mod train;
+pub mod tune;
 
 use crate::output::{table, Output};
 
