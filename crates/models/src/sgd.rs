@@ -1,22 +1,23 @@
 //! The SGD engine of [`crate::Svd`]: Surprise's biased-MF update rule run as partitioned
-//! (DSGD-style) parallel SGD.
+//! (DSGD-style) parallel SGD with cache blocking.
 //!
-//! Users are cut into `t` contiguous ranges and items into `t` contiguous ranges of about
-//! equal rating counts, which splits the ratings into a `t × t` grid of blocks. An epoch is
-//! `t` sub-epochs; in sub-epoch `s` thread `a` trains block `(a, (a + s) mod t)`, so no two
-//! threads ever touch the same user or item row: the parallelism is lock-free and race-free
-//! (safe Rust, disjoint `&mut` slices), and the result depends only on the seed and `t` —
-//! never on scheduling. With `t = 1` the whole epoch is one block.
+//! Users are cut into `t` contiguous ranges (one per thread) and items into `t·m` contiguous
+//! ranges, all of about equal rating counts, which splits the ratings into a `t × t·m` grid
+//! of blocks; `m` is chosen so one item range's factors fit in about 1 MiB of cache. An epoch
+//! is `t·m` sub-epochs, taken in a freshly shuffled order; in sub-epoch `s` thread `a` trains
+//! block `(a, (s + a·m) mod t·m)`, so no two threads ever touch the same user or item row:
+//! the parallelism is lock-free and race-free (safe Rust, disjoint `&mut` slices), and the
+//! result depends only on the seed, the data and `t` — never on scheduling.
 //!
 //! Within a block, each epoch visits the block's users in a freshly shuffled order and each
-//! user's ratings in a freshly shuffled order (the user's row stays in L1 while the item rows
-//! stream by). Surprise visits ratings user by user in file order without shuffling; the
-//! update itself is Surprise's, rating by rating:
+//! user's ratings in a freshly shuffled order (the user's row stays in L1 while the item rows,
+//! prefetched one rating ahead, come from cache). Surprise visits ratings user by user in
+//! file order without shuffling; the update itself is Surprise's, rating by rating:
 //! `e = r − (μ + b_u + b_i + q_i·p_u)`, `b_u += lr_bu (e − reg_bu b_u)`,
 //! `b_i += lr_bi (e − reg_bi b_i)`, `p_u += lr_pu (e q_i − reg_pu p_u)`,
 //! `q_i += lr_qi (e p_u − reg_qi q_i)` (old `p_u`, `q_i` on the right).
-//! The inner loops are plain element-wise `f32` loops the compiler vectorises; on x86-64
-//! with AVX2 a copy compiled for AVX2 is picked at run time (same arithmetic, same results).
+//! The kernels are `f32`; on x86-64 with AVX2 a copy compiled for AVX2 is picked at run time
+//! (same arithmetic, same results as the portable copy).
 
 use cinerec_core::{RatingMatrix, Rng, UserIdx};
 
@@ -53,10 +54,11 @@ struct Block {
     entries: Vec<(u32, f32)>,
 }
 
-/// The ratings cut into a `t × t` grid of blocks.
+/// The ratings cut into a `t × t·m` grid of blocks.
 #[derive(Debug)]
 pub(crate) struct Grid {
     t: usize,
+    m: usize,
     user_cut: Vec<usize>,
     item_cut: Vec<usize>,
     blocks: Vec<Block>,
@@ -84,28 +86,33 @@ fn balanced_cuts(
     cuts
 }
 
+/// Bytes of item factors one block should keep in cache.
+const ITEM_BLOCK_BYTES: usize = 1 << 20;
+
 impl Grid {
-    /// Builds the grid for `t` blocks per side (clamped to `1..=256`).
-    pub fn new(m: &RatingMatrix, t: usize) -> Self {
+    /// Builds the grid for `t` threads (clamped to `1..=256`) and `k` factors.
+    pub fn new(m: &RatingMatrix, t: usize, k: usize) -> Self {
         let t = t.clamp(1, 256);
         let (nu, ni, nnz) = (m.n_users(), m.n_items(), m.nnz());
+        let mb = (ni * k * 4).div_ceil(t * ITEM_BLOCK_BYTES).clamp(1, 64);
+        let ti = t * mb;
         let user_cut = balanced_cuts((0..nu).map(|u| m.user_count(UserIdx(u as u32))), nu, nnz, t);
         let item_cut = balanced_cuts(
             (0..ni).map(|i| m.item_count(cinerec_core::ItemIdx(i as u32))),
             ni,
             nnz,
-            t,
+            ti,
         );
         let mut item_block = vec![0u16; ni];
-        for b in 0..t {
+        for b in 0..ti {
             item_block[item_cut[b]..item_cut[b + 1]].fill(b as u16);
         }
-        let mut blocks: Vec<Block> = (0..t * t).map(|_| Block::default()).collect();
+        let mut blocks: Vec<Block> = (0..t * ti).map(|_| Block::default()).collect();
         for a in 0..t {
             for u in user_cut[a]..user_cut[a + 1] {
                 let (items, vals) = m.user_row(UserIdx(u as u32));
                 for (&i, &r) in items.iter().zip(vals) {
-                    let blk = &mut blocks[a * t + item_block[i as usize] as usize];
+                    let blk = &mut blocks[a * ti + item_block[i as usize] as usize];
                     let e = blk.entries.len() as u32;
                     match blk.rows.last_mut() {
                         Some(row) if row.0 == u as u32 => row.2 = e + 1,
@@ -115,8 +122,13 @@ impl Grid {
                 }
             }
         }
+        blocks.iter_mut().for_each(|b| {
+            b.rows.shrink_to_fit();
+            b.entries.shrink_to_fit();
+        });
         Grid {
             t,
+            m: mb,
             user_cut,
             item_cut,
             blocks,
@@ -126,25 +138,28 @@ impl Grid {
     /// Runs one epoch; returns the sum of squared pre-update errors.
     pub fn epoch(&mut self, p: &mut Params<'_>, rates: &Rates, seed: u64, epoch: usize) -> f64 {
         let (t, k) = (self.t, p.k);
+        let ti = t * self.m;
+        let mut steps: Vec<usize> = (0..ti).collect();
+        Rng::fork(seed, (epoch as u64) << 32).shuffle(&mut steps);
         let mut sse = 0.0;
-        for s in 0..t {
+        for s in steps {
             // Disjoint user and item slices per block of this sub-epoch.
-            let mut urows = split_rows(p.users, p.bu, &self.user_cut, k);
+            let urows = split_rows(p.users, p.bu, &self.user_cut, k);
             let mut irows: Vec<_> = split_rows(p.items, p.bi, &self.item_cut, k)
                 .into_iter()
                 .map(Some)
                 .collect();
-            let jobs: Vec<_> = self
-                .blocks
-                .iter_mut()
+            let mut blocks: Vec<Option<&mut Block>> = self.blocks.iter_mut().map(Some).collect();
+            let jobs: Vec<_> = urows
+                .into_iter()
                 .enumerate()
-                .filter(|(idx, _)| idx % t == (idx / t + s) % t)
-                .zip(urows.drain(..))
-                .map(|((idx, blk), u)| {
-                    let b = idx % t;
-                    let rng = Rng::fork(seed, (epoch * t * t + idx) as u64 + 1);
+                .map(|(a, u)| {
+                    let b = (s + a * self.m) % ti;
+                    let idx = a * ti + b;
+                    let rng = Rng::fork(seed, (epoch * t * ti + idx) as u64 + 1);
                     let i = irows[b].take().expect("each item range once per sub-epoch");
-                    (blk, rng, u, i, self.user_cut[idx / t], self.item_cut[b])
+                    let blk = blocks[idx].take().expect("each block once per epoch");
+                    (blk, rng, u, i, self.user_cut[a], self.item_cut[b])
                 })
                 .collect();
             let (mu, biased) = (p.mu, p.biased);
@@ -252,14 +267,25 @@ fn run_block_body(
     let (items, bi) = i;
     rng.shuffle(&mut blk.rows);
     let mut sse = 0.0f64;
-    for &(user, a, b) in &blk.rows {
+    for (r_ix, &(user, a, b)) in blk.rows.iter().enumerate() {
+        if let Some(&(nu, na, nb)) = blk.rows.get(r_ix + 1) {
+            // The next user's row and ratings are elsewhere in memory: start loading them.
+            let nl = nu as usize - u0;
+            prefetch(&users[nl * k..(nl + 1) * k]);
+            let (na, nb) = (na as usize, (nb as usize).min(na as usize + 16));
+            prefetch_pairs(&blk.entries[na..nb]);
+        }
         let ents = &mut blk.entries[a as usize..b as usize];
         rng.shuffle(ents);
         let ul = user as usize - u0;
         let p = &mut users[ul * k..(ul + 1) * k];
         let b_u = &mut bu[ul];
         let mut user_sse = 0.0f32;
-        for &(item, rating) in ents.iter() {
+        for (j, &(item, rating)) in ents.iter().enumerate() {
+            if let Some(&(next, _)) = ents.get(j + 1) {
+                let nl = next as usize - i0;
+                prefetch(&items[nl * k..(nl + 1) * k]);
+            }
             let il = item as usize - i0;
             let q = &mut items[il * k..(il + 1) * k];
             let b_i = &mut bi[il];
@@ -274,6 +300,34 @@ fn run_block_body(
         sse += user_sse as f64;
     }
     sse
+}
+
+/// Asks the CPU to start loading the first row of `row` (factor rows are ≤ a few cache
+/// lines apart); a no-op off x86-64.
+#[inline(always)]
+fn prefetch(row: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint that never faults; the pointers stay within `row`.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let n = row.len().min(256);
+        for off in (0..n).step_by(16) {
+            _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().add(off) as *const i8);
+        }
+    }
+}
+
+/// [`prefetch`] for up to 16 `(item, rating)` pairs.
+#[inline(always)]
+fn prefetch_pairs(pairs: &[(u32, f32)]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint that never faults; the pointers stay within `pairs`.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        for off in (0..pairs.len()).step_by(8) {
+            _mm_prefetch::<_MM_HINT_T0>(pairs.as_ptr().add(off) as *const i8);
+        }
+    }
 }
 
 /// Dot product over 32 lanes (four 8-wide accumulators, chunk `c` of 8 into accumulator

@@ -3,11 +3,14 @@
 //! and defaults (`random_state` is `seed`), plus `threads` for partitioned parallel SGD
 //! (see [`crate::sgd`] for the engine, [`crate::sgd_model`] for prediction and fold-in).
 //!
-//! Results are a pure function of the data, the parameters and the number of SGD blocks per
-//! side `t`: `threads: 1` (or data under [`MIN_RATINGS_PER_THREAD`] per thread) gives one
-//! block, `threads: 0` uses every core. Factors start ~ Normal(init_mean, init_std_dev) in
-//! `f32`, biases at 0. The training RMSE reported per epoch is over the errors seen during the
-//! epoch (before each update), as SGD libraries report it, so it costs no extra pass.
+//! Results are a pure function of the data, the parameters and the number of training
+//! threads actually used (never of scheduling): `threads: 1` reproduces a fit on any machine;
+//! the default `threads: 0` uses every core, so large fits are reproducible on machines with
+//! the same core count (data under [`MIN_RATINGS_PER_THREAD`] ratings per thread always trains
+//! on one thread, which is why the contract suite's determinism check holds by default).
+//! Factors start ~ Normal(init_mean, init_std_dev) in `f32`, biases at 0. The training RMSE
+//! reported per epoch is over the errors seen during the epoch (before each update), as SGD
+//! libraries report it, so it costs no extra pass.
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
@@ -248,7 +251,7 @@ impl Recommender for Svd {
             &mut rng,
         );
         let (mut bu, mut bi) = (vec![0f32; shape.n_users], vec![0f32; shape.n_items]);
-        let mut grid = Grid::new(m, effective_threads(p.threads, m.nnz()));
+        let mut grid = Grid::new(m, effective_threads(p.threads, m.nnz()), k);
         let rates = p.rates();
         for epoch in 1..=p.n_epochs {
             let mut params = Params {
