@@ -5,7 +5,6 @@
 use crate::error::{ModelError, Result};
 use crate::{Baseline, Popularity, RandomNormal};
 use crate::{Svd, SvdPp};
-use crate::{Svd, SvdPp};
 use crate::{Ease, ItemKnn};
 use cinerec_core::Recommender;
 use serde::de::DeserializeOwned;
@@ -62,14 +61,6 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<RandomNormal>(
         "random",
         "random ratings ~ Normal(mean, std) of the training ratings (Surprise NormalPredictor)",
-    ),
-    entry::<Svd>(
-        "svd",
-        "biased matrix factorisation by parallel SGD (Surprise SVD), fold-in of new ratings",
-    ),
-    entry::<SvdPp>(
-        "svdpp",
-        "SVD++: SVD plus implicit feedback from the rated set (Surprise SVDpp, per-user pass)",
     ),
     entry::<Svd>(
         "svd",
