@@ -11,11 +11,16 @@
 //! - `testing` (feature `testing`): the contract suite every registered model must pass;
 //! - [`ModelError`], this crate's error type.
 
+mod als;
+mod als_solve;
 mod baseline;
+mod bpr;
+mod bpr_sgd;
 mod common;
 mod ease;
 mod itemknn;
 mod neighbors;
+mod dense;
 pub mod error;
 pub mod factors;
 pub mod linalg;
@@ -31,8 +36,10 @@ pub mod state;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use als::{Als, AlsParams};
 pub use baseline::{Baseline, BaselineMethod, BaselineParams};
 pub use ease::{ease_memory, Ease, EaseParams};
+pub use bpr::{Bpr, BprParams};
 pub use error::{DatasetMismatch, ModelError, Result};
 pub use itemknn::{ItemKnn, ItemKnnParams, KnnSimilarity};
 pub use persist::{load, load_with, save, LoadOptions, ModelHeader};

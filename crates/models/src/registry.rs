@@ -3,7 +3,7 @@
 //! implement [`Configurable`]).
 
 use crate::error::{ModelError, Result};
-use crate::{Baseline, Popularity, RandomNormal};
+use crate::{Als, Baseline, Bpr, Popularity, RandomNormal};
 use crate::{Svd, SvdPp};
 use crate::{Ease, ItemKnn};
 use cinerec_core::Recommender;
@@ -61,6 +61,14 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<RandomNormal>(
         "random",
         "random ratings ~ Normal(mean, std) of the training ratings (Surprise NormalPredictor)",
+    ),
+    entry::<Als>(
+        "als",
+        "implicit-feedback ALS with conjugate gradient (implicit AlternatingLeastSquares); ranking only",
+    ),
+    entry::<Bpr>(
+        "bpr",
+        "Bayesian personalized ranking by SGD (implicit BayesianPersonalizedRanking); ranking only",
     ),
     entry::<Svd>(
         "svd",

@@ -91,19 +91,26 @@ fn users(data: &Dataset) -> Vec<UserRef<'static>> {
 
 /// All predictions and scores of a fitted model, in a fixed order.
 fn outputs(m: &dyn Recommender, data: &Dataset) -> (Vec<f32>, Vec<f32>) {
-    let (mut preds, mut scores) = (vec![], vec![]);
+    let (mut preds, mut scores, mut unsupported) = (vec![], vec![], 0usize);
     for u in users(data) {
         for i in 0..data.n_items() as u32 {
-            preds.push(
-                m.predict(u, ItemIdx(i))
-                    .unwrap_or_else(|e| panic!("{}: predict {u:?}: {e}", m.name())),
-            );
+            match m.predict(u, ItemIdx(i)) {
+                Ok(p) => preds.push(p),
+                // ranking-only models: no rating predictions at all (checked below)
+                Err(CoreError::Unsupported { .. }) => unsupported += 1,
+                Err(e) => panic!("{}: predict {u:?}: {e}", m.name()),
+            }
         }
         let mut s = vec![0f32; data.n_items()];
         m.score_all(u, &mut s)
             .unwrap_or_else(|e| panic!("{}: score_all {u:?}: {e}", m.name()));
         scores.extend(s);
     }
+    assert!(
+        unsupported == 0 || preds.is_empty(),
+        "{}: predict is unsupported for some pairs only",
+        m.name()
+    );
     (preds, scores)
 }
 
@@ -138,7 +145,8 @@ pub fn check_deterministic(make: Make<'_>) {
     }
 }
 
-/// Predictions are finite and within the rating scale; scores are finite.
+/// Predictions are finite and within the rating scale (ranking-only models answer
+/// [`CoreError::Unsupported`] for every pair instead); scores are finite.
 pub fn check_finite_in_scale(make: Make<'_>) {
     let data = synthetic(2);
     let m = fitted(make, &data);
@@ -274,9 +282,10 @@ pub fn check_cold_user(make: Make<'_>) {
         m.score_all(u, &mut s)
             .unwrap_or_else(|e| panic!("{}: cold user: {e}", m.name()));
         assert!(s.iter().all(|x| x.is_finite()), "{}", m.name());
-        let p = m
-            .predict(u, ItemIdx(0))
-            .unwrap_or_else(|e| panic!("{}: cold user: {e}", m.name()));
+        let p = match m.predict(u, ItemIdx(0)) {
+            Err(CoreError::Unsupported { .. }) => continue, // ranking-only model
+            r => r.unwrap_or_else(|e| panic!("{}: cold user: {e}", m.name())),
+        };
         assert!(
             p.is_finite() && (lo..=hi).contains(&p),
             "{}: cold prediction {p}",

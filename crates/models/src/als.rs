@@ -1,0 +1,308 @@
+//! [`Als`]: implicit-feedback alternating least squares (Hu, Koren & Volinsky 2008) with the
+//! conjugate-gradient solver of implicit's `AlternatingLeastSquares` (parameters named and
+//! defaulted as implicit's). Every rating is a positive interaction of confidence
+//! `c = 1 + alpha·r`, `r` = 1.0 (or the rating value with `use_ratings`); unrated cells
+//! have preference 0 and confidence 1. Ranking only: `predict` is unsupported.
+//!
+//! A profile (new visitor or updated ratings) is folded in with the exact ALS user step
+//! against the trained item factors, so a new rating changes recommendations at once.
+//! Users/items are solved independently within a half-step, so the fit is bit-identical for
+//! any `threads`.
+
+use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Rows};
+use crate::common::Shape;
+use crate::dense::worker_count;
+use crate::factors::Factors;
+use crate::registry::Configurable;
+use crate::state::{StateReader, StateWriter};
+use cinerec_core::{
+    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, RatingMatrix, Recommender, Result, Rng,
+    UserIdx, UserRef,
+};
+use serde::{Deserialize, Serialize};
+
+const TAG: &[u8] = b"als/1";
+
+/// Parameters of [`Als`] (implicit's names and defaults; `seed` is implicit's `random_state`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlsParams {
+    /// Latent factors.
+    pub factors: usize,
+    /// L2 regularisation λ added to the diagonal of every solve (not scaled by counts).
+    pub regularization: f32,
+    /// Confidence slope: `c = 1 + alpha·r`.
+    pub alpha: f32,
+    /// ALS iterations (each = user half-step + item half-step).
+    pub iterations: usize,
+    /// Conjugate-gradient steps per row and half-step.
+    pub cg_steps: usize,
+    /// Conjugate gradient (true) or exact Cholesky solves (false).
+    pub use_cg: bool,
+    /// `r` = the rating value instead of 1.0.
+    pub use_ratings: bool,
+    /// Compute implicit's training loss each iteration (costs about one extra pass).
+    pub calculate_training_loss: bool,
+    /// Worker threads, 0 = all cores (results do not depend on it).
+    pub threads: usize,
+    /// Seed of the initial factors.
+    pub seed: u64,
+}
+
+impl Default for AlsParams {
+    fn default() -> Self {
+        AlsParams {
+            factors: 100,
+            regularization: 0.01,
+            alpha: 1.0,
+            iterations: 15,
+            cg_steps: 3,
+            use_cg: true,
+            use_ratings: false,
+            calculate_training_loss: false,
+            threads: 0,
+            seed: 42,
+        }
+    }
+}
+
+impl AlsParams {
+    /// Confidence of an interaction with value `v`.
+    #[inline]
+    fn conf(&self, v: f32) -> f32 {
+        1.0 + self.alpha * if self.use_ratings { v.max(0.0) } else { 1.0 }
+    }
+}
+
+/// Users of the rating matrix as ALS rows.
+struct UserRows<'a>(&'a RatingMatrix, &'a AlsParams);
+impl Rows for UserRows<'_> {
+    fn n_rows(&self) -> usize {
+        self.0.n_users()
+    }
+    fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32] {
+        let (items, vals) = self.0.user_row(UserIdx(r as u32));
+        conf.clear();
+        conf.extend(vals.iter().map(|&v| self.1.conf(v)));
+        items
+    }
+}
+
+/// Items of the rating matrix as ALS rows.
+struct ItemRows<'a>(&'a RatingMatrix, &'a AlsParams);
+impl Rows for ItemRows<'_> {
+    fn n_rows(&self) -> usize {
+        self.0.n_items()
+    }
+    fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32] {
+        let (users, pos) = self.0.item_col(ItemIdx(r as u32));
+        conf.clear();
+        conf.extend(pos.iter().map(|&p| self.1.conf(self.0.value_at(p))));
+        users
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Fitted {
+    shape: Shape,
+    f: Factors,
+    /// `YᵀY + λI` of the item factors, for fold-in.
+    gram: Vec<f32>,
+}
+
+/// Implicit-feedback ALS.
+#[derive(Debug, Clone, Default)]
+pub struct Als {
+    params: AlsParams,
+    fitted: Option<Fitted>,
+}
+
+impl Als {
+    /// A new, unfitted model.
+    pub fn new(params: AlsParams) -> Self {
+        Als {
+            params,
+            fitted: None,
+        }
+    }
+
+    fn fitted(&self) -> Result<&Fitted> {
+        self.fitted.as_ref().ok_or(CoreError::NotFitted("als"))
+    }
+
+    /// The fitted user and item factors.
+    pub fn factors(&self) -> Result<&Factors> {
+        Ok(&self.fitted()?.f)
+    }
+
+    /// The exact ALS user step for a profile against the trained item factors.
+    pub fn fold_in(&self, profile: &[(ItemIdx, f32)]) -> Result<Vec<f32>> {
+        let fit = self.fitted()?;
+        fit.shape.check_user(UserRef::Profile(profile))?;
+        let idx: Vec<u32> = profile.iter().map(|p| p.0 .0).collect();
+        let conf: Vec<f32> = profile.iter().map(|p| self.params.conf(p.1)).collect();
+        let mut x = vec![0f32; fit.f.k];
+        exact_row(&fit.gram, &fit.f.items, &idx, &conf, &mut x);
+        Ok(x)
+    }
+
+    fn user_vec<'a>(
+        &self,
+        fit: &'a Fitted,
+        user: UserRef<'_>,
+    ) -> Result<std::borrow::Cow<'a, [f32]>> {
+        fit.shape.check_user(user)?;
+        Ok(match user {
+            UserRef::Known(u) => fit.f.user(u.ix()).into(),
+            UserRef::Profile(p) => self.fold_in(p)?.into(),
+        })
+    }
+}
+
+impl Configurable for Als {
+    type Params = AlsParams;
+    fn from_params(p: Self::Params) -> Result<Self> {
+        let bad = |name: &str, reason: &str| {
+            Err(CoreError::InvalidParam {
+                name: name.into(),
+                reason: reason.into(),
+            })
+        };
+        if p.factors == 0 || p.factors > 4096 {
+            return bad("factors", "must be in 1..=4096");
+        }
+        if !(p.regularization.is_finite() && p.regularization >= 0.0) {
+            return bad("regularization", "must be finite and >= 0");
+        }
+        if !(p.alpha.is_finite() && p.alpha >= 0.0) {
+            return bad("alpha", "must be finite and >= 0");
+        }
+        if p.iterations > 100_000 || p.cg_steps > 1000 || p.threads > 1024 {
+            return bad("iterations/cg_steps/threads", "out of range");
+        }
+        Ok(Als::new(p))
+    }
+}
+
+impl Recommender for Als {
+    fn name(&self) -> &'static str {
+        "als"
+    }
+
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = None;
+        let p = &self.params;
+        let (shape, k, m) = (Shape::of(data), p.factors, data.matrix());
+        let threads = worker_count(p.threads);
+        let mut rng = Rng::new(p.seed);
+        let mut f = Factors::zeros(shape.n_users, shape.n_items, k);
+        for v in f.users.iter_mut().chain(f.items.iter_mut()) {
+            *v = rng.f32() * 0.01;
+        }
+        let (users, items) = (UserRows(m, p), ItemRows(m, p));
+        for it in 1..=p.iterations {
+            let res = if p.use_cg {
+                let r = cg_half_step(
+                    &users,
+                    &mut f.users,
+                    &f.items,
+                    k,
+                    p.regularization,
+                    p.cg_steps,
+                    threads,
+                );
+                cg_half_step(
+                    &items,
+                    &mut f.items,
+                    &f.users,
+                    k,
+                    p.regularization,
+                    p.cg_steps,
+                    threads,
+                );
+                r / users.n_rows().max(1) as f64
+            } else {
+                exact_half_step(&users, &mut f.users, &f.items, k, p.regularization, threads);
+                exact_half_step(&items, &mut f.items, &f.users, k, p.regularization, threads);
+                0.0
+            };
+            let mut metrics = vec![("cg_residual".to_string(), res)];
+            let mut train_loss = res;
+            if p.calculate_training_loss {
+                train_loss = loss(&users, &f.users, &f.items, k, p.regularization, threads);
+                metrics.push(("loss".into(), train_loss));
+            }
+            if !train_loss.is_finite() || !f.items.iter().all(|v| v.is_finite()) {
+                return Err(CoreError::InvalidParam {
+                    name: "regularization".into(),
+                    reason: format!("ALS diverged at iteration {it}"),
+                });
+            }
+            observer.on_epoch(&EpochReport {
+                epoch: it,
+                epochs: p.iterations,
+                train_loss,
+                metrics,
+            });
+        }
+        let g = gram(&f.items, k, p.regularization, threads);
+        self.fitted = Some(Fitted { shape, f, gram: g });
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+        let fit = self.fitted()?;
+        fit.shape.check_user(user)?;
+        fit.shape.check_item(item)?;
+        Err(CoreError::Unsupported {
+            model: "als",
+            what: "rating prediction",
+        })
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        let fit = self.fitted()?;
+        fit.shape.check_out(out)?;
+        let x = self.user_vec(fit, user)?;
+        fit.f.scores_into(&x, out);
+        Ok(())
+    }
+
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+        let fit = self.fitted()?;
+        fit.shape.check_item(item)?;
+        fit.shape.check_out(out)?;
+        fit.f.item_cosine_into(item.ix(), out);
+        Ok(())
+    }
+
+    fn save_state(&self) -> Result<Vec<u8>> {
+        let fit = self.fitted()?;
+        let mut w = StateWriter::new(TAG);
+        fit.shape.write(&mut w);
+        fit.f.write(&mut w);
+        Ok(w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = StateReader::new(bytes, TAG)?;
+        let shape = Shape::read(&mut r)?;
+        let f = Factors::read(&mut r, shape.n_users, shape.n_items)?;
+        r.finish()?;
+        if f.k == 0 || !f.users.iter().chain(&f.items).all(|v| v.is_finite()) {
+            return Err(CoreError::Corrupt("als: bad factors".into()));
+        }
+        let g = gram(
+            &f.items,
+            f.k,
+            self.params.regularization,
+            worker_count(self.params.threads),
+        );
+        self.fitted = Some(Fitted { shape, f, gram: g });
+        Ok(())
+    }
+}

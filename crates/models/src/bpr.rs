@@ -1,0 +1,300 @@
+//! [`Bpr`]: Bayesian personalised ranking (Rendle et al. 2009) with the semantics of implicit's
+//! `BayesianPersonalizedRanking`: `factors + 1` columns (the user's last column is fixed at 1
+//! so the item's last column is an item bias), per epoch `nnz` samples of a random rating
+//! (user, liked item) and a negative drawn from the ratings' item column (so proportional to
+//! popularity), skipped when the user rated it (`verify_negative_samples`), then one SGD step
+//! on the logistic pairwise loss. `threads = 1` (default) is deterministic; more threads run
+//! Hogwild (lock-free, relaxed atomic rows), which is faster but not reproducible.
+//!
+//! A profile is folded in by SGD on the user vector alone against the fixed item factors,
+//! with the training's sampling (seeded by the profile, so deterministic). Ranking only.
+
+use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
+use crate::common::{user_key, Shape};
+use crate::dense::worker_count;
+use crate::factors::Factors;
+use crate::registry::Configurable;
+use crate::state::{StateReader, StateWriter};
+use cinerec_core::{
+    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::AtomicU32;
+
+const TAG: &[u8] = b"bpr/1";
+
+/// Parameters of [`Bpr`] (implicit's names and defaults; `seed` is implicit's `random_state`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BprParams {
+    /// Latent factors (one more column holds the item bias).
+    pub factors: usize,
+    /// SGD step size.
+    pub learning_rate: f32,
+    /// L2 regularisation.
+    pub regularization: f32,
+    /// Epochs of `nnz` samples each.
+    pub iterations: usize,
+    /// Skip negatives the user has rated.
+    pub verify_negative_samples: bool,
+    /// 1 = deterministic; more (0 = all cores) = Hogwild, not reproducible.
+    pub threads: usize,
+    /// Seed of the initial factors and the sampling.
+    pub seed: u64,
+}
+
+impl Default for BprParams {
+    fn default() -> Self {
+        BprParams {
+            factors: 100,
+            learning_rate: 0.01,
+            regularization: 0.01,
+            iterations: 100,
+            verify_negative_samples: true,
+            threads: 1,
+            seed: 42,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Fitted {
+    shape: Shape,
+    f: Factors,
+    /// Ratings per item (the negative-sampling distribution), for fold-in.
+    pop: Vec<u32>,
+}
+
+/// Bayesian personalised ranking.
+#[derive(Debug, Clone, Default)]
+pub struct Bpr {
+    params: BprParams,
+    fitted: Option<Fitted>,
+}
+
+impl Bpr {
+    /// A new, unfitted model.
+    pub fn new(params: BprParams) -> Self {
+        Bpr {
+            params,
+            fitted: None,
+        }
+    }
+
+    fn fitted(&self) -> Result<&Fitted> {
+        self.fitted.as_ref().ok_or(CoreError::NotFitted("bpr"))
+    }
+
+    /// The fitted factors (`factors + 1` columns; the last is 1 for users, the bias for items).
+    pub fn factors(&self) -> Result<&Factors> {
+        Ok(&self.fitted()?.f)
+    }
+
+    /// A user vector for a profile, by SGD against the fixed item factors.
+    pub fn fold_in(&self, profile: &[(ItemIdx, f32)]) -> Result<Vec<f32>> {
+        let fit = self.fitted()?;
+        fit.shape.check_user(UserRef::Profile(profile))?;
+        let mut liked: Vec<u32> = profile.iter().map(|p| p.0 .0).collect();
+        liked.sort_unstable();
+        liked.dedup();
+        let p = &self.params;
+        let mut rng = Rng::fork(p.seed, user_key(UserRef::Profile(profile)));
+        Ok(fold_in_user(
+            &fit.f,
+            &liked,
+            &fit.pop,
+            p.learning_rate,
+            p.regularization,
+            p.iterations,
+            p.verify_negative_samples,
+            &mut rng,
+        ))
+    }
+}
+
+impl Configurable for Bpr {
+    type Params = BprParams;
+    fn from_params(p: Self::Params) -> Result<Self> {
+        let bad = |name: &str, reason: &str| {
+            Err(CoreError::InvalidParam {
+                name: name.into(),
+                reason: reason.into(),
+            })
+        };
+        if p.factors == 0 || p.factors > 4096 {
+            return bad("factors", "must be in 1..=4096");
+        }
+        if !(p.learning_rate.is_finite() && p.learning_rate > 0.0 && p.learning_rate < 10.0) {
+            return bad("learning_rate", "must be in (0, 10)");
+        }
+        if !(p.regularization.is_finite() && p.regularization >= 0.0) {
+            return bad("regularization", "must be finite and >= 0");
+        }
+        if p.iterations > 100_000 || p.threads > 1024 {
+            return bad("iterations/threads", "out of range");
+        }
+        Ok(Bpr::new(p))
+    }
+}
+
+impl Recommender for Bpr {
+    fn name(&self) -> &'static str {
+        "bpr"
+    }
+
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = None;
+        let p = &self.params;
+        let shape = Shape::of(data);
+        let s = Samples::of(data.matrix());
+        let mut rng = Rng::new(p.seed);
+        let mut f = init_factors(data.matrix(), p.factors, &mut rng);
+        let threads = worker_count(p.threads).clamp(1, s.items.len().max(1));
+        let mut rngs: Vec<Rng> = (0..threads)
+            .map(|t| Rng::fork(p.seed, t as u64 + 1))
+            .collect();
+        let (lr, reg, verify) = (p.learning_rate, p.regularization, p.verify_negative_samples);
+        let atomics = |v: &[f32]| {
+            v.iter()
+                .map(|x| AtomicU32::new(x.to_bits()))
+                .collect::<Vec<_>>()
+        };
+        let shared = (threads > 1).then(|| (atomics(&f.users), atomics(&f.items)));
+        for it in 1..=p.iterations {
+            let (correct, skipped) = match &shared {
+                None => epoch(
+                    &s,
+                    &mut Plain(&mut f.users),
+                    &mut Plain(&mut f.items),
+                    f.k,
+                    s.items.len(),
+                    lr,
+                    reg,
+                    verify,
+                    &mut rngs[0],
+                ),
+                Some((us, is)) => {
+                    let n = s.items.len();
+                    std::thread::scope(|sc| {
+                        let hs: Vec<_> = rngs
+                            .iter_mut()
+                            .enumerate()
+                            .map(|(t, rng)| {
+                                let (s, k) = (&s, f.k);
+                                let part = n / threads + usize::from(t < n % threads);
+                                sc.spawn(move || {
+                                    epoch(
+                                        s,
+                                        &mut Shared(&us[..]),
+                                        &mut Shared(&is[..]),
+                                        k,
+                                        part,
+                                        lr,
+                                        reg,
+                                        verify,
+                                        rng,
+                                    )
+                                })
+                            })
+                            .collect();
+                        hs.into_iter()
+                            .filter_map(|h| h.join().ok())
+                            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+                    })
+                }
+            };
+            let judged = (s.items.len() - skipped).max(1) as f64;
+            let auc = correct as f64 / judged;
+            observer.on_epoch(&EpochReport {
+                epoch: it,
+                epochs: p.iterations,
+                train_loss: 1.0 - auc,
+                metrics: vec![
+                    ("train_auc".into(), auc),
+                    (
+                        "skipped".into(),
+                        skipped as f64 / s.items.len().max(1) as f64,
+                    ),
+                ],
+            });
+        }
+        if let Some((us, is)) = shared {
+            let back = |v: Vec<AtomicU32>| {
+                v.into_iter()
+                    .map(|a| f32::from_bits(a.into_inner()))
+                    .collect::<Vec<_>>()
+            };
+            f.users = back(us);
+            f.items = back(is);
+        }
+        if !f.users.iter().chain(&f.items).all(|v| v.is_finite()) {
+            return Err(CoreError::InvalidParam {
+                name: "learning_rate".into(),
+                reason: "BPR diverged".into(),
+            });
+        }
+        let pop = (0..shape.n_items)
+            .map(|i| data.matrix().item_count(ItemIdx(i as u32)) as u32)
+            .collect();
+        self.fitted = Some(Fitted { shape, f, pop });
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+        let fit = self.fitted()?;
+        fit.shape.check_user(user)?;
+        fit.shape.check_item(item)?;
+        Err(CoreError::Unsupported {
+            model: "bpr",
+            what: "rating prediction",
+        })
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        let fit = self.fitted()?;
+        fit.shape.check_out(out)?;
+        fit.shape.check_user(user)?;
+        match user {
+            UserRef::Known(u) => fit.f.scores_into(fit.f.user(u.ix()), out),
+            UserRef::Profile(p) => fit.f.scores_into(&self.fold_in(p)?, out),
+        }
+        Ok(())
+    }
+
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+        let fit = self.fitted()?;
+        fit.shape.check_item(item)?;
+        fit.shape.check_out(out)?;
+        fit.f.item_cosine_into(item.ix(), out);
+        Ok(())
+    }
+
+    fn save_state(&self) -> Result<Vec<u8>> {
+        let fit = self.fitted()?;
+        let mut w = StateWriter::new(TAG);
+        fit.shape.write(&mut w);
+        fit.f.write(&mut w);
+        w.u32s(&fit.pop);
+        Ok(w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = StateReader::new(bytes, TAG)?;
+        let shape = Shape::read(&mut r)?;
+        let f = Factors::read(&mut r, shape.n_users, shape.n_items)?;
+        let pop = r.u32s()?;
+        r.finish()?;
+        if f.k < 2
+            || pop.len() != shape.n_items
+            || !f.users.iter().chain(&f.items).all(|v| v.is_finite())
+        {
+            return Err(CoreError::Corrupt("bpr: bad factors or item counts".into()));
+        }
+        self.fitted = Some(Fitted { shape, f, pop });
+        Ok(())
+    }
+}
