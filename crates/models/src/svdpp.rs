@@ -240,6 +240,8 @@ fn user_pass(
     sse as f64
 }
 
+// Inlined into the AVX2 copy so the AVX kernels inside are inlined too.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn epoch_body(
     m: &cinerec_core::RatingMatrix,
