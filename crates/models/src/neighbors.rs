@@ -161,7 +161,12 @@ impl NeighborLists {
 
     /// Reads lists written by [`NeighborLists::write`] for `n_items` items.
     pub fn read(r: &mut StateReader<'_>, n_items: usize) -> Result<Self> {
-        let (offsets, items) = read_csr(r, n_items, n_items, "neighbour lists")?;
+        Self::read_cols(r, n_items, n_items)
+    }
+
+    /// Reads `n_rows` lists whose entries index `0..n_cols` (e.g. sparse feature vectors).
+    pub fn read_cols(r: &mut StateReader<'_>, n_rows: usize, n_cols: usize) -> Result<Self> {
+        let (offsets, items) = read_csr(r, n_rows, n_cols, "sparse rows")?;
         let weights = r.f32s()?;
         if weights.len() != items.len() || !weights.iter().all(|v| v.is_finite()) {
             return Err(CoreError::Corrupt("neighbour lists: bad weights".into()));

@@ -5,7 +5,7 @@
 use crate::error::{ModelError, Result};
 use crate::{Als, Baseline, Bpr, Popularity, RandomNormal};
 use crate::{Svd, SvdPp};
-use crate::{Ease, ItemKnn};
+use crate::{Ease, Hybrid, ItemKnn, TfIdf};
 use cinerec_core::Recommender;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -85,6 +85,14 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<Ease>(
         "ease",
         "EASE closed-form item-item autoencoder (Steck 2019), ranking only",
+    ),
+    entry::<TfIdf>(
+        "tfidf",
+        "content model: TF-IDF over title, genres, decade, tags, knowledge graph; ranking only",
+    ),
+    entry::<Hybrid>(
+        "hybrid",
+        "blend of a collaborative (ease) and a content (tfidf) model with a cold-start chain",
     ),
 ];
 
