@@ -97,7 +97,11 @@ impl Rows for ItemRows<'_> {
     fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32] {
         let (users, pos) = self.0.item_col(ItemIdx(r as u32));
         conf.clear();
-        conf.extend(pos.iter().map(|&p| self.1.conf(self.0.value_at(p))));
+        if self.1.use_ratings {
+            conf.extend(pos.iter().map(|&p| self.1.conf(self.0.value_at(p))));
+        } else {
+            conf.resize(pos.len(), self.1.conf(1.0)); // no random reads of the values
+        }
         users
     }
 }

@@ -83,16 +83,49 @@ avx2_fn!(fn gram_block[](rows: &[f32], k: usize, g: &mut [f32]) -> f64 = gram_bl
 /// Per-thread work buffers.
 struct Scratch {
     conf: Vec<f32>,
+    yl: Vec<f32>,
     r: Vec<f32>,
     p: Vec<f32>,
     ap: Vec<f32>,
 }
 
-/// `out = G v` for the full symmetric `k×k` matrix `g`.
+/// `out = G v` for the full symmetric `k×k` matrix `g`, four rows at a time (each load of
+/// `v` feeds four independent accumulators).
 #[inline(always)]
 fn symv(g: &[f32], v: &[f32], out: &mut [f32]) {
     let k = v.len();
-    for (o, row) in out.iter_mut().zip(g.chunks_exact(k)) {
+    let mut rows = g[..k * k].chunks_exact(4 * k);
+    let mut outs = out[..k].chunks_exact_mut(4);
+    for (blk, o) in (&mut rows).zip(&mut outs) {
+        let (r0, rest) = blk.split_at(k);
+        let (r1, rest) = rest.split_at(k);
+        let (r2, r3) = rest.split_at(k);
+        let mut acc = [[0f32; 8]; 4];
+        for (c, vv) in v.chunks_exact(8).enumerate() {
+            let at = c * 8..c * 8 + 8;
+            let (a0, a1, a2, a3) = (&r0[at.clone()], &r1[at.clone()], &r2[at.clone()], &r3[at]);
+            for l in 0..8 {
+                acc[0][l] += a0[l] * vv[l];
+                acc[1][l] += a1[l] * vv[l];
+                acc[2][l] += a2[l] * vv[l];
+                acc[3][l] += a3[l] * vv[l];
+            }
+        }
+        let tail = k - k % 8;
+        for (q, (oq, row)) in o.iter_mut().zip([r0, r1, r2, r3]).enumerate() {
+            let a = &acc[q];
+            let mut t = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+            for j in tail..k {
+                t += row[j] * v[j];
+            }
+            *oq = t;
+        }
+    }
+    for (o, row) in outs
+        .into_remainder()
+        .iter_mut()
+        .zip(rows.remainder().chunks_exact(k))
+    {
         *o = dot(row, v);
     }
 }
@@ -101,15 +134,14 @@ fn symv(g: &[f32], v: &[f32], out: &mut [f32]) {
 #[inline(always)]
 fn cg_row(
     g: &[f32],
-    y: &[f32],
-    idx: &[u32],
+    yl: &[f32],
     conf: &[f32],
     x: &mut [f32],
     s: &mut Scratch,
     steps: usize,
 ) -> f64 {
     let k = x.len();
-    if idx.is_empty() {
+    if conf.is_empty() {
         x.fill(0.0);
         return 0.0;
     }
@@ -117,8 +149,7 @@ fn cg_row(
     // r = b − A x = −(YᵀY + λI) x + Σ (c − (c − 1) y·x) y
     symv(g, x, r);
     r.iter_mut().for_each(|v| *v = -*v);
-    for (&i, &c) in idx.iter().zip(conf) {
-        let yi = &y[i as usize * k..(i as usize + 1) * k];
+    for (yi, &c) in yl.chunks_exact(k).zip(conf) {
         axpy(c - (c - 1.0) * dot(yi, x), yi, r);
     }
     p.copy_from_slice(r);
@@ -129,8 +160,7 @@ fn cg_row(
     }
     for _ in 0..steps {
         symv(g, p, ap);
-        for (&i, &c) in idx.iter().zip(conf) {
-            let yi = &y[i as usize * k..(i as usize + 1) * k];
+        for (yi, &c) in yl.chunks_exact(k).zip(conf) {
             axpy((c - 1.0) * dot(yi, p), yi, ap);
         }
         let alpha = rsold / dot(p, ap);
@@ -166,6 +196,7 @@ pub(crate) fn cg_half_step<R: Rows>(
     let g = gram(y, k, reg, threads);
     let scratch = || Scratch {
         conf: Vec::new(),
+        yl: Vec::new(),
         r: vec![0.0; k],
         p: vec![0.0; k],
         ap: vec![0.0; k],
@@ -189,10 +220,14 @@ fn cg_block_body<R: Rows>(
     let k = s.r.len();
     let mut res = 0.0;
     for (j, xr) in block.chunks_exact_mut(k).enumerate() {
-        let mut conf = std::mem::take(&mut s.conf);
-        let idx = rows.row(first + j, &mut conf);
-        res += cg_row(g, y, idx, &conf, xr, s, steps);
-        s.conf = conf;
+        let (mut conf, mut yl) = (std::mem::take(&mut s.conf), std::mem::take(&mut s.yl));
+        // gather the rows once: the CG passes then read contiguous memory
+        yl.clear();
+        for &i in rows.row(first + j, &mut conf) {
+            yl.extend_from_slice(&y[i as usize * k..(i as usize + 1) * k]);
+        }
+        res += cg_row(g, &yl, &conf, xr, s, steps);
+        (s.conf, s.yl) = (conf, yl);
     }
     res
 }
