@@ -57,6 +57,8 @@ pub enum Command {
     Predict(cmd::query::PredictArgs),
     /// List the available models.
     Models,
+    /// Bulk-import a dataset into a store (SQLite by default, PostgreSQL, MySQL/MariaDB).
+    Import(cmd::import::ImportArgs),
     /// Hyper-parameter search for a model on a validation split carved from the train part.
     Tune(cmd::tune::TuneArgs),
     /// Rate ~20 varied popular movies in the terminal, then get recommendations with reasons.
@@ -76,6 +78,7 @@ fn main() {
         Command::Recommend(a) => cmd::query::recommend(a, &cli, &out),
         Command::Predict(a) => cmd::query::predict(a, &cli, &out),
         Command::Models => cmd::models(&out),
+        Command::Import(a) => cmd::import::run(a, &cli, &out),
         Command::Tune(a) => cmd::tune::run(a, &cli, &out),
         Command::Rate(a) => cmd::rate::run(a, &cli, &out),
         Command::Serve(a) => cmd::serve::run(a, &cli, &out),

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod eval;
+pub mod import;
 pub mod query;
 pub mod rate;
 pub mod serve;

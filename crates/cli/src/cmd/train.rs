@@ -33,6 +33,10 @@ pub struct TrainArgs {
     /// Evaluate on the peers' temporal split before the final fit and store the metrics.
     #[arg(long)]
     pub eval: bool,
+    /// Train on the contents of this store (sqlite://…, postgres://…, mysql://…) instead of
+    /// --data, and register the trained model in its model registry.
+    #[arg(long)]
+    pub store: Option<String>,
 }
 
 /// Parses `--params`: for one model an object of its parameters; for several, an object
@@ -72,7 +76,10 @@ pub fn default_model_path(model_dir: &Path, dataset: &str, model: &str) -> PathB
 
 /// `cinerec train`.
 pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
-    let ds = resolve::load_dataset(&a.data, &cli.data_dir, out)?;
+    let ds = match &a.store {
+        Some(url) => super::import::load_from_store(url, out)?,
+        None => resolve::load_dataset(&a.data, &cli.data_dir, out)?,
+    };
     let params = parse_params(a.params.as_deref(), std::slice::from_ref(&a.model))?;
     let p = params.get(&a.model);
     let mut metrics = None;
@@ -106,7 +113,11 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let header = cinerec_models::save(&path, model.as_ref(), &ds, metrics)?;
-    let j = serde_json::json!({
+    let registered = match &a.store {
+        Some(url) => Some(super::import::register_model(url, &header, &path, out)?),
+        None => None,
+    };
+    let j = serde_json::json!({ "registered_version": registered,
         "model": a.model, "file": path.display().to_string(), "fit_seconds": fit_s,
         "dataset": header.dataset_name, "dataset_hash": header.dataset_hash, "params": header.params,
     });
