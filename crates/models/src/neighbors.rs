@@ -41,6 +41,23 @@ impl UserRows {
         r
     }
 
+    /// Like [`UserRows::of`] but each value is a recency weight `0.5^(m / half_life)`, `m` =
+    /// how many of the user's ratings are later (by time, then item id) than this one.
+    pub fn recency(data: &Dataset, half_life: f64) -> Self {
+        let mut r = Self::of(data);
+        for u in 0..data.n_users() {
+            let (a, b) = (r.offsets[u], r.offsets[u + 1]);
+            let times = data.matrix().user_times(UserIdx(u as u32));
+            let mut order: Vec<usize> = (0..b - a).collect();
+            order.sort_by_key(|&k| (times[k], r.items[a + k]));
+            for (pos, &k) in order.iter().enumerate() {
+                let later = (b - a - 1 - pos) as f64;
+                r.values[a + k] = 0.5f64.powf(later / half_life) as f32;
+            }
+        }
+        r
+    }
+
     /// The ratings of a user reference, checked against `shape` (typed errors for unknown
     /// users and items). Profiles are returned as given.
     pub fn profile(&self, shape: &Shape, user: UserRef<'_>) -> Result<Vec<(u32, f32)>> {
@@ -56,6 +73,11 @@ impl UserRows {
             }
             UserRef::Profile(p) => p.iter().map(|&(i, v)| (i.0, v)).collect(),
         })
+    }
+
+    /// Number of stored ratings.
+    pub fn len(&self) -> usize {
+        self.items.len()
     }
 
     /// Writes the rows into a state.

@@ -101,7 +101,7 @@ fn similar_items_of_a_planted_cluster_come_from_the_cluster() {
 #[test]
 fn explanations_name_the_users_movies_from_the_same_cluster() {
     let d = data();
-    let m = fitted("ease", json!({"lambda": 5.0}));
+    let m = fitted("ease", json!({"lambda": 5.0, "half_life": null}));
     let u = UserIdx(0); // cluster 0
     let top = m
         .recommend(
@@ -307,7 +307,7 @@ fn genre_diversity(d: &Dataset, list: &[Scored]) -> f64 {
 #[test]
 fn mmr_with_lambda_one_is_the_base_order_and_lower_lambda_diversifies() {
     let d = data();
-    let m = fitted("ease", json!({"lambda": 5.0}));
+    let m = fitted("ease", json!({"lambda": 5.0, "half_life": null}));
     for u in [0u32, 1, 2] {
         let user = UserRef::Known(UserIdx(u));
         let base = m
