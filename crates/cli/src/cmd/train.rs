@@ -82,7 +82,9 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
     };
     let params = parse_params(a.params.as_deref(), std::slice::from_ref(&a.model))?;
     let p = params.get(&a.model);
-    let mut metrics = None;
+    // Recorded in the model file and the registry: evaluation figures (with --eval, flat keys
+    // such as `ndcg@10`), the fit time and the per-epoch losses (the dashboard's curves).
+    let mut metrics = serde_json::Map::new();
     if a.eval {
         let s = cinerec_data::split::split(&ds, &cinerec_data::split::SplitSpec::peer_temporal())?;
         let mut m = cinerec_models::create(&a.model, p)?;
@@ -95,7 +97,10 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         };
         let r = cinerec_eval::evaluate(m.as_ref(), &s.train, &s.test, &cfg)?;
         out.note(super::eval::summary_table(std::slice::from_ref(&r)));
-        metrics = Some(serde_json::to_value(&r)?);
+        for (k, v) in r.metrics.iter() {
+            metrics.insert(k.to_string(), v.clone());
+        }
+        metrics.insert("eval_split".into(), r.split.clone());
     }
     let mut model = cinerec_models::create(&a.model, p)?;
     let mut obs = FitProgress::new(out.progress(), &a.model);
@@ -105,6 +110,11 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         .with_context(|| format!("fitting {}", a.model))?;
     obs.finish();
     let fit_s = t.elapsed().as_secs_f64();
+    metrics.insert("fit_seconds".into(), fit_s.into());
+    if !obs.history.is_empty() {
+        metrics.insert("epochs".into(), serde_json::to_value(&obs.history)?);
+    }
+    let metrics = Some(serde_json::Value::Object(metrics));
     let path = a
         .out
         .clone()
