@@ -432,8 +432,18 @@ def update_results_section(body):
     """Replaces (or appends) the "## Peers" section of bench/RESULTS.md, leaving the others."""
     path = os.path.join(ROOT, "bench", "RESULTS.md")
     text = open(path).read() if os.path.exists(path) else "# cinerec benchmark results\n"
+    extra = ""
+    tuned = os.path.join(HERE, "tune", "README.md")
+    if os.path.exists(tuned):
+        table = [l for l in open(tuned).read().splitlines() if l.startswith("|")]
+        extra += ("\n### Tuned defaults (`cinerec tune`, validation carved from the train part only)\n\n"
+                  + "\n".join(table) + "\n\nDetails and reproduction: `bench/peers/tune/README.md`, "
+                  "`bench/peers/tune.sh`.\n")
+    scale = os.path.join(HERE, "scale.md")
+    if os.path.exists(scale):
+        extra += "\n### Scale (32M synthetic ratings)\n\n" + open(scale).read().split("\n", 2)[2]
     section = ("## Peers\n\nSide by side with the peer libraries on the peers' own ML-100K split files "
-               "(`bench/peers/`, full tables in `bench/peers/results.md`).\n\n" + body)
+               "(`bench/peers/`, full tables in `bench/peers/results.md`).\n\n" + body + extra)
     pat = re.compile(r"^## Peers\n.*?(?=^## |\Z)", re.S | re.M)
     if pat.search(text):
         text = pat.sub(lambda _: section + "\n", text, count=1)
