@@ -1,11 +1,13 @@
 //! The recommendation hot path and the similarity measures behind `/similar` and
 //! explanations. Scores go into a per-thread buffer (no per-request allocation of the
 //! catalogue-sized vector), seen movies and genre filters are masked in place, and the top-N
-//! is taken with the project-wide tie rule. Diversity re-ranks a larger pool with MMR.
+//! is taken with the project-wide tie rule. Diversity re-ranks a larger pool with the models'
+//! MMR re-ranker (genre Jaccard), the same one the CLI and the benchmarks use.
 
 use cinerec_core::{
     top_k, Contribution, Dataset, ItemIdx, Recommender, RecommenderExt, Scored, UserRef,
 };
+use cinerec_models::rerank::{mmr, DiversityBy, MmrOptions};
 use std::cell::RefCell;
 
 use crate::error::ServerError;
@@ -66,49 +68,19 @@ pub fn recommend(
                 None => Ok(top_k(&buf, ask.n)),
                 Some(lambda) => {
                     let pool = top_k(&buf, (ask.n * 5).max(50));
-                    Ok(mmr(data, &pool, ask.n, lambda))
+                    let opts = MmrOptions {
+                        lambda: lambda as f64,
+                        pool: pool.len(),
+                        by: DiversityBy::Genre,
+                    };
+                    mmr(data, model, &pool, ask.n, &opts)
                 }
             }
         })
         .map_err(|e: cinerec_core::CoreError| ServerError::from(e))
 }
 
-/// Maximal marginal relevance: picks `n` from `pool` (best first), each time the movie that
-/// maximises `λ·relevance − (1−λ)·max similarity to those already picked`. Relevance is the
-/// model score min-max normalised over the pool; similarity is genre Jaccard.
-pub fn mmr(data: &Dataset, pool: &[Scored], n: usize, lambda: f32) -> Vec<Scored> {
-    if pool.is_empty() || n == 0 {
-        return vec![];
-    }
-    let (lo, hi) = pool
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), s| {
-            (l.min(s.score), h.max(s.score))
-        });
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let meta = &data.catalog().item_meta;
-    let mut left: Vec<Scored> = pool.to_vec();
-    let mut out: Vec<Scored> = Vec::with_capacity(n);
-    let mut max_sim = vec![0f32; left.len()];
-    while out.len() < n && !left.is_empty() {
-        let best = (0..left.len())
-            .max_by(|&a, &b| {
-                let va = lambda * (left[a].score - lo) / span - (1.0 - lambda) * max_sim[a];
-                let vb = lambda * (left[b].score - lo) / span - (1.0 - lambda) * max_sim[b];
-                va.total_cmp(&vb).then(left[b].item.cmp(&left[a].item))
-            })
-            .unwrap_or(0);
-        let picked = left.swap_remove(best);
-        max_sim.swap_remove(best);
-        for (k, s) in left.iter().enumerate() {
-            let sim = jaccard(&meta[picked.item.ix()].genres, &meta[s.item.ix()].genres);
-            max_sim[k] = max_sim[k].max(sim);
-        }
-        out.push(picked);
-    }
-    out
-}
-
+/// Genre Jaccard for the content similarity of `/similar` (two genre-less movies: 0).
 fn jaccard(a: &[u16], b: &[u16]) -> f32 {
     if a.is_empty() && b.is_empty() {
         return 0.0;
