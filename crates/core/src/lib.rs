@@ -24,8 +24,8 @@ pub use ids::{IdMap, ItemIdx, RawItemId, RawUserId, UserIdx};
 pub use interactions::{Interactions, Rating};
 pub use matrix::RatingMatrix;
 pub use recommender::{
-    seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver, RecommendOptions,
-    Recommender, RecommenderExt, Scored, UserRef,
+    contributions, seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver,
+    RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,
 };
 pub use rng::Rng;
 pub use topk::{rank_of, top_k};

@@ -166,23 +166,35 @@ pub trait RecommenderExt: Recommender {
         let mut sims = vec![0f32; data.n_items()];
         self.item_similarities(item, &mut sims)?;
         let rated = user_profile(data, user)?;
-        if rated.is_empty() {
-            return Ok(vec![]);
-        }
-        let mean = rated.iter().map(|r| r.1).sum::<f32>() / rated.len() as f32;
-        let mut c: Vec<Contribution> = rated
-            .iter()
-            .filter(|&&(j, _)| j != item)
-            .map(|&(j, r)| Contribution {
-                item: j,
-                weight: sims[j.ix()] * (1.0 + (r - mean).max(-0.99)),
-            })
-            .filter(|c| c.weight.is_finite() && c.weight > 0.0)
-            .collect();
-        c.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.item.cmp(&b.item)));
-        c.truncate(k);
-        Ok(c)
+        Ok(contributions(&sims, &rated, item, k))
     }
+}
+
+/// The `k` rated movies of `profile` that best support `item`, given the similarity of
+/// `item` to every movie (`sims`): weight = similarity × (1 + how much more than their mean
+/// the user liked the movie, floored at −0.99); only positive, finite weights; strongest first.
+pub fn contributions(
+    sims: &[f32],
+    profile: &[(ItemIdx, f32)],
+    item: ItemIdx,
+    k: usize,
+) -> Vec<Contribution> {
+    if profile.is_empty() {
+        return vec![];
+    }
+    let mean = profile.iter().map(|r| r.1).sum::<f32>() / profile.len() as f32;
+    let mut c: Vec<Contribution> = profile
+        .iter()
+        .filter(|&&(j, _)| j != item && j.ix() < sims.len())
+        .map(|&(j, r)| Contribution {
+            item: j,
+            weight: sims[j.ix()] * (1.0 + (r - mean).max(-0.99)),
+        })
+        .filter(|c| c.weight.is_finite() && c.weight > 0.0)
+        .collect();
+    c.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.item.cmp(&b.item)));
+    c.truncate(k);
+    c
 }
 
 impl<T: Recommender + ?Sized> RecommenderExt for T {}

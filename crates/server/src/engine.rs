@@ -186,22 +186,7 @@ pub fn explain(
     if let Ok(c) = model.explain(data, UserRef::Profile(profile), item, k) {
         return c;
     }
-    if profile.is_empty() {
-        return vec![];
-    }
     let mut sims = vec![0f32; data.n_items()];
     collaborative_sims(model, data, index, item, &mut sims);
-    let mean = profile.iter().map(|r| r.1).sum::<f32>() / profile.len() as f32;
-    let mut c: Vec<Contribution> = profile
-        .iter()
-        .filter(|&&(j, _)| j != item)
-        .map(|&(j, r)| Contribution {
-            item: j,
-            weight: sims[j.ix()] * (1.0 + (r - mean).max(-0.99)),
-        })
-        .filter(|c| c.weight.is_finite() && c.weight > 0.0)
-        .collect();
-    c.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.item.cmp(&b.item)));
-    c.truncate(k);
-    c
+    cinerec_core::contributions(&sims, profile, item, k)
 }
