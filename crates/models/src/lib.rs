@@ -2,7 +2,10 @@
 //!
 //! cinerec's models and what every model shares:
 //! - the models: [`Popularity`], [`Baseline`] (Surprise's BaselineOnly), [`RandomNormal`]
-//!   (Surprise's NormalPredictor);
+//!   (Surprise's NormalPredictor), [`Svd`] and [`SvdPp`] (Surprise's SVD/SVDpp, parallel SGD),
+//!   [`Als`] and [`Bpr`] (implicit's ALS with CG and BPR), [`ItemKnn`], [`Ease`], [`TfIdf`]
+//!   (content) and [`Hybrid`] (collaborative + content with a cold-start chain);
+//! - [`rerank`]: MMR diversity re-ranking on top of any model; [`hybrid_tune`]: weight tuning;
 //! - [`registry`]: models by name, built from JSON parameters;
 //! - [`persist`]: the versioned, atomically written model file format;
 //! - [`state`]: bounds-checked binary helpers for model state;
@@ -17,42 +20,42 @@ mod baseline;
 mod bpr;
 mod bpr_sgd;
 mod common;
-mod ease;
-mod itemknn;
-mod neighbors;
-mod tfidf;
-mod hybrid;
-pub mod hybrid_tune;
-pub mod rerank;
-mod tfidf_features;
 mod dense;
+mod ease;
 pub mod error;
 pub mod factors;
+mod hybrid;
+pub mod hybrid_tune;
+mod itemknn;
 pub mod linalg;
+mod neighbors;
 pub mod persist;
 mod popularity;
 mod random;
+pub mod registry;
+pub mod rerank;
 mod sgd;
 mod sgd_model;
+pub mod state;
 mod svd;
 mod svdpp;
-pub mod registry;
-pub mod state;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod tfidf;
+mod tfidf_features;
 
 pub use als::{Als, AlsParams};
 pub use baseline::{Baseline, BaselineMethod, BaselineParams};
-pub use ease::{ease_memory, Ease, EaseParams};
 pub use bpr::{Bpr, BprParams};
+pub use ease::{ease_memory, Ease, EaseParams};
 pub use error::{DatasetMismatch, ModelError, Result};
-pub use itemknn::{ItemKnn, ItemKnnParams, KnnSimilarity};
-pub use tfidf::{TfIdf, TfIdfParams};
-pub use tfidf_features::FieldWeights;
 pub use hybrid::{Hybrid, HybridParams, Normalize};
+pub use itemknn::{ItemKnn, ItemKnnParams, KnnSimilarity};
 pub use persist::{load, load_with, save, LoadOptions, ModelHeader};
 pub use popularity::{Popularity, PopularityParams};
 pub use random::{RandomNormal, RandomParams};
+pub use registry::{create, Configurable};
 pub use svd::{Svd, SvdParams};
 pub use svdpp::{SvdPp, SvdPpParams};
-pub use registry::{create, Configurable};
+pub use tfidf::{TfIdf, TfIdfParams};
+pub use tfidf_features::FieldWeights;
