@@ -64,13 +64,19 @@ for r in $(seq 1 "$REPS"); do
   run "cinerec_als_$r" cinerec -- "$CINEREC" --output json --data-dir "$WORK" train --data "$DATA" --model als \
     --params '{"factors":64,"iterations":15}' --out "$WORK/als.cinerec"
 done
-run implicit_als implicit -- "$PY" "$ANCHORS/als.py" "$DATA/ratings.csv"
+# The anchors' scripts read columns user,item,rating; cinerec synth writes userId,movieId,...
+ANCHOR_CSV=$DATA/ratings.csv
+if ! head -1 "$ANCHOR_CSV" | grep -q '^user,item,rating'; then
+  ANCHOR_CSV=$WORK/ratings_anchor.csv
+  [ -f "$ANCHOR_CSV" ] || { echo "user,item,rating,timestamp"; tail -n +2 "$DATA/ratings.csv"; } >"$ANCHOR_CSV"
+fi
+run implicit_als implicit -- "$PY" "$ANCHORS/als.py" "$ANCHOR_CSV"
 for r in $(seq 1 "$REPS"); do
   run "cinerec_svd_$r" cinerec -- "$CINEREC" --output json --data-dir "$WORK" train --data "$DATA" --model svd \
     --params '{"n_factors":100,"n_epochs":20}' --out "$WORK/svd.cinerec"
 done
 if [ "$SURPRISE" = 1 ]; then
-  run surprise_svd scikit-surprise -- "$PY" "$ANCHORS/surprise_svd.py" "$DATA/ratings.csv"
+  run surprise_svd scikit-surprise -- "$PY" "$ANCHORS/surprise_svd.py" "$ANCHOR_CSV"
 fi
 rm -f "$WORK/als.cinerec" "$WORK/svd.cinerec"
 
