@@ -53,6 +53,16 @@ pub enum DataError {
         /// Actual sha256 hex.
         actual: String,
     },
+    /// A downloaded file's md5 does not match (GroupLens publishes only md5 for some zips).
+    #[error("fetch {name}: checksum mismatch (expected md5 {expected}, got {actual})")]
+    Md5Mismatch {
+        /// Dataset name.
+        name: String,
+        /// Expected md5 hex.
+        expected: String,
+        /// Actual md5 hex.
+        actual: String,
+    },
     /// An invalid argument (ratio out of range, unknown dataset name, …).
     #[error("invalid argument: {0}")]
     Invalid(String),

@@ -6,9 +6,10 @@
 //! - ml-100k, ml-1m, ml-20m, ml-25m, ml-latest-small: sha256 and byte size from
 //!   `tensorflow_datasets/url_checksums/movielens.txt` in github.com/tensorflow/datasets
 //!   (commit 1c076ac3c19c8ea83e1d1a75e0623c9a699e0d7c), which TFDS verifies on every download.
-//! - ml-10m, ml-32m: no published sha256 was found (GroupLens itself only publishes md5 files;
-//!   TFDS does not ship these two). Their checksum is `None`: they are fetched unverified,
-//!   with a warning. Fill them in once someone has computed them from the official zip.
+//! - ml-10m: no sha256 is published; its md5 (GroupLens publishes `ml-10m.zip.md5`) as pinned
+//!   by other projects is checked instead.
+//! - ml-32m: neither a sha256 nor an md5 was found in any public source: it is fetched
+//!   unverified, with a warning naming the sha256 it got. Fill it in once someone has it.
 
 use super::DatasetSpec;
 
@@ -20,6 +21,7 @@ struct Entry {
     name: &'static str,
     file: &'static str,
     sha256: Option<&'static str>,
+    md5: Option<&'static str>,
     size: Option<u64>,
     markers: &'static [&'static str],
 }
@@ -30,6 +32,7 @@ const ENTRIES: &[Entry] = &[
         file: "ml-100k.zip",
         // tensorflow/datasets url_checksums/movielens.txt
         sha256: Some("50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"),
+        md5: None,
         size: Some(4_924_029),
         // `u.data` for the GroupLens zip, `ml-100k.inter` for the pip (RecBole) source.
         markers: &["u.data", "ml-100k.inter"],
@@ -39,6 +42,7 @@ const ENTRIES: &[Entry] = &[
         file: "ml-1m.zip",
         // tensorflow/datasets url_checksums/movielens.txt
         sha256: Some("a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"),
+        md5: None,
         size: Some(5_917_549),
         markers: &["ratings.dat"],
     },
@@ -46,8 +50,10 @@ const ENTRIES: &[Entry] = &[
         name: "ml-10m",
         // Unpacks to `ml-10M100K/`; the single top folder is flattened away.
         file: "ml-10m.zip",
-        // No sha256 found in any public source (only GroupLens' md5); fetched unverified.
+        // No sha256 published; GroupLens' own ml-10m.zip.md5, as pinned by other projects
+        // (e.g. eli-osherovich/papers_with_code datasets/movielens/dl_config.py).
         sha256: None,
+        md5: Some("ce571fd55effeba0271552578f2648bd"),
         size: None,
         markers: &["ratings.dat"],
     },
@@ -56,6 +62,7 @@ const ENTRIES: &[Entry] = &[
         file: "ml-20m.zip",
         // tensorflow/datasets url_checksums/movielens.txt
         sha256: Some("96f243c338a8665f6bcc89c53edf6ee39162a846940de6b7c8c48aeada765ff3"),
+        md5: None,
         size: Some(198_702_078),
         markers: &["ratings.csv"],
     },
@@ -64,6 +71,7 @@ const ENTRIES: &[Entry] = &[
         file: "ml-25m.zip",
         // tensorflow/datasets url_checksums/movielens.txt
         sha256: Some("8b21cfb7eb1706b4ec0aac894368d90acf26ebdfb6aced3ebd4ad5bd1eb9c6aa"),
+        md5: None,
         size: Some(261_978_986),
         markers: &["ratings.csv"],
     },
@@ -72,6 +80,7 @@ const ENTRIES: &[Entry] = &[
         file: "ml-32m.zip",
         // No sha256 found in any public source; fetched unverified.
         sha256: None,
+        md5: None,
         size: None,
         markers: &["ratings.csv"],
     },
@@ -80,6 +89,7 @@ const ENTRIES: &[Entry] = &[
         file: "ml-latest-small.zip",
         // tensorflow/datasets url_checksums/movielens.txt
         sha256: Some("696d65a3dfceac7c45750ad32df2c259311949efec81f0f144fdfb91ebc9e436"),
+        md5: None,
         size: Some(978_202),
         markers: &["ratings.csv"],
     },
@@ -97,6 +107,7 @@ pub fn spec(name: &str) -> Option<DatasetSpec> {
         name: e.name.to_string(),
         url: format!("{GROUPLENS_BASE}/{}", e.file),
         sha256: e.sha256.map(str::to_string),
+        md5: e.md5.map(str::to_string),
         size: e.size,
         markers: e.markers.iter().map(|m| m.to_string()).collect(),
         pip_fallback: e.name == "ml-100k",
@@ -130,6 +141,16 @@ mod tests {
                 .starts_with("https://files.grouplens.org/datasets/movielens/"));
             assert!(s.url.ends_with(".zip"));
             assert!(!s.markers.is_empty());
+            assert!(
+                s.sha256.is_some() || s.md5.is_some() || name == "ml-32m",
+                "{name} has no checksum"
+            );
+            if let Some(h) = &s.md5 {
+                assert_eq!(h.len(), 32, "{name}");
+                assert!(h
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            }
             if let Some(h) = &s.sha256 {
                 assert_eq!(h.len(), 64, "{name}");
                 assert!(h

@@ -1,5 +1,5 @@
-//! Streaming download over HTTP(S) with `ureq`, hashing with sha256 while writing to disk,
-//! plus sha256 of local files. Tells "could not reach the server" (worth a fallback) apart
+//! Streaming download over HTTP(S) with `ureq`, hashing with sha256 and md5 while writing to
+//! disk, plus the same hashes of local files. Tells "could not reach the server" (worth a fallback) apart
 //! from every other failure.
 
 use crate::error::DataError;
@@ -30,11 +30,12 @@ pub(crate) enum HttpFailure {
     Failed(DataError),
 }
 
-/// A finished download or hash: byte count and lowercase sha256 hex.
+/// A finished download or hash: byte count and lowercase sha256 and md5 hex.
 #[derive(Debug, Clone)]
 pub(crate) struct Hashed {
     pub bytes: u64,
     pub sha256: String,
+    pub md5: String,
 }
 
 fn fetch_err(name: &str, message: String) -> DataError {
@@ -89,6 +90,7 @@ pub(crate) fn download(
         .open(dest)
         .map_err(|e| HttpFailure::Failed(DataError::io(dest, e)))?;
     let mut hasher = Sha256::new();
+    let mut md5 = <md5::Md5 as md5::Digest>::new();
     let mut buf = vec![0u8; CHUNK];
     let mut done: u64 = 0;
     if let Some(p) = progress {
@@ -117,6 +119,7 @@ pub(crate) fn download(
             }
         };
         hasher.update(&buf[..n]);
+        md5::Digest::update(&mut md5, &buf[..n]);
         file.write_all(&buf[..n])
             .map_err(|e| HttpFailure::Failed(DataError::io(dest, e)))?;
         done += n as u64;
@@ -134,6 +137,7 @@ pub(crate) fn download(
     Ok(Hashed {
         bytes: done,
         sha256: hex(&hasher.finalize()),
+        md5: hex(&md5::Digest::finalize(md5)),
     })
 }
 
@@ -158,6 +162,7 @@ pub(crate) fn hash_file(path: &Path, progress: Option<Progress<'_>>) -> Result<H
     let mut file = File::open(path).map_err(|e| DataError::io(path, e))?;
     let total = file.metadata().ok().map(|m| m.len());
     let mut hasher = Sha256::new();
+    let mut md5 = <md5::Md5 as md5::Digest>::new();
     let mut buf = vec![0u8; CHUNK];
     let mut done = 0u64;
     loop {
@@ -168,6 +173,7 @@ pub(crate) fn hash_file(path: &Path, progress: Option<Progress<'_>>) -> Result<H
             Err(e) => return Err(DataError::io(path, e)),
         };
         hasher.update(&buf[..n]);
+        md5::Digest::update(&mut md5, &buf[..n]);
         done += n as u64;
         if let Some(p) = progress {
             p(done, total);
@@ -176,5 +182,6 @@ pub(crate) fn hash_file(path: &Path, progress: Option<Progress<'_>>) -> Result<H
     Ok(Hashed {
         bytes: done,
         sha256: hex(&hasher.finalize()),
+        md5: hex(&md5::Digest::finalize(md5)),
     })
 }

@@ -50,8 +50,8 @@ pub struct FetchReport {
     pub source: String,
     /// True when it was already present and nothing was downloaded.
     pub already_present: bool,
-    /// True when the data was checked against a pinned sha256 (false when already present or
-    /// when the catalogue has no checksum for the dataset).
+    /// True when the data was checked against a pinned sha256 or md5 (false when already
+    /// present or when the catalogue has no checksum for the dataset).
     pub verified: bool,
     /// Warnings worth showing the user (unverified download, fallback to pip, …).
     pub notes: Vec<String>,
@@ -65,8 +65,11 @@ pub struct DatasetSpec {
     pub name: String,
     /// Default download URL of the zip.
     pub url: String,
-    /// Lowercase hex sha256 of the zip; `None` fetches unverified (with a warning).
+    /// Lowercase hex sha256 of the zip.
     pub sha256: Option<String>,
+    /// Lowercase hex md5 of the zip, checked when no sha256 is pinned (GroupLens publishes
+    /// md5 files). With neither, the zip is fetched unverified (with a warning).
+    pub md5: Option<String>,
     /// Size of the zip in bytes if known (used for progress when the server sends none).
     pub size: Option<u64>,
     /// Files of which at least one must exist in the unpacked folder for it to count as
@@ -263,7 +266,8 @@ fn fetch_pip(name: &str, data_dir: &Path, staging: &Path) -> Result<(String, boo
     Ok((format!("pip: {PIP_REQUIREMENT}"), true))
 }
 
-/// Compares the zip's sha256 with the spec; `Ok(false)` (plus a warning) when unpinned.
+/// Compares the zip's sha256 (else md5) with the spec; `Ok(false)` (plus a warning) when
+/// neither is pinned.
 fn check(
     spec: &DatasetSpec,
     hashed: &http::Hashed,
@@ -278,16 +282,31 @@ fn check(
             expected: expected.to_ascii_lowercase(),
             actual: actual.to_string(),
         }),
-        None => {
-            let note = format!(
-                "no pinned sha256 for {}: {origin} was NOT verified ({} bytes, sha256 {actual})",
-                spec.name, hashed.bytes
-            );
-            eprintln!("warning: {note}");
-            notes.push(note);
-            Ok(false)
-        }
+        None => match &spec.md5 {
+            Some(expected) if expected.eq_ignore_ascii_case(&hashed.md5) => Ok(true),
+            Some(expected) => Err(DataError::Md5Mismatch {
+                name: spec.name.clone(),
+                expected: expected.to_ascii_lowercase(),
+                actual: hashed.md5.clone(),
+            }),
+            None => unverified(spec, hashed, origin, notes),
+        },
     }
+}
+
+fn unverified(
+    spec: &DatasetSpec,
+    hashed: &http::Hashed,
+    origin: &str,
+    notes: &mut Vec<String>,
+) -> Result<bool> {
+    let note = format!(
+        "no pinned checksum for {}: {origin} was NOT verified ({} bytes, sha256 {})",
+        spec.name, hashed.bytes, hashed.sha256
+    );
+    eprintln!("warning: {note}");
+    notes.push(note);
+    Ok(false)
 }
 
 fn looks_complete(spec: &DatasetSpec, dir: &Path) -> bool {

@@ -30,6 +30,34 @@ fn local_zip_is_verified_and_unpacked() {
 }
 
 #[test]
+fn md5_is_checked_when_no_sha256_is_pinned() {
+    let zip = sample_zip();
+    let src = tempfile::tempdir().unwrap();
+    let zip_path = src.path().join("m.zip");
+    fs::write(&zip_path, &zip).unwrap();
+    let md5 = http::hex(&<md5::Md5 as md5::Digest>::digest(&zip));
+    let mut spec = spec_for("http://127.0.0.1:9/unused.zip", &zip);
+    spec.sha256 = None;
+    spec.md5 = Some(md5.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let report = fetch_spec(&spec, dir.path(), &Source::LocalZip(zip_path.clone()), None).unwrap();
+    assert!(report.verified);
+    assert!(report.notes.is_empty());
+    spec.md5 = Some("0".repeat(32));
+    let dir2 = tempfile::tempdir().unwrap();
+    match fetch_spec(&spec, dir2.path(), &Source::LocalZip(zip_path), None) {
+        Err(DataError::Md5Mismatch {
+            expected, actual, ..
+        }) => {
+            assert_eq!(expected, "0".repeat(32));
+            assert_eq!(actual, md5);
+        }
+        other => panic!("expected an md5 mismatch, got {other:?}"),
+    }
+    assert!(entries(dir2.path()).is_empty());
+}
+
+#[test]
 fn unpinned_checksum_fetches_with_a_warning() {
     let zip = sample_zip();
     let src = tempfile::tempdir().unwrap();

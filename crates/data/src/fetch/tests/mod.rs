@@ -41,6 +41,7 @@ pub(super) fn spec_for(url: &str, zip: &[u8]) -> DatasetSpec {
         name: NAME.to_string(),
         url: url.to_string(),
         sha256: Some(sha256_hex(zip)),
+        md5: None,
         size: Some(zip.len() as u64),
         markers: vec!["ratings.csv".to_string()],
         pip_fallback: false,
