@@ -117,13 +117,17 @@ function renderModels(box, models) {
   if (keys.length) {
     const chartBox = h('div');
     const sel = h('select', { id: 'metric-pick' }, h('option', { value: '' }, 'All metrics side by side'), keys.map((k) => h('option', { value: k }, k)));
+    // "Side by side" shows only the quality metrics on a common 0–1 scale (ndcg@10, rmse is
+    // not, …): counts, seconds and split settings would dwarf them; pick one to see it alone.
+    const shared = keys.filter((k) => flat.every((x) => !(k in x.f) || (x.f[k] >= 0 && x.f[k] <= 1))
+      && !/^(n_|eval_split\.|fit_seconds|share_)/.test(k)).slice(0, 14);
     const draw = () => {
       const k = sel.value;
       const withAny = flat.filter((x) => Object.keys(x.f).length);
       fill(chartBox, k ? barChart({
         title: `${k} by model`, data: withAny.filter((x) => k in x.f).map((x) => ({ label: name(x.m), value: x.f[k] })), yLabel: k,
       }) : groupedBarChart({
-        title: 'Models compared', categories: keys.slice(0, 12), series: withAny.map((x) => ({ name: name(x.m), values: keys.slice(0, 12).map((kk) => x.f[kk]) })),
+        title: 'Models compared', categories: shared, series: withAny.map((x) => ({ name: name(x.m), values: shared.map((kk) => x.f[kk]) })),
       }));
     };
     sel.addEventListener('change', draw);
