@@ -22,11 +22,22 @@ pub struct Factors {
 impl Factors {
     /// Zero factors.
     pub fn zeros(n_users: usize, n_items: usize, k: usize) -> Self {
-        Factors { k, users: vec![0.0; n_users * k], items: vec![0.0; n_items * k] }
+        Factors {
+            k,
+            users: vec![0.0; n_users * k],
+            items: vec![0.0; n_items * k],
+        }
     }
 
     /// Factors drawn from Normal(mean, std) (Surprise's `init_mean`/`init_std_dev`).
-    pub fn normal(n_users: usize, n_items: usize, k: usize, mean: f32, std: f32, rng: &mut Rng) -> Self {
+    pub fn normal(
+        n_users: usize,
+        n_items: usize,
+        k: usize,
+        mean: f32,
+        std: f32,
+        rng: &mut Rng,
+    ) -> Self {
         let mut f = Factors::zeros(n_users, n_items, k);
         for x in f.users.iter_mut().chain(f.items.iter_mut()) {
             *x = mean + std * rng.normal() as f32;
@@ -77,7 +88,11 @@ impl Factors {
         for (j, o) in out.iter_mut().enumerate() {
             let b = self.item(j);
             let nb = norm(b);
-            *o = if na > 0.0 && nb > 0.0 { dot(a, b) / (na * nb) } else { 0.0 };
+            *o = if na > 0.0 && nb > 0.0 {
+                dot(a, b) / (na * nb)
+            } else {
+                0.0
+            };
         }
     }
 
@@ -144,7 +159,9 @@ mod tests {
         let mut rng = Rng::new(5);
         let f = Factors::normal(1, 40, 4, 0.0, 1.0, &mut rng);
         let truth = [0.5f32, -1.0, 0.25, 2.0];
-        let pairs: Vec<(ItemIdx, f32)> = (0..40).map(|i| (ItemIdx(i), dot(&truth, f.item(i as usize)))).collect();
+        let pairs: Vec<(ItemIdx, f32)> = (0..40)
+            .map(|i| (ItemIdx(i), dot(&truth, f.item(i as usize))))
+            .collect();
         let x = f.fold_in(&pairs, 1e-4).unwrap();
         for (a, b) in x.iter().zip(truth) {
             assert!((a - b).abs() < 1e-2, "{x:?}");

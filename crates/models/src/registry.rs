@@ -4,8 +4,8 @@
 
 use crate::error::{ModelError, Result};
 use crate::{Als, Baseline, Bpr, Popularity, RandomNormal};
-use crate::{Svd, SvdPp};
 use crate::{Ease, Hybrid, ItemKnn, TfIdf};
+use crate::{Svd, SvdPp};
 use cinerec_core::Recommender;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
