@@ -8,8 +8,10 @@
 //!   (commit 1c076ac3c19c8ea83e1d1a75e0623c9a699e0d7c), which TFDS verifies on every download.
 //! - ml-10m: no sha256 is published; its md5 (GroupLens publishes `ml-10m.zip.md5`) as pinned
 //!   by other projects is checked instead.
-//! - ml-32m: neither a sha256 nor an md5 was found in any public source: it is fetched
-//!   unverified, with a warning naming the sha256 it got. Fill it in once someone has it.
+//! - ml-32m: neither a sha256 nor an md5 of the zip was found in any public source. The zip
+//!   itself is unverified (a warning names the sha256 it got), but the archive ships a
+//!   `checksums.txt` with the md5 of every member file, and those are checked after unpacking
+//!   (`manifest.rs`). Pin the zip's checksum once someone has it.
 
 use super::DatasetSpec;
 

@@ -2,8 +2,8 @@
 //!
 //! This module owns source selection and the atomic install; the work is split into
 //! [`catalog`] (known datasets and their pinned checksums), `http` (streaming download with
-//! sha256), `unpack` (safe zip extraction, temp cleanup) and `pip` (ML-100K from the
-//! `recbole==1.2.1` wheel).
+//! sha256 and md5), `unpack` (safe zip extraction, temp cleanup), `manifest` (an archive's own
+//! `checksums.txt`) and `pip` (ML-100K from the `recbole==1.2.1` wheel).
 //!
 //! Sources, chosen by `from`:
 //! - `None`: the official GroupLens zip. For `ml-100k`, when GroupLens cannot be reached
@@ -19,6 +19,7 @@
 
 pub mod catalog;
 mod http;
+mod manifest;
 mod pip;
 mod unpack;
 
@@ -50,8 +51,9 @@ pub struct FetchReport {
     pub source: String,
     /// True when it was already present and nothing was downloaded.
     pub already_present: bool,
-    /// True when the data was checked against a pinned sha256 or md5 (false when already
-    /// present or when the catalogue has no checksum for the dataset).
+    /// True when the data was checked against a pinned sha256 or md5, or (with no pinned
+    /// checksum) against the archive's own `checksums.txt`; false when already present or
+    /// when nothing could be checked.
     pub verified: bool,
     /// Warnings worth showing the user (unverified download, fallback to pip, …).
     pub notes: Vec<String>,
@@ -217,6 +219,16 @@ pub fn fetch_spec(
             }
         }
     };
+    let mut verified = verified;
+    if !verified {
+        if let Some(n) = manifest::verify(name, staging.path())? {
+            verified = true;
+            notes.push(format!(
+                "no checksum of the zip is pinned for {name}; its {n} files matched the md5s of the archive's own {}",
+                manifest::MANIFEST
+            ));
+        }
+    }
     if !looks_complete(spec, staging.path()) {
         return Err(DataError::Fetch {
             name: name.into(),
