@@ -92,6 +92,13 @@ impl FitObserver for FitProgress {
         self.history.push(r.clone());
     }
 
+    fn on_batch(&mut self, epoch: usize, done: u64, total: u64, running_loss: f64) {
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+        self.bar
+            .set_message(format!("epoch {epoch} running loss {running_loss:.4}"));
+    }
+
     fn on_progress(&mut self, done: u64, total: u64) {
         if self.history.is_empty() {
             self.bar.set_length(total);

@@ -33,6 +33,9 @@ pub enum CoreError {
     /// Data passed in does not fit the model (wrong size, other dataset, …).
     #[error("data mismatch: {0}")]
     Mismatch(String),
+    /// Training failed (diverged, could not start its threads, …).
+    #[error("training failed: {0}")]
+    Training(String),
     /// The model state could not be decoded.
     #[error("corrupt model state: {0}")]
     Corrupt(String),

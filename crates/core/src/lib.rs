@@ -5,7 +5,8 @@
 //! - [`Interactions`] (columnar rating triples) and [`RatingMatrix`] (CSR by user and by item);
 //! - [`Catalog`] (id maps + movie and user metadata, title lookup) and [`Dataset`];
 //! - the [`Recommender`] trait and [`RecommenderExt`] (recommend / similar / explain written once);
-//! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`].
+//! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`];
+//! - [`state`]: bounds-checked binary helpers every model uses for its fitted state.
 
 pub mod catalog;
 pub mod dataset;
@@ -15,6 +16,7 @@ pub mod interactions;
 pub mod matrix;
 pub mod recommender;
 pub mod rng;
+pub mod state;
 pub mod topk;
 
 pub use catalog::{Catalog, ItemMeta, TitleMatch, UserMeta};

@@ -37,6 +37,9 @@ pub trait FitObserver {
     fn on_epoch(&mut self, _report: &EpochReport) {}
     /// Fine-grained progress within the fit: `done` of `total` units.
     fn on_progress(&mut self, _done: u64, _total: u64) {}
+    /// Mini-batch progress within epoch `epoch` (1-based): `done` of `total` batches, with
+    /// the mean training loss over the batches so far (models trained by mini-batches).
+    fn on_batch(&mut self, _epoch: usize, _done: u64, _total: u64, _running_loss: f64) {}
 }
 
 /// An observer that ignores everything.

@@ -6,9 +6,11 @@
 //! - [`ranking`]: P/R/NDCG/HR/MAP/MRR@K, coverage, genre diversity, novelty (parallel);
 //! - [`factorized`]: factorized top-K accuracy, precision@K in- and out-of-sample;
 //! - [`report`]: the [`Report`] (JSON / Markdown / terminal table, side-by-side comparison);
+//! - [`curves`]: per-epoch train / validation loss curves as an SVG picture;
 //! - [`tune`]: grid / random hyper-parameter search on a validation split ([`tune::tune`]);
 //! - this module: [`EvalConfig`] and [`evaluate`], which run what the config asks.
 
+pub mod curves;
 pub mod error;
 pub mod factorized;
 pub mod parallel;

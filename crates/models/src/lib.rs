@@ -36,7 +36,6 @@ pub mod registry;
 pub mod rerank;
 mod sgd;
 mod sgd_model;
-pub mod state;
 mod svd;
 mod svdpp;
 #[cfg(any(test, feature = "testing"))]
@@ -47,6 +46,9 @@ mod tfidf_features;
 pub use als::{Als, AlsParams};
 pub use baseline::{Baseline, BaselineMethod, BaselineParams};
 pub use bpr::{Bpr, BprParams};
+/// Re-exported from `cinerec-core`, where it lives so that model crates outside this one
+/// (the neural models) share it.
+pub use cinerec_core::state;
 pub use ease::{ease_memory, Ease, EaseParams};
 pub use error::{DatasetMismatch, ModelError, Result};
 pub use hybrid::{Hybrid, HybridParams, Normalize};

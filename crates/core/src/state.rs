@@ -6,7 +6,7 @@
 //! allocation. A state starts with a short tag (model name + state version) so one model's
 //! state is never silently loaded into another.
 
-use cinerec_core::{CoreError, Result};
+use crate::error::{CoreError, Result};
 
 /// Appends little-endian values to a byte buffer.
 #[derive(Debug, Default)]
