@@ -59,7 +59,7 @@ impl Factors {
         &self.users[u * self.k..(u + 1) * self.k]
     }
     /// Row of item `i`.
-    #[inline]
+    #[inline(always)]
     pub fn item(&self, i: usize) -> &[f32] {
         &self.items[i * self.k..(i + 1) * self.k]
     }

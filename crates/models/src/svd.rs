@@ -181,7 +181,7 @@ impl Svd {
         }
     }
 
-    fn fitted(&self) -> Result<&MfFit> {
+    pub(crate) fn fitted(&self) -> Result<&MfFit> {
         self.fitted.as_ref().ok_or(CoreError::NotFitted("svd"))
     }
 

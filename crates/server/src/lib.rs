@@ -14,6 +14,7 @@ pub mod error;
 pub mod index;
 pub mod live;
 pub mod metrics;
+pub mod spin;
 pub mod state;
 pub mod ui;
 
@@ -43,6 +44,7 @@ pub async fn run(state: AppState) -> std::io::Result<()> {
         .addr()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    spin::start(state.config().idle_spin_ms);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {

@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// No per-request log lines.
     #[arg(long)]
     pub no_request_log: bool,
+    /// Milliseconds a lowest-priority thread keeps a CPU awake after each request, to avoid
+    /// idle-wakeup latency on virtual machines (0 = off; default from the config: 5).
+    #[arg(long)]
+    pub idle_spin_ms: Option<u64>,
 }
 
 /// Runs the server.
@@ -76,6 +80,9 @@ pub fn run(a: &ServeArgs, cli: &Cli, out: &Output) -> Result<()> {
     }
     if a.no_request_log {
         cfg.request_log = false;
+    }
+    if let Some(v) = a.idle_spin_ms {
+        cfg.idle_spin_ms = v;
     }
     cfg.validate()?;
     cinerec_server::init_logging(&cfg);

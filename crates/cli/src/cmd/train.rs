@@ -123,6 +123,9 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let header = cinerec_models::save(&path, model.as_ref(), &ds, metrics)?;
+    let curves = loss_curves_path(&path);
+    let curves = cinerec_eval::curves::write_loss_curves(&a.model, &obs.history, &curves)?
+        .then(|| curves.display().to_string());
     let registered = match &a.store {
         Some(url) => Some(super::import::register_model(url, &header, &path, out)?),
         None => None,
@@ -130,13 +133,25 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
     let j = serde_json::json!({ "registered_version": registered,
         "model": a.model, "file": path.display().to_string(), "fit_seconds": fit_s,
         "dataset": header.dataset_name, "dataset_hash": header.dataset_hash, "params": header.params,
+        "loss_curves": curves,
     });
     out.result(&j, || {
+        let curves = curves
+            .as_ref()
+            .map(|c| format!(" (loss curves: {c})"))
+            .unwrap_or_default();
         format!(
-            "trained {} on {} in {fit_s:.2}s → {}",
+            "trained {} on {} in {fit_s:.2}s → {}{curves}",
             a.model,
             ds.name,
             path.display()
         )
     })
+}
+
+/// Where the train/validation loss curves of a model file go: beside it, `<file>.loss.svg`.
+pub fn loss_curves_path(model_file: &Path) -> PathBuf {
+    let mut name = model_file.file_name().unwrap_or_default().to_os_string();
+    name.push(".loss.svg");
+    model_file.with_file_name(name)
 }
