@@ -130,6 +130,9 @@ pub struct EvalArgs {
     /// Hyper-parameters as JSON: an object for one model, or {"model": {...}} for several.
     #[arg(long)]
     pub params: Option<String>,
+    /// Scoring method, for models that have several (`features`: density | likelihood).
+    #[arg(long)]
+    pub method: Option<String>,
     /// Dataset name or path (split here, or used for titles/metadata with --train/--test).
     #[arg(long, short)]
     pub data: Option<String>,
@@ -244,7 +247,8 @@ pub fn run(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<()> {
         out.note("adding popularity as the reference for factorized top-K accuracy");
         names.push("popularity".into());
     }
-    let params = super::train::parse_params(a.params.as_deref(), &a.model)?;
+    let mut params = super::train::parse_params(a.params.as_deref(), &a.model)?;
+    super::train::apply_method(&mut params, &a.model, a.method.as_deref())?;
     let mut reports: Vec<Report> = Vec::new();
     for name in &names {
         let mut model = cinerec_models::create(name, params.get(name))?;

@@ -33,6 +33,9 @@ pub struct TrainArgs {
     /// Evaluate on the peers' temporal split before the final fit and store the metrics.
     #[arg(long)]
     pub eval: bool,
+    /// Scoring method, for models that have several (`features`: density | likelihood).
+    #[arg(long)]
+    pub method: Option<String>,
     /// Train on the contents of this store (sqlite://…, postgres://…, mysql://…) instead of
     /// --data, and register the trained model in its model registry.
     #[arg(long)]
@@ -65,6 +68,37 @@ pub fn parse_params(raw: Option<&str>, models: &[String]) -> Result<HashMap<Stri
     Ok(out)
 }
 
+/// Applies `--method` (the scoring method of models that have several, e.g. `features`:
+/// `density` or `likelihood`) to every listed model whose parameters have a `method` field.
+pub fn apply_method(
+    params: &mut HashMap<String, Value>,
+    models: &[String],
+    method: Option<&str>,
+) -> Result<()> {
+    let Some(method) = method else { return Ok(()) };
+    let mut applied = false;
+    for name in models {
+        let defaults = cinerec_models::create(name, None)?.params();
+        if defaults.get("method").is_none() {
+            continue;
+        }
+        let p = params
+            .entry(name.clone())
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(map) = p {
+            map.insert("method".into(), Value::String(method.to_string()));
+            applied = true;
+        }
+    }
+    if !applied {
+        bail!(
+            "--method applies to models with several scoring methods (features); none of {} has one",
+            models.join(",")
+        );
+    }
+    Ok(())
+}
+
 /// Default model file for a dataset and model.
 pub fn default_model_path(model_dir: &Path, dataset: &str, model: &str) -> PathBuf {
     let stem = Path::new(dataset)
@@ -80,7 +114,12 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         Some(url) => super::import::load_from_store(url, out)?,
         None => resolve::load_dataset(&a.data, &cli.data_dir, out)?,
     };
-    let params = parse_params(a.params.as_deref(), std::slice::from_ref(&a.model))?;
+    let mut params = parse_params(a.params.as_deref(), std::slice::from_ref(&a.model))?;
+    apply_method(
+        &mut params,
+        std::slice::from_ref(&a.model),
+        a.method.as_deref(),
+    )?;
     let p = params.get(&a.model);
     // Recorded in the model file and the registry: evaluation figures (with --eval, flat keys
     // such as `ndcg@10`), the fit time and the per-epoch losses (the dashboard's curves).
