@@ -29,7 +29,9 @@ def wrk(name):
 
 
 rows = {n: wrk(n) for n in ["rec_c1_rs", "rec_c32_rs", "rec_c1_py", "rec_c32_py", "soak_rs",
-                            "post_c8_rs", "post_c1_rs", "fold_c1_rs"]}
+                            "post_c8_rs", "post_c1_rs", "fold_c1_rs", "rec_c1_ns"]}
+floor_path = os.path.join(RAW, "tcp_floor.txt")
+tcp_floor = float(open(floor_path).read()) if os.path.exists(floor_path) else None
 rss = [int(l.split("\t")[1]) for l in open(os.path.join(RAW, "rss.tsv")) if l.strip().split("\t")[-1].isdigit()]
 
 
@@ -70,6 +72,7 @@ md = [
     "| run | req/s | p50 ms | p90 ms | p99 ms | requests | errors |",
     "|---|---|---|---|---|---|---|",
     line("cinerec, 1 connection", rs1),
+    line("cinerec with the idle spinner off (`--idle-spin-ms 0`), 1 connection", rows["rec_c1_ns"]),
     line("anchor, 1 connection", py1),
     line("cinerec, 32 connections", rs32),
     line("anchor, 32 connections", py32),
@@ -82,6 +85,12 @@ md = [
     f"Fold-in vs ordinary recommendation p50: {ms(rows['fold_c1_rs'].get('p50'))} ms vs {ms(rs1.get('p50'))} ms "
     "(fold-in: every user had ratings posted during the POST runs, so each request rebuilds the profile and "
     "scores through `UserRef::Profile`).",
+    "",
+    "Single connection: with both sides blocking, every round trip wakes a halted virtual CPU; a plain "
+    f"1-byte TCP ping-pong between two processes takes {tcp_floor if tcp_floor is not None else float('nan'):.0f} µs p50 here "
+    "(`tcp_floor.py`), above the 0.1 ms target by itself. cinerec's default keeps one SCHED_IDLE thread "
+    "spinning for 5 ms after each request (`idle_spin_ms`, crates/server/src/spin.rs) so the CPU stays awake "
+    "between requests; the row with the spinner off shows the same server without it.",
     "",
     "Machine busy (% of both cores, other sessions included) just before each measured run: "
     + ", ".join(open(os.path.join(RAW, "busy_before.txt")).read().split()) + " (the script waits up to "

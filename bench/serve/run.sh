@@ -57,17 +57,24 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 # --- servers ----------------------------------------------------------------------------------
-rm -f "$W/bench.db" "$W/bench.db-wal" "$W/bench.db-shm"
+rm -f "$W/bench.db" "$W/bench.db-wal" "$W/bench.db-shm" "$W"/bench_nospin.db*
 log "starting cinerec serve ($MODEL) on :$P_RS"
 "$CINEREC" --quiet serve --data "$TRAIN" --store "sqlite://$W/bench.db" --model "$MODEL" \
   --port $P_RS --models-dir "$W/models" --no-request-log >"$W/cinerec.log" 2>&1 &
 RS_PID=$!; PIDS+=($RS_PID)
+# The same server with the idle spinner off (CINEREC idle_spin_ms = 0), for the 1-connection
+# comparison: it shows what the spinner buys against the VM's idle-wakeup cost.
+P_NS=8102
+"$CINEREC" --quiet serve --data "$TRAIN" --store "sqlite://$W/bench_nospin.db" --model "$MODEL" \
+  --port $P_NS --models-dir "$W/models_nospin" --no-request-log --idle-spin-ms 0 >"$W/cinerec_nospin.log" 2>&1 &
+PIDS+=($!)
 log "starting anchor (uvicorn, 2 workers) on :$P_PY"
 (cd "$W/anchor" && exec "$W/venv/bin/uvicorn" app:app --host 127.0.0.1 --port $P_PY --workers 2 \
   --no-access-log --log-level warning) >"$W/anchor.log" 2>&1 &
 PIDS+=($!)
 wait_up $P_RS || { log "cinerec did not come up"; cat "$W/cinerec.log"; exit 1; }
 wait_up $P_PY || { log "anchor did not come up"; cat "$W/anchor.log"; exit 1; }
+wait_up $P_NS || { log "cinerec (no spinner) did not come up"; cat "$W/cinerec_nospin.log"; exit 1; }
 sleep 2
 
 # --- recommend: same wrk commands, same user cycle, both servers -------------------------------
@@ -78,6 +85,11 @@ for who in rs py; do
   log "$who: 1 connection, ${DUR}s"; run_wrk "rec_c1_$who" "$port" 1 1 "$DUR" "$REC"
   log "$who: 32 connections, ${DUR}s"; run_wrk "rec_c32_$who" "$port" 2 32 "$DUR" "$REC"
 done
+
+log "cinerec without the idle spinner: 1 connection, ${DUR}s"
+run_wrk warm_ns $P_NS 1 1 3 "$REC"; run_wrk rec_c1_ns $P_NS 1 1 "$DUR" "$REC"
+wait_idle; python3 "$HERE/tcp_floor.py" 8199 >"$W/raw/tcp_floor.txt"
+log "raw TCP round trip p50 (blocking ping-pong): $(cat "$W/raw/tcp_floor.txt") us"
 
 # --- soak: cinerec at 32 connections, RSS every 5 s --------------------------------------------
 log "soak ${SOAK}s"
