@@ -5,14 +5,28 @@
 //! - [`backend`]: the burn device, the private training thread pool, tensor ↔ `Vec`
 //!   conversions and seeded parameter initialisation;
 //! - [`train`]: mini-batches, validation hold-out, early stopping, progress reporting;
-//! - [`mlp`]: burn-free inference of trained dense layers, and their model state.
+//! - [`mlp`]: burn-free inference of trained dense layers, and their model state;
+//! - [`autoencoder`] / [`autorec`]: rating autoencoders — user-based with demographics, and
+//!   item-based AutoRec — trained on sparse rows (`ae_*` modules hold their shared parts).
 //!
 //! Every model here implements [`cinerec_core::Recommender`]; `cinerec-models` lists them in
 //! its registry, so they pass the same contract suite as every other model.
 
+pub mod ae_autoencoder;
+pub mod ae_autorec;
+pub mod ae_demo;
+pub mod ae_fit;
+pub mod ae_net;
+pub mod ae_ridge;
+pub mod ae_shape;
+pub mod ae_sparse;
+pub mod autoencoder;
+pub mod autorec;
 pub mod backend;
 pub mod error;
 pub mod mlp;
 pub mod train;
 
+pub use autoencoder::{Autoencoder, AutoencoderParams};
+pub use autorec::{AutoRec, AutoRecParams};
 pub use error::{NeuralError, Result};

@@ -1,0 +1,220 @@
+//! [`Autoencoder`]: the user-based rating autoencoder of the references. Input = the user's
+//! rating vector over all movies (missing = 0) concatenated with their encoded demographics
+//! (age bucket, gender, occupation one-hot; [`crate::ae_demo`]); encoder 256 → 128 → 64,
+//! decoder mirrored (128 → 256 → movies), hidden activations ReLU by default, a sigmoid
+//! output scaled to the rating range; loss = MSE on the observed ratings only plus L2 on the
+//! weights, Adam on mini-batches of users, 70 epochs by default ([`crate::ae_fit`]).
+//!
+//! Sparse throughout: training densifies one mini-batch of users at a time; scoring runs the
+//! first layer as a sparse product over the user's rated movies and demographic features
+//! (the model keeps the users' training ratings and features in compressed rows to do so).
+//! A new visitor ([`UserRef::Profile`]) is one forward pass of their ratings, without
+//! demographics — no retraining. Movie similarity (used by the MMR re-ranker for the
+//! genre-diverse top-N) is the cosine of the movies' output-layer weight columns, centred on
+//! their mean.
+
+use crate::ae_autoencoder::Fitted;
+use crate::ae_demo::Demographics;
+use crate::ae_fit::{train, AeData};
+use crate::ae_net::NetSpec;
+use crate::ae_shape::{centered_cosine, Shape};
+use crate::ae_sparse::Rows;
+use crate::error::check;
+use crate::mlp::Activation;
+use crate::train::Schedule;
+use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
+use serde::{Deserialize, Serialize};
+
+/// Activation of the hidden layers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HiddenActivation {
+    /// max(0, x).
+    #[default]
+    Relu,
+    /// 1 / (1 + e^−x).
+    Sigmoid,
+}
+
+/// Parameters of [`Autoencoder`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoencoderParams {
+    /// Encoder widths; the decoder mirrors them without the last (the bottleneck).
+    pub hidden: Vec<usize>,
+    /// Hidden-layer activation.
+    pub activation: HiddenActivation,
+    /// Append the users' encoded demographics to the input.
+    pub demographics: bool,
+    /// L2 weight λ of `λ/2 ‖W‖²`, in units of the summed squared error.
+    pub l2: f64,
+    /// Passes over the users.
+    pub epochs: usize,
+    /// Users per mini-batch.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Share of the training ratings held out for per-epoch validation (0 = none).
+    pub validation_fraction: f64,
+    /// Stop after this many epochs without a better validation loss, keeping the best
+    /// epoch's weights (0 = never).
+    pub patience: usize,
+    /// Seed of initialisation, hold-out and shuffling.
+    pub seed: u64,
+    /// Training threads (0 = one per core; 1 = bit-for-bit reproducible).
+    pub threads: usize,
+}
+
+impl Default for AutoencoderParams {
+    fn default() -> Self {
+        AutoencoderParams {
+            hidden: vec![256, 128, 64],
+            activation: HiddenActivation::Relu,
+            demographics: true,
+            l2: 1.0,
+            epochs: 70,
+            batch_size: 32,
+            learning_rate: 1e-3,
+            validation_fraction: 0.05,
+            patience: 0,
+            seed: 42,
+            threads: 1,
+        }
+    }
+}
+
+impl AutoencoderParams {
+    /// The shared training-loop knobs.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            validation_fraction: self.validation_fraction,
+            patience: self.patience,
+            seed: self.seed,
+            threads: self.threads,
+        }
+    }
+
+    /// The network for `n_items` movies and `d_side` side features.
+    fn spec(&self, n_items: usize, d_side: usize, scale: (f32, f32)) -> NetSpec {
+        let act = match self.activation {
+            HiddenActivation::Relu => Activation::Relu,
+            HiddenActivation::Sigmoid => Activation::Sigmoid,
+        };
+        let mut widths = self.hidden.clone();
+        widths.extend(self.hidden.iter().rev().skip(1));
+        let mut layers: Vec<(usize, Activation)> = widths.into_iter().map(|w| (w, act)).collect();
+        layers.push((n_items, Activation::Sigmoid));
+        NetSpec {
+            d_in: n_items + d_side,
+            layers,
+            output_range: Some(scale),
+        }
+    }
+}
+
+/// The user-based rating autoencoder (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Autoencoder {
+    params: AutoencoderParams,
+    fitted: Option<Fitted>,
+}
+
+impl Autoencoder {
+    /// A new, unfitted model; rejects out-of-range parameters.
+    pub fn new(params: AutoencoderParams) -> crate::Result<Self> {
+        params.schedule().validate()?;
+        check(
+            !params.hidden.is_empty()
+                && params.hidden.len() <= 8
+                && params.hidden.iter().all(|w| (1..=8192).contains(w)),
+            "hidden",
+            "1 to 8 layer widths, each in 1..=8192",
+        )?;
+        check(
+            params.l2.is_finite() && params.l2 >= 0.0,
+            "l2",
+            "must be finite and >= 0",
+        )?;
+        Ok(Autoencoder {
+            params,
+            fitted: None,
+        })
+    }
+
+    fn fitted(&self) -> Result<&Fitted> {
+        self.fitted
+            .as_ref()
+            .ok_or(CoreError::NotFitted("autoencoder"))
+    }
+}
+
+impl Recommender for Autoencoder {
+    fn name(&self) -> &'static str {
+        "autoencoder"
+    }
+
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = None;
+        let p = &self.params;
+        let shape = Shape::of(data);
+        let side = if p.demographics {
+            Demographics::of(data.catalog()).rows(data.catalog())
+        } else {
+            Rows::from_triples(shape.n_users, 0, &[])
+        };
+        let ratings = Rows::users_of(data);
+        let (train_part, val) = ratings.holdout(p.validation_fraction, &mut Rng::fork(p.seed, 1));
+        let spec = p.spec(shape.n_items, side.width(), shape.scale);
+        let ae = AeData {
+            input: train_part.with_side(&side),
+            n_out: shape.n_items,
+            val,
+        };
+        let trained = train("autoencoder", &spec, p.l2, &p.schedule(), &ae, observer)?;
+        self.fitted = Some(Fitted::new(shape, trained.mlp, ratings.with_side(&side))?);
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+        let f = self.fitted()?;
+        f.shape.check_user(user)?;
+        f.shape.check_item(item)?;
+        let h = f.last_hidden(&f.input(user));
+        Ok(f.shape.clip(f.output(&h, item.ix())))
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        let f = self.fitted()?;
+        f.shape.check_user(user)?;
+        f.shape.check_out(out)?;
+        let h = f.last_hidden(&f.input(user));
+        f.outputs(&h, out);
+        Ok(())
+    }
+
+    /// Centred cosine of the movies' output-layer weight columns (0 for movies without
+    /// training ratings).
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+        let f = self.fitted()?;
+        f.shape.check_item(item)?;
+        f.shape.check_out(out)?;
+        centered_cosine(&f.columns, f.k_last, &f.column_mean, item.ix(), out);
+        Ok(())
+    }
+
+    fn save_state(&self) -> Result<Vec<u8>> {
+        Ok(self.fitted()?.save())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        self.fitted = Some(Fitted::load(bytes)?);
+        Ok(())
+    }
+}
