@@ -12,7 +12,18 @@
 
 pub mod backend;
 pub mod error;
+pub mod features;
+pub mod features_eval;
+mod features_fitted;
+pub mod features_input;
+mod features_model;
+mod features_net;
+mod features_train;
 pub mod mlp;
 pub mod train;
 
 pub use error::{NeuralError, Result};
+pub use features::{Features, FeaturesParams, ScoreMethod};
+pub use features_eval::{
+    cold_start_recall, cold_start_split, ColdCandidates, ColdStartReport, ColdStartSplit,
+};
