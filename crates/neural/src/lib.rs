@@ -24,9 +24,20 @@ pub mod autoencoder;
 pub mod autorec;
 pub mod backend;
 pub mod error;
+pub mod features;
+pub mod features_eval;
+mod features_fitted;
+pub mod features_input;
+mod features_model;
+mod features_net;
+mod features_train;
 pub mod mlp;
 pub mod train;
 
 pub use autoencoder::{Autoencoder, AutoencoderParams};
 pub use autorec::{AutoRec, AutoRecParams};
 pub use error::{NeuralError, Result};
+pub use features::{Features, FeaturesParams, ScoreMethod};
+pub use features_eval::{
+    cold_start_recall, cold_start_split, ColdCandidates, ColdStartReport, ColdStartSplit,
+};
