@@ -5,6 +5,8 @@
 //!   (Surprise's NormalPredictor), [`Svd`] and [`SvdPp`] (Surprise's SVD/SVDpp, parallel SGD),
 //!   [`Als`] and [`Bpr`] (implicit's ALS with CG and BPR), [`ItemKnn`], [`Ease`], [`TfIdf`]
 //!   (content) and [`Hybrid`] (collaborative + content with a cold-start chain);
+//! - the neural models of `cinerec-neural` (two-tower, feature embeddings, autoencoders),
+//!   registered here so they are built by name and pass the same contract suite;
 //! - [`rerank`]: MMR diversity re-ranking on top of any model; [`hybrid_tune`]: weight tuning;
 //! - [`registry`]: models by name, built from JSON parameters;
 //! - [`persist`]: the versioned, atomically written model file format;
@@ -29,6 +31,7 @@ pub mod hybrid_tune;
 mod itemknn;
 pub mod linalg;
 mod neighbors;
+mod neural;
 pub mod persist;
 mod popularity;
 mod random;

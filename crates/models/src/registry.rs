@@ -6,6 +6,7 @@ use crate::error::{ModelError, Result};
 use crate::{Als, Baseline, Bpr, Popularity, RandomNormal};
 use crate::{Ease, Hybrid, ItemKnn, TfIdf};
 use crate::{Svd, SvdPp};
+use cinerec_neural::{AutoRec, Autoencoder, Features};
 use cinerec_core::Recommender;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -93,6 +94,18 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<Hybrid>(
         "hybrid",
         "blend of a collaborative (ease) and a content (tfidf) model with a cold-start chain",
+    ),
+    entry::<Features>(
+        "features",
+        "movie embeddings from features + user embeddings from the watched set (new movies and users without retraining); --method density|likelihood",
+    ),
+    entry::<Autoencoder>(
+        "autoencoder",
+        "user-based rating autoencoder with demographics (256-128-64, sigmoid output), burn",
+    ),
+    entry::<AutoRec>(
+        "autorec",
+        "item-based AutoRec (Sedhain et al. 2015), the accurate rating autoencoder, burn",
     ),
 ];
 
