@@ -1,6 +1,15 @@
 //! The fitted state of [`crate::AutoRec`]: the movies' hidden codes, the users' output units,
-//! the fallbacks (means, rating counts, prior unit) and its model-state format `autorec/1`.
+//! the fallbacks (means, rating counts, prior unit), the optional closed-form refit of the
+//! users' output units, and its model-state format `autorec/1`.
+//!
+//! **Decoder refit**: with the encoder fixed, the AutoRec objective is, for each user's output
+//! unit, a ridge regression of their ratings on the rated movies' codes. After training, each
+//! user's unit can be replaced by that regression's exact solution (the same fold-in as for a
+//! new visitor, shrunk towards the prior unit with penalty `fold_in_l2`) — one block of
+//! coordinate descent on the training objective, and a known user is then scored exactly as
+//! the same person arriving as a profile of their ratings would be.
 
+use crate::ae_ridge::fold_in;
 use crate::ae_shape::{ensure, unwrap, wrap, Shape};
 use crate::ae_sparse::Rows;
 use crate::mlp::Mlp;
@@ -27,16 +36,25 @@ pub struct Fitted {
     /// `n_users × k` output units (the decoder's columns) and `n_users` output biases.
     pub users: Vec<f32>,
     pub bias: Vec<f32>,
-    /// Derived: the mean unit of users with ratings, and the mean code of rated movies.
+    /// The prior unit: the mean trained unit of users with ratings (before any refit).
     pub prior_v: Vec<f32>,
     pub prior_b: f32,
+    /// Derived: the mean code of rated movies.
     pub code_mean: Vec<f32>,
 }
 
 impl Fitted {
     /// Builds the state from a trained encoder/decoder `mlp` and every movie's training
-    /// ratings `items` (rows = movies).
-    pub fn from_net(data: &Dataset, shape: Shape, mlp: &Mlp, items: &Rows) -> Self {
+    /// ratings `items` (rows = movies); `refit` = the ridge penalty of the decoder refit (see
+    /// the module docs), run on `threads` threads.
+    pub fn from_net(
+        data: &Dataset,
+        shape: Shape,
+        mlp: &Mlp,
+        items: &Rows,
+        refit: Option<f64>,
+        threads: usize,
+    ) -> crate::Result<Self> {
         let (enc, dec) = (&mlp.layers[0].0, &mlp.layers[1].0);
         let k = enc.d_out;
         let m = data.matrix();
@@ -83,32 +101,69 @@ impl Fitted {
             prior_b: 0.0,
             code_mean: vec![],
         };
-        f.derive();
-        f
+        f.derive_codes();
+        f.derive_prior();
+        if let Some(l2) = refit {
+            f.refit(data, l2, threads)?;
+        }
+        Ok(f)
     }
 
-    /// Computes the prior unit and the mean code; unrated movies get the mean code.
-    fn derive(&mut self) {
+    /// Replaces every user's unit by the ridge fold-in of their training ratings.
+    fn refit(&mut self, data: &Dataset, l2: f64, threads: usize) -> crate::Result<()> {
+        use rayon::prelude::*;
         let k = self.k;
-        let mean_of = |rows: &[f32], n: &[u32]| -> (Vec<f32>, usize) {
-            let mut s = vec![0f64; k];
-            let mut c = 0;
-            for (r, _) in n.iter().enumerate().filter(|x| *x.1 > 0) {
-                s.iter_mut()
-                    .zip(&rows[r * k..(r + 1) * k])
-                    .for_each(|(s, &x)| *s += x as f64);
-                c += 1;
+        let this = &*self;
+        let m = data.matrix();
+        let units: Vec<Option<(f32, Vec<f32>)>> = crate::backend::in_pool(threads, || {
+            (0..this.shape.n_users)
+                .into_par_iter()
+                .map(|u| {
+                    let (items, values) = m.user_row(UserIdx(u as u32));
+                    (!items.is_empty()).then(|| {
+                        let codes: Vec<&[f32]> =
+                            items.iter().map(|&i| this.code(i as usize)).collect();
+                        fold_in(&codes, values, this.prior_b, &this.prior_v, l2)
+                    })
+                })
+                .collect()
+        })?;
+        for (u, unit) in units.into_iter().enumerate() {
+            if let Some((b, v)) = unit {
+                self.bias[u] = b;
+                self.users[u * k..(u + 1) * k].copy_from_slice(&v);
             }
-            (s.iter().map(|&x| (x / c.max(1) as f64) as f32).collect(), c)
-        };
-        let (pv, c) = mean_of(&self.users, &self.user_n);
-        self.prior_v = pv;
-        let bsum: f64 = (0..self.shape.n_users)
-            .filter(|&u| self.user_n[u] > 0)
-            .map(|u| self.bias[u] as f64)
-            .sum();
-        self.prior_b = (bsum / c.max(1) as f64) as f32;
-        self.code_mean = mean_of(&self.codes, &self.item_n).0;
+        }
+        Ok(())
+    }
+
+    /// The prior unit: the mean unit and bias of the users with ratings.
+    fn derive_prior(&mut self) {
+        let (k, n) = (self.k, self.shape.n_users);
+        let rated: Vec<usize> = (0..n).filter(|&u| self.user_n[u] > 0).collect();
+        let c = rated.len().max(1) as f64;
+        let mut v = vec![0f64; k];
+        for &u in &rated {
+            v.iter_mut()
+                .zip(&self.users[u * k..(u + 1) * k])
+                .for_each(|(s, &x)| *s += x as f64);
+        }
+        self.prior_v = v.iter().map(|&x| (x / c) as f32).collect();
+        self.prior_b = (rated.iter().map(|&u| self.bias[u] as f64).sum::<f64>() / c) as f32;
+    }
+
+    /// The mean code of the rated movies; unrated movies get it as their code.
+    fn derive_codes(&mut self) {
+        let k = self.k;
+        let mut s = vec![0f64; k];
+        let mut c = 0usize;
+        for i in (0..self.shape.n_items).filter(|&i| self.item_n[i] > 0) {
+            s.iter_mut()
+                .zip(&self.codes[i * k..(i + 1) * k])
+                .for_each(|(s, &x)| *s += x as f64);
+            c += 1;
+        }
+        self.code_mean = s.iter().map(|&x| (x / c.max(1) as f64) as f32).collect();
         for i in 0..self.shape.n_items {
             if self.item_n[i] == 0 {
                 self.codes[i * k..(i + 1) * k].copy_from_slice(&self.code_mean);
@@ -138,6 +193,8 @@ impl Fitted {
         w.f32s(&self.codes);
         w.f32s(&self.users);
         w.f32s(&self.bias);
+        w.f32s(&self.prior_v);
+        w.f32(self.prior_b);
         wrap(TAG, w.finish())
     }
 
@@ -153,6 +210,8 @@ impl Fitted {
         let codes = r.f32s()?;
         let users = r.f32s()?;
         let bias = r.f32s()?;
+        let prior_v = r.f32s()?;
+        let prior_b = r.f32()?;
         r.finish()?;
         let (nu, ni) = (shape.n_users, shape.n_items);
         ensure((1..=8192).contains(&k), "autorec: code width")?;
@@ -162,7 +221,7 @@ impl Fitted {
         )?;
         ensure(item_n.len() == ni, "autorec: movie counts")?;
         ensure(
-            codes.len() == ni * k && users.len() == nu * k,
+            codes.len() == ni * k && users.len() == nu * k && prior_v.len() == k,
             "autorec: codes / units",
         )?;
         let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
@@ -171,7 +230,9 @@ impl Fitted {
                 && finite(&user_mean)
                 && finite(&codes)
                 && finite(&users)
-                && finite(&bias),
+                && finite(&bias)
+                && finite(&prior_v)
+                && prior_b.is_finite(),
             "autorec: non-finite weights",
         )?;
         let mut f = Fitted {
@@ -184,11 +245,11 @@ impl Fitted {
             codes,
             users,
             bias,
-            prior_v: vec![],
-            prior_b: 0.0,
+            prior_v,
+            prior_b,
             code_mean: vec![],
         };
-        f.derive();
+        f.derive_codes();
         Ok(f)
     }
 }

@@ -8,6 +8,11 @@
 //! codes `h_i` (computed from all their training ratings) and user `u`'s output unit
 //! `(v_u, b_u)` (a column of `V`). Scoring needs no burn and no dense matrix.
 //!
+//! By default (`refit_decoder`) each user's output unit is then re-solved in closed form on
+//! the final codes (ridge regression, [`crate::ae_autorec`]) — an exact minimisation of the
+//! same objective over the decoder that Adam only approaches; on the MovieLens-100K
+//! validation carve it lowered RMSE by ~0.005.
+//!
 //! Fallbacks: a movie without training ratings is predicted at the user's mean rating (the
 //! global mean for users without ratings). A user without training ratings — and a new
 //! visitor ([`UserRef::Profile`]) — has no trained output unit: they get the **prior unit**
@@ -29,8 +34,10 @@ use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, Result
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-/// Parameters of [`AutoRec`]; the defaults are the configuration tuned on a validation
-/// hold-out of the MovieLens-100K 80/20 training split.
+/// Parameters of [`AutoRec`]; the defaults are the configuration tuned on a validation carve
+/// (10 %) of the MovieLens-100K 80/20 training split: 100 hidden units (the paper's 500
+/// overfit within a few epochs under mini-batch Adam and validated ~0.01 worse), λ = 100,
+/// 80 epochs of Adam at 1e-3 on batches of 64 movies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AutoRecParams {
@@ -38,8 +45,11 @@ pub struct AutoRecParams {
     pub hidden: usize,
     /// L2 weight λ of `λ/2 (‖W‖² + ‖V‖²)`, in units of the summed squared error.
     pub l2: f64,
-    /// Ridge penalty of a new visitor's fold-in (see the module docs).
+    /// Ridge penalty of a new visitor's fold-in and of the decoder refit (see the module
+    /// docs); `l2 / 2` matches the training objective's penalty on one output unit.
     pub fold_in_l2: f64,
+    /// Re-solve every user's output unit in closed form after training.
+    pub refit_decoder: bool,
     /// Passes over the movies.
     pub epochs: usize,
     /// Movies per mini-batch.
@@ -60,10 +70,11 @@ pub struct AutoRecParams {
 impl Default for AutoRecParams {
     fn default() -> Self {
         AutoRecParams {
-            hidden: 500,
-            l2: 1.0,
-            fold_in_l2: 1.0,
-            epochs: 100,
+            hidden: 100,
+            l2: 100.0,
+            fold_in_l2: 50.0,
+            refit_decoder: true,
+            epochs: 80,
             batch_size: 64,
             learning_rate: 1e-3,
             validation_fraction: 0.05,
@@ -204,7 +215,15 @@ impl Recommender for AutoRec {
             val,
         };
         let trained = train("autorec", &spec, p.l2, &p.schedule(), &ae, observer)?;
-        self.fitted = Some(Fitted::from_net(data, shape, &trained.mlp, &all));
+        let refit = p.refit_decoder.then_some(p.fold_in_l2);
+        self.fitted = Some(Fitted::from_net(
+            data,
+            shape,
+            &trained.mlp,
+            &all,
+            refit,
+            p.threads,
+        )?);
         Ok(())
     }
 

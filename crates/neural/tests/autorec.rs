@@ -12,6 +12,8 @@ use cinerec_neural::{AutoRec, AutoRecParams};
 fn small() -> AutoRecParams {
     AutoRecParams {
         hidden: 32,
+        l2: 1.0,
+        fold_in_l2: 0.5,
         epochs: 60,
         batch_size: 8,
         learning_rate: 0.01,
@@ -117,7 +119,8 @@ fn folds_in_a_new_visitor_and_falls_back_for_unrated_movies() {
     let odd: Vec<(ItemIdx, f32)> = profile.iter().map(|&(i, r)| (i, 6.0 - r)).collect();
     m.score_all(UserRef::Profile(&odd), &mut s).unwrap();
     assert!(group_margin(&s, 1) > 1.0, "{s:?}");
-    // folding in a known user's own ratings lands near their trained predictions
+    // with the decoder refit (default), a known user is scored exactly as the same person
+    // folded in from their ratings; without it, the fold-in lands near the trained unit
     let (items, values) = data.user_ratings(UserIdx(3));
     let own: Vec<(ItemIdx, f32)> = items
         .iter()
@@ -127,6 +130,17 @@ fn folds_in_a_new_visitor_and_falls_back_for_unrated_movies() {
     let (mut a, mut b) = (vec![0f32; data.n_items()], vec![0f32; data.n_items()]);
     m.score_all(UserRef::Known(UserIdx(3)), &mut a).unwrap();
     m.score_all(UserRef::Profile(&own), &mut b).unwrap();
+    assert_eq!(a, b);
+    let plain = fit(
+        AutoRecParams {
+            refit_decoder: false,
+            ..small()
+        },
+        &data,
+    );
+    plain.score_all(UserRef::Known(UserIdx(3)), &mut a).unwrap();
+    plain.score_all(UserRef::Profile(&own), &mut b).unwrap();
+    assert_ne!(a, b);
     let gap = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
     assert!(gap < 0.5, "mean |known − folded-in| = {gap}");
     // movies without ratings (the last two) are predicted at the user's mean rating
