@@ -36,7 +36,10 @@ pub enum HiddenActivation {
     Sigmoid,
 }
 
-/// Parameters of [`Autoencoder`].
+/// Parameters of [`Autoencoder`]. The defaults are the references' architecture and schedule
+/// (256-128-64, 70 epochs); λ = 300 was tuned on a validation carve (10 %) of the
+/// MovieLens-100K 80/20 training split (λ = 1 overfits within ~8 epochs: validation RMSE
+/// 1.17 after 70; sigmoid hidden layers underfit at 70 epochs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AutoencoderParams {
@@ -71,7 +74,7 @@ impl Default for AutoencoderParams {
             hidden: vec![256, 128, 64],
             activation: HiddenActivation::Relu,
             demographics: true,
-            l2: 1.0,
+            l2: 300.0,
             epochs: 70,
             batch_size: 32,
             learning_rate: 1e-3,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 fn small() -> AutoencoderParams {
     AutoencoderParams {
         hidden: vec![64, 32, 16],
+        l2: 1.0,
         epochs: 70,
         batch_size: 8,
         learning_rate: 0.003,
