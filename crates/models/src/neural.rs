@@ -4,7 +4,8 @@
 
 use crate::registry::Configurable;
 use cinerec_neural::{
-    AutoRec, AutoRecParams, Autoencoder, AutoencoderParams, Features, FeaturesParams,
+    AutoRec, AutoRecParams, Autoencoder, AutoencoderParams, Features, FeaturesParams, TwoTower,
+    TwoTowerParams,
 };
 
 macro_rules! configurable {
@@ -19,6 +20,7 @@ macro_rules! configurable {
 }
 
 configurable! {
+    TwoTower => TwoTowerParams,
     Features => FeaturesParams,
     Autoencoder => AutoencoderParams,
     AutoRec => AutoRecParams,

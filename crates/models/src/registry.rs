@@ -6,8 +6,8 @@ use crate::error::{ModelError, Result};
 use crate::{Als, Baseline, Bpr, Popularity, RandomNormal};
 use crate::{Ease, Hybrid, ItemKnn, TfIdf};
 use crate::{Svd, SvdPp};
-use cinerec_neural::{AutoRec, Autoencoder, Features};
 use cinerec_core::Recommender;
+use cinerec_neural::{AutoRec, Autoencoder, Features, TwoTower};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -94,6 +94,10 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<Hybrid>(
         "hybrid",
         "blend of a collaborative (ease) and a content (tfidf) model with a cold-start chain",
+    ),
+    entry::<TwoTower>(
+        "twotower",
+        "two-tower multitask network: 64-d towers, rating MLP 256-128-1 + in-batch softmax retrieval (burn)",
     ),
     entry::<Features>(
         "features",

@@ -6,6 +6,9 @@
 //!   conversions and seeded parameter initialisation;
 //! - [`train`]: mini-batches, validation hold-out, early stopping, progress reporting;
 //! - [`mlp`]: burn-free inference of trained dense layers, and their model state;
+//! - [`twotower`]: the two-tower multitask model ([`TwoTower`]);
+//! - [`features`]: movie embeddings from features and user embeddings from watched sets (new
+//!   movies and users without retraining), density or likelihood scoring, cold-start evaluation;
 //! - [`autoencoder`] / [`autorec`]: rating autoencoders — user-based with demographics, and
 //!   item-based AutoRec — trained on sparse rows (`ae_*` modules hold their shared parts).
 //!
@@ -33,6 +36,13 @@ mod features_net;
 mod features_train;
 pub mod mlp;
 pub mod train;
+pub mod twotower;
+mod twotower_fit;
+mod twotower_net;
+mod twotower_optim;
+mod twotower_params;
+mod twotower_softmax;
+mod twotower_weights;
 
 pub use autoencoder::{Autoencoder, AutoencoderParams};
 pub use autorec::{AutoRec, AutoRecParams};
@@ -41,3 +51,4 @@ pub use features::{Features, FeaturesParams, ScoreMethod};
 pub use features_eval::{
     cold_start_recall, cold_start_split, ColdCandidates, ColdStartReport, ColdStartSplit,
 };
+pub use twotower::{Reduction, TwoTower, TwoTowerParams};

@@ -1,0 +1,179 @@
+//! [`TwoTower`]: the two-tower multitask model (TensorFlow Recommenders' multitask tutorial
+//! shape). A user embedding table and a movie embedding table (the two towers) feed two
+//! tasks trained jointly with Adagrad:
+//! - **rating**: `Dense(256, ReLU) → Dense(128, ReLU) → Dense(1)` over `[user ; movie]`,
+//!   mean squared error against the rating;
+//! - **retrieval**: in-batch softmax over the movie tower (optionally with sampled uniform
+//!   negatives, cosine logits, a temperature, the log-q correction and accidental-hit
+//!   removal — see `twotower_net.rs`), cross-entropy against the batch's own movie;
+//!
+//! total loss = `rating_weight × MSE + retrieval_weight × retrieval loss`, both task losses
+//! being means over the batch. After training the weights are copied out
+//! (`twotower_weights.rs`): `score_all` is the retrieval score (user · movie
+//! embedding, used for ranking and factorized top-K), `predict` the rating network clipped to
+//! the scale, `item_similarities` the cosine of movie embeddings, and a new visitor's
+//! profile is folded in against the fixed towers without retraining.
+
+use crate::error::Result;
+pub use crate::twotower_params::{Reduction, TwoTowerParams};
+use crate::twotower_weights::{Weights, TAG};
+use cinerec_core::state::{StateReader, StateWriter};
+use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, UserRef};
+use std::sync::Mutex;
+
+/// The last profile folded in and its embedding (`predict` is called item by item).
+type FoldCache = Mutex<Option<(Vec<(u32, u32)>, Vec<f32>)>>;
+
+/// The two-tower multitask recommender (see the module docs).
+#[derive(Debug)]
+pub struct TwoTower {
+    params: TwoTowerParams,
+    fitted: Option<Weights>,
+    last_fold: FoldCache,
+}
+
+impl Clone for TwoTower {
+    fn clone(&self) -> Self {
+        TwoTower {
+            params: self.params.clone(),
+            fitted: self.fitted.clone(),
+            last_fold: Mutex::new(None),
+        }
+    }
+}
+
+impl TwoTower {
+    /// An unfitted model; fails on out-of-range parameters.
+    pub fn new(params: TwoTowerParams) -> Result<Self> {
+        params.validate()?;
+        Ok(TwoTower {
+            params,
+            fitted: None,
+            last_fold: Mutex::new(None),
+        })
+    }
+
+    /// The parameters.
+    pub fn parameters(&self) -> &TwoTowerParams {
+        &self.params
+    }
+
+    fn weights(&self) -> cinerec_core::Result<&Weights> {
+        self.fitted.as_ref().ok_or(CoreError::NotFitted("twotower"))
+    }
+
+    fn forget_fold(&self) {
+        if let Ok(mut c) = self.last_fold.lock() {
+            *c = None;
+        }
+    }
+
+    /// The user embedding for `user`: learned (known user) or folded in (profile).
+    pub fn user_embedding(&self, user: UserRef<'_>) -> cinerec_core::Result<Vec<f32>> {
+        let w = self.weights()?;
+        match user {
+            UserRef::Known(u) if u.ix() < w.n_users => Ok(w.user(u.ix()).to_vec()),
+            UserRef::Known(u) => Err(CoreError::UnknownUser(u.to_string())),
+            UserRef::Profile(p) => {
+                if let Some((i, _)) = p.iter().find(|(i, _)| i.ix() >= w.n_items) {
+                    return Err(CoreError::UnknownItem(i.to_string()));
+                }
+                let key: Vec<(u32, u32)> = p.iter().map(|(i, v)| (i.0, v.to_bits())).collect();
+                if let Ok(c) = self.last_fold.lock() {
+                    if let Some((_, u)) = c.as_ref().filter(|c| c.0 == key) {
+                        return Ok(u.clone());
+                    }
+                }
+                let u = w.fold_in(p, &self.params.fold_cfg());
+                if let Ok(mut c) = self.last_fold.lock() {
+                    *c = Some((key, u.clone()));
+                }
+                Ok(u)
+            }
+        }
+    }
+}
+
+impl Recommender for TwoTower {
+    fn name(&self) -> &'static str {
+        "twotower"
+    }
+
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> cinerec_core::Result<()> {
+        self.fitted = None;
+        self.forget_fold();
+        self.fitted = Some(crate::twotower_fit::fit(data, &self.params, observer)?);
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> cinerec_core::Result<f32> {
+        let w = self.weights()?;
+        let u = self.user_embedding(user)?;
+        if item.ix() >= w.n_items {
+            return Err(CoreError::UnknownItem(item.to_string()));
+        }
+        Ok(w.predict(&u, item.ix()))
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> cinerec_core::Result<()> {
+        let w = self.weights()?;
+        let u = self.user_embedding(user)?;
+        if out.len() != w.n_items {
+            return Err(CoreError::Mismatch(format!(
+                "score buffer of {} for {} movies",
+                out.len(),
+                w.n_items
+            )));
+        }
+        w.scores(&u, out);
+        Ok(())
+    }
+
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> cinerec_core::Result<()> {
+        let w = self.weights()?;
+        if item.ix() >= w.n_items {
+            return Err(CoreError::UnknownItem(item.to_string()));
+        }
+        if out.len() != w.n_items {
+            return Err(CoreError::Mismatch(format!(
+                "similarity buffer of {} for {} movies",
+                out.len(),
+                w.n_items
+            )));
+        }
+        w.similarities(item.ix(), out);
+        Ok(())
+    }
+
+    fn save_state(&self) -> cinerec_core::Result<Vec<u8>> {
+        // The weights go in as one length-prefixed block, so a truncated state is refused
+        // by its length before anything is parsed.
+        let mut inner = StateWriter::new(b"");
+        self.weights()?.write(&mut inner);
+        let mut w = StateWriter::new(TAG);
+        w.bytes(&inner.finish());
+        Ok(w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> cinerec_core::Result<()> {
+        let mut outer = StateReader::new(bytes, TAG)?;
+        let block = outer.bytes()?;
+        outer.finish()?;
+        let mut r = StateReader::new(block, b"")?;
+        let w = Weights::read(&mut r)?;
+        r.finish()?;
+        if w.dim != self.params.embedding_dim {
+            return Err(CoreError::Corrupt(format!(
+                "state has {}-d embeddings, parameters say {}",
+                w.dim, self.params.embedding_dim
+            )));
+        }
+        self.fitted = Some(w);
+        self.forget_fold();
+        Ok(())
+    }
+}

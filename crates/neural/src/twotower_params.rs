@@ -1,0 +1,215 @@
+//! [`TwoTowerParams`]: every knob of the two-tower model as a config field (defaults = the
+//! reference configuration), their validation, and what the training loop and the fold-in
+//! take from them.
+
+use crate::error::{check, Result};
+use crate::train::Schedule;
+use crate::twotower_net::LossCfg;
+use crate::twotower_weights::FoldIn;
+use serde::{Deserialize, Serialize};
+
+/// How a batch's retrieval losses are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    /// Sum over the batch (TensorFlow Recommenders' default for retrieval).
+    Sum,
+    /// Mean over the batch.
+    Mean,
+}
+
+/// Parameters of [`TwoTower`](crate::TwoTower); the defaults are the reference configuration (TensorFlow
+/// Recommenders' multitask model: Keras initialisers and Adagrad, summed retrieval loss).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TwoTowerParams {
+    /// Width of the user and movie embeddings.
+    pub embedding_dim: usize,
+    /// Hidden widths of the rating network (ReLU each), before its `Dense(1)` output.
+    pub hidden: Vec<usize>,
+    /// Weight of the rating (MSE) loss.
+    pub rating_weight: f64,
+    /// Weight of the retrieval (softmax cross-entropy) loss.
+    pub retrieval_weight: f64,
+    /// How the retrieval loss is reduced over a batch: `sum` of the examples' cross-entropies
+    /// (TensorFlow Recommenders' `Retrieval` task) or their `mean`.
+    pub retrieval_reduction: Reduction,
+    /// Retrieval logits are divided by this.
+    pub temperature: f64,
+    /// Retrieval scores are cosines (L2-normalised embeddings) instead of dot products.
+    pub normalize: bool,
+    /// Movies drawn uniformly per batch as extra retrieval negatives (0 = in-batch only).
+    pub negatives: usize,
+    /// Add a learned per-movie bias to the retrieval logits (and so to `score_all`).
+    pub retrieval_item_bias: bool,
+    /// Correct the retrieval logits by the log of each candidate's sampling rate.
+    pub logq_correction: bool,
+    /// Mask in-batch candidates that are the row's own movie on another row.
+    pub remove_accidental_hits: bool,
+    /// Embeddings start ~ Uniform(−init_scale, init_scale) (Keras' default 0.05).
+    pub init_scale: f64,
+    /// Start the rating output's bias at the training mean instead of 0.
+    pub output_bias_at_mean: bool,
+    /// Penalty `embedding_l2 × (‖u‖² + ‖q‖²)` per example on the embeddings it uses (summed or
+    /// averaged over the batch like the retrieval loss; 0 = none).
+    pub embedding_l2: f64,
+    /// L2 weight decay added to every gradient (0 = none).
+    pub weight_decay: f64,
+    /// Adagrad's starting accumulator of squared gradients (Keras: 0.1).
+    pub adagrad_initial_accumulator: f64,
+    /// Adagrad's ε (added to the root of the accumulated squares; Keras: 1e-7).
+    pub adagrad_epsilon: f64,
+    /// Fold-in: Adagrad steps fitting a profile's user embedding.
+    pub foldin_steps: usize,
+    /// Fold-in: Adagrad learning rate.
+    pub foldin_learning_rate: f64,
+    /// Fold-in: pull `λ‖u − ū‖²` towards the mean user embedding.
+    pub foldin_l2: f64,
+    /// Passes over the training ratings.
+    pub epochs: usize,
+    /// Ratings per mini-batch (also the in-batch softmax width).
+    pub batch_size: usize,
+    /// Adagrad learning rate.
+    pub learning_rate: f64,
+    /// Share of the training ratings held out for per-epoch validation (0 = none).
+    pub validation_fraction: f64,
+    /// Stop after this many epochs without a lower `val_loss`, keeping the best (0 = never).
+    pub patience: usize,
+    /// Seed of initialisation, hold-out, shuffling and negatives.
+    pub seed: u64,
+    /// Training threads (0 = one per core); 1 gives bit-for-bit reproducible fits.
+    pub threads: usize,
+}
+
+impl Default for TwoTowerParams {
+    fn default() -> Self {
+        let s = Schedule::default();
+        TwoTowerParams {
+            embedding_dim: 64,
+            hidden: vec![256, 128],
+            rating_weight: 1.0,
+            retrieval_weight: 1.0,
+            retrieval_reduction: Reduction::Sum,
+            temperature: 1.0,
+            normalize: false,
+            negatives: 0,
+            retrieval_item_bias: false,
+            logq_correction: false,
+            remove_accidental_hits: false,
+            init_scale: 0.05,
+            output_bias_at_mean: false,
+            embedding_l2: 0.0,
+            weight_decay: 0.0,
+            adagrad_initial_accumulator: 0.1,
+            adagrad_epsilon: 1e-7,
+            foldin_steps: 50,
+            foldin_learning_rate: 0.1,
+            foldin_l2: 0.1,
+            epochs: 15,
+            batch_size: 1000,
+            learning_rate: 0.1,
+            validation_fraction: s.validation_fraction,
+            patience: 0,
+            seed: s.seed,
+            threads: s.threads,
+        }
+    }
+}
+
+impl TwoTowerParams {
+    /// The shared training-loop knobs.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            validation_fraction: self.validation_fraction,
+            patience: self.patience,
+            seed: self.seed,
+            threads: self.threads,
+        }
+    }
+
+    /// Rejects out-of-range values.
+    pub fn validate(&self) -> Result<()> {
+        self.schedule().validate()?;
+        let fin = |x: f64| x.is_finite() && x >= 0.0;
+        check(
+            (1..=4096).contains(&self.embedding_dim),
+            "embedding_dim",
+            "must be in 1..=4096",
+        )?;
+        check(
+            self.hidden.len() <= 16 && self.hidden.iter().all(|h| (1..=65_536).contains(h)),
+            "hidden",
+            "at most 16 layers of 1..=65536 units",
+        )?;
+        check(fin(self.rating_weight), "rating_weight", "must be ≥ 0")?;
+        check(
+            fin(self.retrieval_weight),
+            "retrieval_weight",
+            "must be ≥ 0",
+        )?;
+        check(
+            self.rating_weight + self.retrieval_weight > 0.0,
+            "retrieval_weight",
+            "rating_weight and retrieval_weight cannot both be 0",
+        )?;
+        check(
+            self.temperature.is_finite() && self.temperature > 0.0,
+            "temperature",
+            "must be > 0",
+        )?;
+        check(self.negatives <= 1_000_000, "negatives", "at most 1000000")?;
+        check(fin(self.init_scale), "init_scale", "must be ≥ 0")?;
+        check(fin(self.weight_decay), "weight_decay", "must be ≥ 0")?;
+        check(fin(self.embedding_l2), "embedding_l2", "must be ≥ 0")?;
+        check(
+            fin(self.adagrad_initial_accumulator),
+            "adagrad_initial_accumulator",
+            "must be ≥ 0",
+        )?;
+        check(
+            self.adagrad_epsilon.is_finite() && self.adagrad_epsilon > 0.0,
+            "adagrad_epsilon",
+            "must be > 0",
+        )?;
+        check(self.foldin_steps <= 10_000, "foldin_steps", "at most 10000")?;
+        check(
+            self.foldin_learning_rate.is_finite() && self.foldin_learning_rate > 0.0,
+            "foldin_learning_rate",
+            "must be > 0",
+        )?;
+        check(fin(self.foldin_l2), "foldin_l2", "must be ≥ 0")
+    }
+
+    pub(crate) fn loss_cfg(&self) -> LossCfg {
+        LossCfg {
+            rating_weight: self.rating_weight as f32,
+            retrieval_weight: self.retrieval_weight as f32,
+            sum_retrieval: self.retrieval_reduction == Reduction::Sum,
+            temperature: self.temperature as f32,
+            normalize: self.normalize,
+            negatives: self.negatives,
+            logq_correction: self.logq_correction,
+            remove_accidental_hits: self.remove_accidental_hits,
+            embedding_l2: self.embedding_l2 as f32,
+        }
+    }
+
+    pub(crate) fn fold_cfg(&self) -> FoldIn {
+        // Per example, training weighs the squared error by rating_weight / batch_size when
+        // the retrieval loss is summed over the batch: the fold-in keeps that balance.
+        let per_example = match self.retrieval_reduction {
+            Reduction::Sum => self.rating_weight / self.batch_size as f64,
+            Reduction::Mean => self.rating_weight,
+        };
+        FoldIn {
+            retrieval_weight: self.retrieval_weight as f32,
+            rating_weight: per_example as f32,
+            l2: self.foldin_l2 as f32,
+            steps: self.foldin_steps,
+            lr: self.foldin_learning_rate as f32,
+        }
+    }
+}
