@@ -41,9 +41,10 @@ if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
 fi
 TORCH_VERSION=$("$VENV/bin/python" -c "import torch; print(torch.__version__)" 2>/dev/null)
 
-# 2. cinerec's side: the example, built with the ci profile (release optimisation).
-(cd "$ROOT" && timeout 900 cargo build --quiet --profile ci -p cinerec-neural --example twotower_ml100k)
-BIN=$CARGO_TARGET_DIR/ci/examples/twotower_ml100k
+# 2. cinerec's side: the example, built with PROFILE (default release, as the shipped binary).
+export PROFILE=${PROFILE:-release}
+(cd "$ROOT" && timeout 1800 cargo build --quiet --profile "$PROFILE" -p cinerec-neural --example twotower_ml100k)
+BIN=$CARGO_TARGET_DIR/$PROFILE/examples/twotower_ml100k
 
 # 3. Interleaved runs, for each thread count (the target is THREADS; THREADS_ALSO adds context).
 busy() { # % of all cores busy over one second

@@ -4,6 +4,7 @@ side and thread count, the ratio cinerec / PyTorch, and the first-epoch training
 agree when both sides train the same model)."""
 import datetime
 import json
+import os
 import statistics
 import sys
 
@@ -22,7 +23,8 @@ for r in rows:
     key = (r["data"]["threads"], r["side"])
     groups.setdefault(key, []).append(r)
 thread_counts = sorted({k[0] for k in groups}, key=lambda t: (t != int(target_threads), t))
-names = {"cinerec": "cinerec (burn 0.22.1 flex, `--profile ci`)", "torch": f"PyTorch {torch_version} (CPU)"}
+profile = os.environ.get("PROFILE", "release")
+names = {"cinerec": f"cinerec (burn 0.22.1 flex, `--profile {profile}`)", "torch": f"PyTorch {torch_version} (CPU)"}
 lines = [
     "## Neural: two-tower vs PyTorch",
     "",

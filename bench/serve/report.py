@@ -2,10 +2,10 @@
 """Summarise bench/serve/run.sh: parse the wrk outputs and RSS samples in WORK/raw, check the
 targets, write bench/serve/results.md and the "Serving" section of bench/RESULTS.md.
 
-usage: report.py WORK ROOT MODEL DUR SOAK"""
-import json, os, re, sys
+usage: report.py WORK ROOT MODEL DUR SOAK REPS"""
+import json, os, re, statistics, sys
 
-W, ROOT, MODEL, DUR, SOAK = sys.argv[1:6]
+W, ROOT, MODEL, DUR, SOAK, REPS = sys.argv[1:7]
 RAW = os.path.join(W, "raw")
 
 
@@ -28,8 +28,25 @@ def wrk(name):
     return r
 
 
-rows = {n: wrk(n) for n in ["rec_c1_rs", "rec_c32_rs", "rec_c1_py", "rec_c32_py", "soak_rs",
-                            "post_c8_rs", "post_c1_rs", "fold_c1_rs", "rec_c1_ns"]}
+def median_of_rounds(name):
+    """The rounds `name_r1`, `name_r2`, …: median req/s and percentiles, summed counts, and
+    every round's p50 and p99 (for the table's spread)."""
+    rounds = [wrk(f"{name}_r{k}") for k in range(1, int(REPS) + 1)
+              if os.path.exists(os.path.join(RAW, f"{name}_r{k}.txt"))]
+    r = {"name": name, "rounds": rounds}
+    for key in ("rps", "p50", "p75", "p90", "p99"):
+        vals = [x[key] for x in rounds if key in x]
+        if vals:
+            r[key] = statistics.median(vals)
+    for key in ("requests", "non2xx", "socket_errors"):
+        r[key] = sum(x[key] for x in rounds)
+    r["p50s"] = [x.get("p50") for x in rounds]
+    r["p99s"] = [x.get("p99") for x in rounds]
+    return r
+
+
+rows = {n: wrk(n) for n in ["soak_rs", "post_c8_rs", "post_c1_rs", "fold_c1_rs"]}
+rows.update({n: median_of_rounds(n) for n in ["rec_c1_rs", "rec_c32_rs", "rec_c1_py", "rec_c32_py", "rec_c1_ns"]})
 floor_path = os.path.join(RAW, "tcp_floor.txt")
 tcp_floor = float(open(floor_path).read()) if os.path.exists(floor_path) else None
 rss = [int(l.split("\t")[1]) for l in open(os.path.join(RAW, "rss.tsv")) if l.strip().split("\t")[-1].isdigit()]
@@ -40,8 +57,13 @@ def ms(v):
 
 
 def line(label, r):
+    spread = ""
+    if r.get("rounds"):
+        spread = (f" | {' / '.join(ms(v) for v in r['p50s'])} | {' / '.join(ms(v) for v in r['p99s'])}")
+    else:
+        spread = " | – | –"
     return (f"| {label} | {r['rps']:,.0f} | {ms(r.get('p50'))} | {ms(r.get('p90'))} | {ms(r.get('p99'))} "
-            f"| {r['requests']:,} | {r['non2xx'] + r['socket_errors']} |")
+            f"| {r['requests']:,} | {r['non2xx'] + r['socket_errors']}{spread} |")
 
 
 rs32, py32, rs1, py1 = rows["rec_c32_rs"], rows["rec_c32_py"], rows["rec_c1_rs"], rows["rec_c1_py"]
@@ -59,18 +81,18 @@ targets = [
      f"{rss[1] / 1024:.1f} → {rss[-1] / 1024:.1f} MiB ({rss_growth:+.1%})" if len(rss) > 2 else "no samples",
      len(rss) > 2 and abs(rss_growth) < 0.05),
 ]
-model_note = ("baseline (BaselineOnly biases: `svd` is not registered in cinerec-models yet, so the cinerec "
-              "side scores with biases only while the anchor scores 100-factor SVD — cinerec's per-request "
-              "scoring work is smaller; rerun with MODEL=svd once it is registered)") if MODEL != "svd" else "svd"
+model_note = MODEL if MODEL == "svd" else f"{MODEL} (not the SVD model the targets name)"
 md = [
     f"Endpoint `GET /recommend/{{user}}?top_n=10` (users cycling 1..943, the anchor's `recommend.lua`), peers' "
     f"ML-100K `ratings_train.csv` (80,000 ratings); cinerec model: {model_note}; anchor: FastAPI + numpy, "
     f"Surprise SVD factors, 2 uvicorn workers. wrk on loopback, {DUR} s per run after a 5 s warm-up, both "
-    "servers and wrk sharing the machine's 2 cores. Reproduce: `bench/serve/run.sh` "
-    f"(`DUR={DUR} SOAK={SOAK} MODEL={MODEL}`).",
+    "servers and wrk sharing the machine's 2 cores. The recommend rows are medians over "
+    f"{REPS} rounds (the servers interleaved within each round; every round's p50 and p99 in the "
+    "last columns); the soak, POST and fold-in rows are single runs. Reproduce: `bench/serve/run.sh` "
+    f"(`DUR={DUR} SOAK={SOAK} REPS={REPS} MODEL={MODEL}`).",
     "",
-    "| run | req/s | p50 ms | p90 ms | p99 ms | requests | errors |",
-    "|---|---|---|---|---|---|---|",
+    "| run | req/s | p50 ms | p90 ms | p99 ms | requests | errors | p50 per round | p99 per round |",
+    "|---|---|---|---|---|---|---|---|---|",
     line("cinerec, 1 connection", rs1),
     line("cinerec with the idle spinner off (`--idle-spin-ms 0`), 1 connection", rows["rec_c1_ns"]),
     line("anchor, 1 connection", py1),
@@ -88,9 +110,10 @@ md = [
     "",
     "Single connection: with both sides blocking, every round trip wakes a halted virtual CPU; a plain "
     f"1-byte TCP ping-pong between two processes takes {tcp_floor if tcp_floor is not None else float('nan'):.0f} µs p50 here "
-    "(`tcp_floor.py`), above the 0.1 ms target by itself. cinerec's default keeps one SCHED_IDLE thread "
-    "spinning for 5 ms after each request (`idle_spin_ms`, crates/server/src/spin.rs) so the CPU stays awake "
-    "between requests; the row with the spinner off shows the same server without it.",
+    "(`tcp_floor.py`), close to the 0.1 ms target by itself. cinerec's default keeps one SCHED_IDLE thread "
+    "spinning for 5 ms after each request while requests do not overlap (`idle_spin_ms`, "
+    "crates/server/src/spin.rs) so the CPU stays awake between requests; under load (overlapping "
+    "requests) it stands down. The row with the spinner off shows the same server without it.",
     "",
     "Machine busy (% of both cores, other sessions included) just before each measured run: "
     + ", ".join(open(os.path.join(RAW, "busy_before.txt")).read().split()) + " (the script waits up to "

@@ -5,7 +5,7 @@
 # Also: a 60 s soak at 32 connections with RSS sampled every 5 s, POST /ratings throughput into
 # the SQLite store, and recommendation latency for users with fresh ratings (fold-in) vs others.
 #
-#   bench/serve/run.sh            # DUR=15 SOAK=60 MODEL=baseline by default
+#   bench/serve/run.sh            # DUR=15 SOAK=60 REPS=3 MODEL=svd by default
 #
 # Writes bench/serve/results.md and the "Serving" section of bench/RESULTS.md. Work files go to
 # bench/work/serve (git-ignored). Needs: wrk (apt-get install wrk), python3, the peers' split
@@ -16,7 +16,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 W=$ROOT/bench/work/serve
 DUR=${DUR:-15}
 SOAK=${SOAK:-60}
-MODEL=${MODEL:-baseline}
+REPS=${REPS:-3}
+MODEL=${MODEL:-svd}
 CINEREC=${CINEREC:-$ROOT/target/release/cinerec}
 TRAIN=${TRAIN:-$ROOT/bench/work/peers/splits/ratings_train.csv}
 ANCHOR_SRC=${ANCHOR_SRC:-/work/shared/anchors/fastapi}
@@ -79,15 +80,20 @@ sleep 2
 
 # --- recommend: same wrk commands, same user cycle, both servers -------------------------------
 REC=$W/anchor/recommend.lua
-for who in rs py; do
-  port=$([ $who = rs ] && echo $P_RS || echo $P_PY)
+for who in rs py ns; do
+  port=$([ $who = rs ] && echo $P_RS || { [ $who = py ] && echo $P_PY || echo $P_NS; })
   log "warm-up $who"; run_wrk "warm_$who" "$port" 2 32 5 "$REC"
-  log "$who: 1 connection, ${DUR}s"; run_wrk "rec_c1_$who" "$port" 1 1 "$DUR" "$REC"
-  log "$who: 32 connections, ${DUR}s"; run_wrk "rec_c32_$who" "$port" 2 32 "$DUR" "$REC"
 done
-
-log "cinerec without the idle spinner: 1 connection, ${DUR}s"
-run_wrk warm_ns $P_NS 1 1 3 "$REC"; run_wrk rec_c1_ns $P_NS 1 1 "$DUR" "$REC"
+# REPS rounds, the servers interleaved within each; the report takes medians over the rounds.
+for rep in $(seq 1 "$REPS"); do
+  for who in rs py; do
+    port=$([ $who = rs ] && echo $P_RS || echo $P_PY)
+    log "round $rep/$REPS $who: 1 connection, ${DUR}s"; run_wrk "rec_c1_${who}_r$rep" "$port" 1 1 "$DUR" "$REC"
+    log "round $rep/$REPS $who: 32 connections, ${DUR}s"; run_wrk "rec_c32_${who}_r$rep" "$port" 2 32 "$DUR" "$REC"
+  done
+  log "round $rep/$REPS cinerec without the idle spinner: 1 connection, ${DUR}s"
+  run_wrk "rec_c1_ns_r$rep" $P_NS 1 1 "$DUR" "$REC"
+done
 wait_idle; python3 "$HERE/tcp_floor.py" 8199 >"$W/raw/tcp_floor.txt"
 log "raw TCP round trip p50 (blocking ping-pong): $(cat "$W/raw/tcp_floor.txt") us"
 
@@ -111,5 +117,5 @@ log "recommend for users with live ratings (fold-in), 1 connection"
 run_wrk fold_c1_rs $P_RS 1 1 "$DUR" "$HERE/recommend_users.lua" 1 943
 curl -s "http://127.0.0.1:$P_RS/metrics" >"$W/raw/metrics.txt"
 curl -s "http://127.0.0.1:$P_RS/health" >"$W/raw/health.json"
-"$W/venv/bin/python" "$HERE/report.py" "$W" "$ROOT" "$MODEL" "$DUR" "$SOAK"
+"$W/venv/bin/python" "$HERE/report.py" "$W" "$ROOT" "$MODEL" "$DUR" "$SOAK" "$REPS"
 log "done: bench/serve/results.md"

@@ -203,6 +203,12 @@ impl Features {
         &self.params
     }
 
+    /// Switches the ranking method of a fitted (or unfitted) model: both methods use the same
+    /// trained embeddings, so no refit is needed.
+    pub fn set_method(&mut self, method: ScoreMethod) {
+        self.params.method = method;
+    }
+
     fn fitted(&self) -> Result<&Fitted> {
         self.fitted.as_ref().ok_or(CoreError::NotFitted(NAME))
     }

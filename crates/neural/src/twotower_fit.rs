@@ -109,10 +109,11 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
         p.init_scale as f32,
         output_bias,
         p.retrieval_item_bias,
+        p.user_history,
         &dev,
     );
     let (train_ids, val_ids) = train::holdout(n, p.validation_fraction, &mut rng);
-    let ex = with_shares(ex, &train_ids);
+    let ex = with_train_stats(ex, &train_ids, p.user_history);
     let mut trained_user = vec![false; data.n_users()];
     for &k in &train_ids {
         trained_user[ex.users[k as usize] as usize] = true;
@@ -139,7 +140,7 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
         let mut metrics = vec![];
         let mut verdict = Verdict::Continue;
         if let Some(val) = &val {
-            let w = net.weights(&trained_user, scale, &cfg);
+            let w = net.weights(&trained_user, scale, &cfg, ex.history.as_deref());
             metrics = validate(&net, val, &w, &cfg, scale);
             verdict = stopper.update(epoch, metrics[0].1);
             if verdict == Verdict::Improved && p.patience > 0 {
@@ -151,7 +152,7 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
             break;
         }
     }
-    Ok(best.unwrap_or_else(|| net.weights(&trained_user, scale, &cfg)))
+    Ok(best.unwrap_or_else(|| net.weights(&trained_user, scale, &cfg, ex.history.as_deref())))
 }
 
 fn examples(data: &Dataset) -> Examples {
@@ -167,17 +168,28 @@ fn examples(data: &Dataset) -> Examples {
         items,
         ratings,
         item_share: vec![],
+        history: None,
         n_items: data.n_items(),
     }
 }
 
-/// Sets each movie's share of the training examples (for the log-q correction).
-fn with_shares(mut ex: Examples, train_ids: &[u32]) -> Examples {
+/// Sets each movie's share of the training examples (for the log-q correction) and, with
+/// `history`, each user's training movies (the hold-out left out).
+fn with_train_stats(mut ex: Examples, train_ids: &[u32], history: bool) -> Examples {
     let mut share = vec![0f32; ex.n_items];
     for &k in train_ids {
         share[ex.items[k as usize] as usize] += 1.0 / train_ids.len() as f32;
     }
     ex.item_share = share;
+    if history {
+        let n_users = ex.users.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
+        let mut h = vec![vec![]; n_users];
+        for &k in train_ids {
+            h[ex.users[k as usize] as usize].push(ex.items[k as usize]);
+        }
+        h.iter_mut().for_each(|v| v.sort_unstable());
+        ex.history = Some(h);
+    }
     ex
 }
 

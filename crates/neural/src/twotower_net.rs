@@ -10,7 +10,10 @@
 //! movie's share of training examples — Yi et al. 2019), so the scores estimate the full
 //! softmax rather than a popularity-discounted one; `remove_accidental_hits` masks columns
 //! holding the row's own movie elsewhere in the batch; `retrieval_item_bias` adds a learned
-//! bias per movie. The softmax itself is computed outside the autodiff graph
+//! bias per movie. With `user_history` the user tower is `e_u + mean_{j ∈ H} y_j`, `H` the
+//! user's training movies without the example's own, `y` a second movie table. With `full_softmax` the candidates are every movie of the catalogue instead
+//! (row `r`'s label is its own movie's column; negatives, log-q and accidental hits do not
+//! apply): the exact softmax the factorized top-K metric ranks by. The softmax itself is computed outside the autodiff graph
 //! (`twotower_softmax.rs`), autodiff seeing a surrogate with the same gradients.
 
 use crate::backend::{floats, indices, linear, scalar, to_vec};
@@ -35,6 +38,8 @@ pub(crate) struct LossCfg {
     pub negatives: usize,
     pub logq_correction: bool,
     pub remove_accidental_hits: bool,
+    /// Candidates are all movies (the exact softmax) instead of the batch's.
+    pub full_softmax: bool,
     /// Weight of `Σ_batch ‖u_r‖² + ‖q_r‖²` (mean over the batch with a mean reduction).
     pub embedding_l2: f32,
 }
@@ -46,6 +51,8 @@ pub(crate) struct Net {
     items: Param<Tensor<2>>,
     item_bias: Option<Param<Tensor<1>>>,
     layers: Vec<Linear>,
+    /// The movie table pooled into the user tower (`user_history`).
+    history: Option<Param<Tensor<2>>>,
 }
 
 /// The training examples (all ratings, user-major) and per-movie log-candidate-rates.
@@ -55,6 +62,8 @@ pub(crate) struct Examples {
     pub ratings: Vec<f32>,
     /// `p_i`: share of the training examples on movie `i`.
     pub item_share: Vec<f32>,
+    /// Each user's training movies, ascending (with `user_history`).
+    pub history: Option<Vec<Vec<u32>>>,
     pub n_items: usize,
 }
 
@@ -63,13 +72,18 @@ pub(crate) struct Batch {
     users: Tensor<1, Int>,
     items: Tensor<1, Int>,
     candidates: Option<Tensor<1, Int>>,
-    /// Every candidate column's movie (the batch's, then the negatives).
+    /// Every candidate column's movie (the batch's, then the negatives; all movies with a
+    /// full softmax).
     columns: Tensor<1, Int>,
+    /// Row `r`'s label column with a full softmax (its movie); `None` = column `r`.
+    labels: Option<Vec<u32>>,
     ratings: Tensor<1>,
     /// Constant added to each column's logit (the log-q correction).
     col_bias: Option<Vec<f32>>,
     /// `(row, column)` logits left out of the softmax (accidental hits).
     masked: Vec<(u32, u32)>,
+    /// `[B, n_items]` pooling weights of each row's history (`user_history`).
+    pool: Option<Tensor<2>>,
     /// Examples in the batch.
     pub len: usize,
 }
@@ -128,6 +142,7 @@ impl Net {
         init_scale: f32,
         output_bias: f32,
         item_bias: bool,
+        history: bool,
         dev: &Device,
     ) -> Net {
         let users = floats(uniform(rng, n_users * dim, init_scale), [n_users, dim], dev);
@@ -142,19 +157,27 @@ impl Net {
         if let Some(last) = layers.last_mut() {
             last.bias = Some(Param::from_tensor(floats(vec![output_bias], [1], dev)));
         }
+        let history = history.then(|| {
+            let y = uniform(rng, n_items * dim, init_scale);
+            Param::from_tensor(floats(y, [n_items, dim], dev))
+        });
         Net {
             users: Param::from_tensor(users),
             items: Param::from_tensor(items),
             item_bias: item_bias
                 .then(|| Param::from_tensor(floats(vec![0.0; n_items], [n_items], dev))),
             layers,
+            history,
         }
     }
 
     /// The forward pass of one batch.
     pub fn forward(&self, b: &Batch, cfg: &LossCfg) -> Losses {
         let n = b.len;
-        let u = self.users.val().select(0, b.users.clone());
+        let mut u = self.users.val().select(0, b.users.clone());
+        if let (Some(y), Some(pool)) = (&self.history, &b.pool) {
+            u = u + pool.clone().matmul(y.val());
+        }
         let v = self.items.val().select(0, b.items.clone());
         // Rating task.
         let mut x = Tensor::cat(vec![u.clone(), v.clone()], 1);
@@ -178,9 +201,12 @@ impl Net {
         });
         // Retrieval task: logits from detached embeddings, softmax and its gradient outside
         // the graph (see `twotower_softmax.rs`), then the surrogate for autodiff.
-        let c = match &b.candidates {
-            Some(extra) => Tensor::cat(vec![v, self.items.val().select(0, extra.clone())], 0),
-            None => v,
+        let c = match (&b.candidates, cfg.full_softmax) {
+            (_, true) => self.items.val(),
+            (Some(extra), false) => {
+                Tensor::cat(vec![v, self.items.val().select(0, extra.clone())], 0)
+            }
+            (None, false) => v,
         };
         let (u, c) = if cfg.normalize {
             (l2_normalize(u), l2_normalize(c))
@@ -200,7 +226,8 @@ impl Net {
                     + b.col_bias.as_ref().map_or(0.0, |v| v[k]);
             }
         }
-        let sm = softmax::in_batch(z, n, n_cols, &b.masked, !cfg.sum_retrieval);
+        let labels = b.labels.as_deref();
+        let sm = softmax::cross_entropy(z, n, n_cols, labels, &b.masked, !cfg.sum_retrieval);
         let dev = ud.device();
         let g = floats(sm.grad, [n, n_cols], &dev);
         let gu = g.clone().matmul(cd).mul_scalar(inv_t);
@@ -220,10 +247,28 @@ impl Net {
 
     /// The current weights copied out (users without training ratings get the mean of the
     /// others, see [`Weights`]).
-    pub fn weights(&self, trained_user: &[bool], scale: (f32, f32), cfg: &LossCfg) -> Weights {
+    pub fn weights(
+        &self,
+        trained_user: &[bool],
+        scale: (f32, f32),
+        cfg: &LossCfg,
+        history: Option<&[Vec<u32>]>,
+    ) -> Weights {
         let mut users = to_vec(self.users.val());
         let items = to_vec(self.items.val());
         let [n_users, dim] = self.users.val().dims();
+        if let (Some(y), Some(h)) = (&self.history, history) {
+            // The scoring user vector: id embedding + mean history embedding (all of it).
+            let y = to_vec(y.val());
+            for (u, movies) in h.iter().enumerate().filter(|(_, m)| !m.is_empty()) {
+                let w = 1.0 / movies.len() as f32;
+                let row = &mut users[u * dim..(u + 1) * dim];
+                for &j in movies {
+                    let yj = &y[j as usize * dim..(j as usize + 1) * dim];
+                    row.iter_mut().zip(yj).for_each(|(r, &v)| *r += w * v);
+                }
+            }
+        }
         let n_items = items.len() / dim.max(1);
         let mut mean_user = vec![0f32; dim];
         let n_trained = trained_user.iter().filter(|&&t| t).count();
@@ -283,6 +328,33 @@ impl Examples {
         let users: Vec<u32> = ids.iter().map(|&k| self.users[k as usize]).collect();
         let items: Vec<u32> = ids.iter().map(|&k| self.items[k as usize]).collect();
         let ratings: Vec<f32> = ids.iter().map(|&k| self.ratings[k as usize]).collect();
+        let pool = self.history.as_ref().map(|h| {
+            let mut w = vec![0f32; n * self.n_items];
+            for (r, (&u, &i)) in users.iter().zip(&items).enumerate() {
+                let own = &h[u as usize];
+                let others = own.len() - usize::from(own.binary_search(&i).is_ok());
+                let row = &mut w[r * self.n_items..(r + 1) * self.n_items];
+                for &j in own.iter().filter(|&&j| j != i) {
+                    row[j as usize] = 1.0 / others as f32;
+                }
+            }
+            floats(w, [n, self.n_items], dev)
+        });
+        if cfg.full_softmax {
+            let all: Vec<u32> = (0..self.n_items as u32).collect();
+            return Batch {
+                users: indices(&users, dev),
+                items: indices(&items, dev),
+                candidates: None,
+                columns: indices(&all, dev),
+                labels: Some(items),
+                ratings: floats(ratings, [n], dev),
+                col_bias: None,
+                masked: vec![],
+                pool,
+                len: n,
+            };
+        }
         let negs: Vec<u32> = (0..cfg.negatives)
             .map(|_| rng.below(self.n_items as u64) as u32)
             .collect();
@@ -312,9 +384,11 @@ impl Examples {
             items: indices(&items, dev),
             candidates: (!negs.is_empty()).then(|| indices(&negs, dev)),
             columns: indices(&cols, dev),
+            labels: None,
             ratings: floats(ratings, [n], dev),
             col_bias,
             masked,
+            pool,
             len: n,
         }
     }

@@ -46,6 +46,14 @@ pub struct TwoTowerParams {
     pub logq_correction: bool,
     /// Mask in-batch candidates that are the row's own movie on another row.
     pub remove_accidental_hits: bool,
+    /// The user tower adds the mean of a second, learned embedding of the user's training
+    /// movies to the user's id embedding (each example leaves its own movie out of that
+    /// mean, so the tower cannot just echo its label).
+    pub user_history: bool,
+    /// Retrieval over all movies: every example's softmax runs over the whole catalogue (the
+    /// exact softmax) instead of the batch's movies; `negatives`, `logq_correction` and
+    /// `remove_accidental_hits` then do not apply. Costs `batch × n_items` logits a batch.
+    pub full_softmax: bool,
     /// Embeddings start ~ Uniform(−init_scale, init_scale) (Keras' default 0.05).
     pub init_scale: f64,
     /// Start the rating output's bias at the training mean instead of 0.
@@ -96,6 +104,8 @@ impl Default for TwoTowerParams {
             retrieval_item_bias: false,
             logq_correction: false,
             remove_accidental_hits: false,
+            full_softmax: false,
+            user_history: false,
             init_scale: 0.05,
             output_bias_at_mean: false,
             embedding_l2: 0.0,
@@ -193,6 +203,7 @@ impl TwoTowerParams {
             negatives: self.negatives,
             logq_correction: self.logq_correction,
             remove_accidental_hits: self.remove_accidental_hits,
+            full_softmax: self.full_softmax,
             embedding_l2: self.embedding_l2 as f32,
         }
     }

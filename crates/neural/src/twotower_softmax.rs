@@ -1,4 +1,5 @@
-//! The in-batch softmax of the retrieval task, computed outside burn's autodiff graph.
+//! The softmax of the retrieval task (in-batch or over the whole catalogue), computed
+//! outside burn's autodiff graph.
 //!
 //! Differentiating `log_softmax` through burn builds half a dozen `B × C` tensors per batch
 //! and evaluates the exponentials twice (forward and backward). The gradient of the summed
@@ -12,19 +13,20 @@
 pub(crate) struct Softmax {
     /// Sum (or mean) over the rows of `−log softmax(z_r)[r]`.
     pub loss: f64,
-    /// `B × C` row-major: `scale × (softmax(z_r) − onehot(r))`.
+    /// `B × C` row-major: `scale × (softmax(z_r) − onehot(label_r))`.
     pub grad: Vec<f32>,
     /// Column sums of `grad`.
     pub col_sums: Vec<f32>,
 }
 
-/// `z` holds the `B × C` logits row-major (the label of row `r` is column `r`); `masked`
-/// lists `(row, column)` entries excluded from the softmax; rows are summed (`mean` = false)
-/// or averaged.
-pub(crate) fn in_batch(
+/// `z` holds the `B × C` logits row-major; the label of row `r` is column `labels[r]`, or
+/// column `r` when `labels` is `None` (the in-batch softmax); `masked` lists `(row, column)`
+/// entries excluded from the softmax; rows are summed (`mean` = false) or averaged.
+pub(crate) fn cross_entropy(
     mut z: Vec<f32>,
     rows: usize,
     cols: usize,
+    labels: Option<&[u32]>,
     masked: &[(u32, u32)],
     mean: bool,
 ) -> Softmax {
@@ -35,8 +37,9 @@ pub(crate) fn in_batch(
     let mut loss = 0f64;
     let mut col_sums = vec![0f32; cols];
     for (r, row) in z.chunks_mut(cols).enumerate() {
+        let y = labels.map_or(r, |l| l[r] as usize);
         let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let label = row[r];
+        let label = row[y];
         let s = exp_shifted_sum(row, m);
         let inv = scale / s;
         loss += (s.ln() - (label - m)) as f64; // −log p_rr
@@ -44,8 +47,8 @@ pub(crate) fn in_batch(
             *x *= inv;
             *cs += *x;
         }
-        row[r] -= scale;
-        col_sums[r] -= scale;
+        row[y] -= scale;
+        col_sums[y] -= scale;
     }
     Softmax {
         loss: loss * scale as f64,
@@ -119,7 +122,7 @@ mod tests {
     #[test]
     fn matches_the_textbook_cross_entropy_and_its_gradient() {
         let z = vec![1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0];
-        let s = in_batch(z.clone(), 2, 3, &[], false);
+        let s = cross_entropy(z.clone(), 2, 3, None, &[], false);
         let lse = |r: &[f32]| r.iter().map(|x| x.exp()).sum::<f32>().ln();
         let want = (lse(&z[0..3]) - z[0]) + (lse(&z[3..6]) - z[4]);
         assert!((s.loss - want as f64).abs() < 1e-5);
@@ -131,9 +134,16 @@ mod tests {
         assert!(s.grad[0..3].iter().sum::<f32>().abs() < 1e-6);
         assert!((s.col_sums[2] - (s.grad[2] + s.grad[5])).abs() < 1e-6);
         // mean halves everything; a masked column drops out of its row
-        let m = in_batch(z.clone(), 2, 3, &[], true);
+        let m = cross_entropy(z.clone(), 2, 3, None, &[], true);
         assert!((m.loss - s.loss / 2.0).abs() < 1e-6);
-        let k = in_batch(z, 2, 3, &[(0, 1)], false);
+        let k = cross_entropy(z.clone(), 2, 3, None, &[(0, 1)], false);
         assert_eq!(k.grad[1], 0.0);
+        // explicit labels: row 0 labelled column 2, row 1 column 1 (as a full softmax does)
+        let l = cross_entropy(z.clone(), 2, 3, Some(&[2, 1]), &[], false);
+        let want = (lse(&z[0..3]) - z[2]) + (lse(&z[3..6]) - z[4]);
+        assert!((l.loss - want as f64).abs() < 1e-5);
+        let p02 = z[2].exp() / z[0..3].iter().map(|x| x.exp()).sum::<f32>();
+        assert!((l.grad[2] - (p02 - 1.0)).abs() < 1e-6);
+        assert!((l.grad[0] - (z[0].exp() / z[0..3].iter().map(|x| x.exp()).sum::<f32>())).abs() < 1e-6);
     }
 }

@@ -147,7 +147,7 @@ fn escape(s: &str) -> String {
 /// Middleware: times the request, records it under its matched route, logs it.
 pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    crate::spin::touch();
+    let _in_flight = crate::spin::touch();
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let resp = next.run(req).await;
