@@ -5,6 +5,7 @@ agree when both sides train the same model)."""
 import datetime
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -61,5 +62,14 @@ for t, ratio in ratios.items():
     tag = " (the target: ≤ 1.00)" if t == int(target_threads) else ""
     lines.append(f"- {t} thread(s): cinerec / PyTorch median seconds per epoch = **{ratio:.2f}** ({verdict}){tag}.")
 lines.append("")
-open(out, "w").write("\n".join(lines))
-print("\n".join(lines))
+body = "\n".join(lines)
+open(out, "w").write(body)
+print(body)
+
+# The same section in bench/RESULTS.md (replaced in place, or appended).
+res = os.path.join(os.path.dirname(os.path.abspath(out)), "..", "RESULTS.md")
+text = open(res).read() if os.path.exists(res) else "# cinerec benchmark results\n"
+section = body.rstrip("\n") + "\n\nDetails: [neural/results.md](neural/results.md).\n"
+m = re.search(r"^## Neural: two-tower vs PyTorch\n.*?(?=^## |\Z)", text, re.M | re.S)
+text = text[:m.start()] + section + "\n" + text[m.end():] if m else text.rstrip("\n") + "\n\n" + section
+open(res, "w").write(text.rstrip("\n") + "\n")

@@ -5,10 +5,12 @@
 //!   mean squared error against the rating;
 //! - **retrieval**: in-batch softmax over the movie tower (optionally with sampled uniform
 //!   negatives, cosine logits, a temperature, the log-q correction and accidental-hit
-//!   removal — see `twotower_net.rs`), cross-entropy against the batch's own movie;
+//!   removal — see `twotower_net.rs`), cross-entropy against the batch's own movie; or,
+//!   with `full_softmax`, the exact softmax over every movie of the catalogue;
 //!
-//! total loss = `rating_weight × MSE + retrieval_weight × retrieval loss`, both task losses
-//! being means over the batch. After training the weights are copied out
+//! total loss = `rating_weight × MSE + retrieval_weight × retrieval loss` (the MSE a mean
+//! over the batch, the retrieval loss summed or averaged, `retrieval_reduction`). With
+//! `user_history` the user tower also pools a learned embedding of the user's training movies. After training the weights are copied out
 //! (`twotower_weights.rs`): `score_all` is the retrieval score (user · movie
 //! embedding, used for ranking and factorized top-K), `predict` the rating network clipped to
 //! the scale, `item_similarities` the cosine of movie embeddings, and a new visitor's

@@ -11,7 +11,8 @@
 //! softmax rather than a popularity-discounted one; `remove_accidental_hits` masks columns
 //! holding the row's own movie elsewhere in the batch; `retrieval_item_bias` adds a learned
 //! bias per movie. With `user_history` the user tower is `e_u + mean_{j ∈ H} y_j`, `H` the
-//! user's training movies without the example's own, `y` a second movie table. With `full_softmax` the candidates are every movie of the catalogue instead
+//! user's training movies without the example's own, `y` a second movie table (without
+//! `user_id_embedding`, just the mean: a user is the movies they watched). With `full_softmax` the candidates are every movie of the catalogue instead
 //! (row `r`'s label is its own movie's column; negatives, log-q and accidental hits do not
 //! apply): the exact softmax the factorized top-K metric ranks by. The softmax itself is computed outside the autodiff graph
 //! (`twotower_softmax.rs`), autodiff seeing a surrogate with the same gradients.
@@ -40,6 +41,8 @@ pub(crate) struct LossCfg {
     pub remove_accidental_hits: bool,
     /// Candidates are all movies (the exact softmax) instead of the batch's.
     pub full_softmax: bool,
+    /// The user tower includes the user-id embedding (always, unless the history replaces it).
+    pub user_ids: bool,
     /// Weight of `Σ_batch ‖u_r‖² + ‖q_r‖²` (mean over the batch with a mean reduction).
     pub embedding_l2: f32,
 }
@@ -174,10 +177,12 @@ impl Net {
     /// The forward pass of one batch.
     pub fn forward(&self, b: &Batch, cfg: &LossCfg) -> Losses {
         let n = b.len;
-        let mut u = self.users.val().select(0, b.users.clone());
-        if let (Some(y), Some(pool)) = (&self.history, &b.pool) {
-            u = u + pool.clone().matmul(y.val());
-        }
+        let ids = self.users.val().select(0, b.users.clone());
+        let u = match (&self.history, &b.pool) {
+            (Some(y), Some(pool)) if cfg.user_ids => ids + pool.clone().matmul(y.val()),
+            (Some(y), Some(pool)) => pool.clone().matmul(y.val()),
+            _ => ids,
+        };
         let v = self.items.val().select(0, b.items.clone());
         // Rating task.
         let mut x = Tensor::cat(vec![u.clone(), v.clone()], 1);
@@ -258,6 +263,9 @@ impl Net {
         let items = to_vec(self.items.val());
         let [n_users, dim] = self.users.val().dims();
         if let (Some(y), Some(h)) = (&self.history, history) {
+            if !cfg.user_ids {
+                users.iter_mut().for_each(|x| *x = 0.0);
+            }
             // The scoring user vector: id embedding + mean history embedding (all of it).
             let y = to_vec(y.val());
             for (u, movies) in h.iter().enumerate().filter(|(_, m)| !m.is_empty()) {

@@ -50,6 +50,9 @@ pub struct TwoTowerParams {
     /// movies to the user's id embedding (each example leaves its own movie out of that
     /// mean, so the tower cannot just echo its label).
     pub user_history: bool,
+    /// Keep the user-id embedding in the user tower; `false` (with `user_history`) makes a
+    /// user the mean embedding of the movies they watched, with no per-user parameters.
+    pub user_id_embedding: bool,
     /// Retrieval over all movies: every example's softmax runs over the whole catalogue (the
     /// exact softmax) instead of the batch's movies; `negatives`, `logq_correction` and
     /// `remove_accidental_hits` then do not apply. Costs `batch × n_items` logits a batch.
@@ -106,6 +109,7 @@ impl Default for TwoTowerParams {
             remove_accidental_hits: false,
             full_softmax: false,
             user_history: false,
+            user_id_embedding: true,
             init_scale: 0.05,
             output_bias_at_mean: false,
             embedding_l2: 0.0,
@@ -171,6 +175,11 @@ impl TwoTowerParams {
             "must be > 0",
         )?;
         check(self.negatives <= 1_000_000, "negatives", "at most 1000000")?;
+        check(
+            self.user_id_embedding || self.user_history,
+            "user_id_embedding",
+            "can only be false with user_history (the user tower would be empty)",
+        )?;
         check(fin(self.init_scale), "init_scale", "must be ≥ 0")?;
         check(fin(self.weight_decay), "weight_decay", "must be ≥ 0")?;
         check(fin(self.embedding_l2), "embedding_l2", "must be ≥ 0")?;
@@ -204,6 +213,7 @@ impl TwoTowerParams {
             logq_correction: self.logq_correction,
             remove_accidental_hits: self.remove_accidental_hits,
             full_softmax: self.full_softmax,
+            user_ids: self.user_id_embedding || !self.user_history,
             embedding_l2: self.embedding_l2 as f32,
         }
     }

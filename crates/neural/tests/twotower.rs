@@ -93,6 +93,20 @@ fn passes_the_contract_with_every_retrieval_option() {
 }
 
 #[test]
+fn passes_the_contract_with_the_full_softmax_and_the_history_tower() {
+    let p = TwoTowerParams {
+        full_softmax: true,
+        user_history: true,
+        user_id_embedding: false,
+        retrieval_item_bias: true,
+        embedding_l2: 0.01,
+        epochs: 3,
+        ..Default::default()
+    };
+    check_model(&|| Box::new(TwoTower::new(p.clone()).unwrap()) as Box<dyn Recommender>);
+}
+
+#[test]
 fn the_rating_network_learns_the_planted_taste_groups() {
     let data = synthetic(11);
     // Retrieval cannot see the groups here (who rates what is random): weigh it as one
@@ -159,6 +173,34 @@ fn retrieval_ranks_the_users_own_group_first() {
         .sum::<f64>()
         / 40.0;
     assert!(share > 0.9, "own-group share of the top 5: {share}");
+}
+
+#[test]
+fn the_full_softmax_and_the_history_tower_find_the_groups_too() {
+    let data = grouped(3);
+    for (full, history, ids) in [
+        (true, false, true),
+        (false, true, true),
+        (true, true, true),
+        (true, true, false),
+    ] {
+        let p = TwoTowerParams {
+            epochs: 30,
+            full_softmax: full,
+            user_history: history,
+            user_id_embedding: ids,
+            ..small()
+        };
+        let m = fit(p, &data);
+        let share: f64 = (0..40u32)
+            .map(|u| own_group_share(&m, &data, UserRef::Known(UserIdx(u)), u % 2))
+            .sum::<f64>()
+            / 40.0;
+        assert!(
+            share > 0.9,
+            "full {full} history {history} ids {ids}: own-group share of the top 5: {share}"
+        );
+    }
 }
 
 #[test]
@@ -295,6 +337,10 @@ fn params_default_to_the_reference_and_reject_bad_values() {
         },
         TwoTowerParams {
             hidden: vec![0],
+            ..Default::default()
+        },
+        TwoTowerParams {
+            user_id_embedding: false, // without user_history the user tower would be empty
             ..Default::default()
         },
     ] {
