@@ -399,7 +399,11 @@ pub fn check_reports_epochs(make: Make<'_>) {
     // Epochs are numbered 1, 2, … against one planned total; early stopping may end the fit
     // before that total, never after it.
     let planned = obs.0[0].epochs;
-    assert!(obs.0.len() <= planned, "{}: more epochs than planned", m.name());
+    assert!(
+        obs.0.len() <= planned,
+        "{}: more epochs than planned",
+        m.name()
+    );
     for (k, r) in obs.0.iter().enumerate() {
         assert_eq!(
             (r.epoch, r.epochs),

@@ -23,8 +23,12 @@ use std::time::Instant;
 const METHODS: [ScoreMethod; 2] = [ScoreMethod::Likelihood, ScoreMethod::Density];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut data, mut cold, mut seed, mut params) =
-        (PathBuf::from("data/ml-100k"), 0.1f64, 42u64, "{}".to_string());
+    let (mut data, mut cold, mut seed, mut params) = (
+        PathBuf::from("data/ml-100k"),
+        0.1f64,
+        42u64,
+        "{}".to_string(),
+    );
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or(format!("{a} needs a value"));
@@ -82,7 +86,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn fit(p: &FeaturesParams, d: &Dataset, what: &str) -> Result<Features, Box<dyn std::error::Error>> {
+fn fit(
+    p: &FeaturesParams,
+    d: &Dataset,
+    what: &str,
+) -> Result<Features, Box<dyn std::error::Error>> {
     let mut m = Features::new(p.clone())?;
     let t = Instant::now();
     m.fit(d, &mut NoObserver)?;

@@ -42,8 +42,13 @@ pub(crate) fn cross_entropy(
         .enumerate()
         .map(|(k, chunk)| {
             let mut col_sums = vec![0f32; cols];
-            let first = k * per_chunk;
-            let loss = softmax_rows(chunk, cols, first, labels, scale, &mut col_sums);
+            let part = Rows {
+                cols,
+                first: k * per_chunk,
+                labels,
+                scale,
+            };
+            let loss = softmax_rows(chunk, part, &mut col_sums);
             (loss, col_sums)
         })
         .collect();
@@ -60,52 +65,51 @@ pub(crate) fn cross_entropy(
     }
 }
 
-/// Rows `first..` of the logits in `chunk`, turned into their gradient in place; adds to
-/// `col_sums`; returns the summed (unscaled) cross-entropy. An AVX2 + FMA copy is picked at
-/// run time where the CPU has them (the same arithmetic, vectorised wider).
-fn softmax_rows(
-    chunk: &mut [f32],
+/// Where a chunk of logit rows sits in the batch and how its rows are labelled and scaled.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
     cols: usize,
+    /// Batch index of the chunk's first row.
     first: usize,
-    labels: Option<&[u32]>,
+    labels: Option<&'a [u32]>,
     scale: f32,
-    col_sums: &mut [f32],
-) -> f64 {
+}
+
+/// The chunk's logit rows turned into their gradient in place; adds to `col_sums`; returns
+/// the summed (unscaled) cross-entropy. An AVX2 + FMA copy is picked at run time where the
+/// CPU has them (the same arithmetic, vectorised wider).
+fn softmax_rows(chunk: &mut [f32], rows: Rows<'_>, col_sums: &mut [f32]) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { softmax_rows_avx2(chunk, cols, first, labels, scale, col_sums) };
+            return unsafe { softmax_rows_avx2(chunk, rows, col_sums) };
         }
     }
-    softmax_rows_body(chunk, cols, first, labels, scale, col_sums, exp_shifted_sum)
+    softmax_rows_body(chunk, rows, col_sums, exp_shifted_sum)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn softmax_rows_avx2(
-    chunk: &mut [f32],
-    cols: usize,
-    first: usize,
-    labels: Option<&[u32]>,
-    scale: f32,
-    col_sums: &mut [f32],
-) -> f64 {
+unsafe fn softmax_rows_avx2(chunk: &mut [f32], rows: Rows<'_>, col_sums: &mut [f32]) -> f64 {
     // SAFETY (inside the closure): this function only runs where AVX2 and FMA are present.
     let exp_sum = |row: &mut [f32], m: f32| unsafe { exp_shifted_sum_avx2(row, m) };
-    softmax_rows_body(chunk, cols, first, labels, scale, col_sums, exp_sum)
+    softmax_rows_body(chunk, rows, col_sums, exp_sum)
 }
 
 #[inline(always)]
 fn softmax_rows_body(
     chunk: &mut [f32],
-    cols: usize,
-    first: usize,
-    labels: Option<&[u32]>,
-    scale: f32,
+    rows: Rows<'_>,
     col_sums: &mut [f32],
     exp_sum: impl Fn(&mut [f32], f32) -> f32,
 ) -> f64 {
+    let Rows {
+        cols,
+        first,
+        labels,
+        scale,
+    } = rows;
     let mut loss = 0f64;
     for (k, row) in chunk.chunks_mut(cols).enumerate() {
         let r = first + k;
@@ -136,7 +140,10 @@ fn row_max(row: &[f32]) -> f32 {
         }
     }
     let tail = chunks.remainder().iter().copied();
-    acc.iter().copied().chain(tail).fold(f32::NEG_INFINITY, f32::max)
+    acc.iter()
+        .copied()
+        .chain(tail)
+        .fold(f32::NEG_INFINITY, f32::max)
 }
 
 /// `x ← e^(x − m)` over `row`, returning the sum; written so that it vectorises (8 lanes,
@@ -171,7 +178,10 @@ unsafe fn exp_shifted_sum_avx2(row: &mut [f32], m: f32) -> f32 {
     use std::arch::x86_64::*;
     let n8 = row.len() / 8 * 8;
     let (mv, lo) = (_mm256_set1_ps(m), _mm256_set1_ps(-87.0));
-    let (log2e, half) = (_mm256_set1_ps(std::f32::consts::LOG2_E), _mm256_set1_ps(0.5));
+    let (log2e, half) = (
+        _mm256_set1_ps(std::f32::consts::LOG2_E),
+        _mm256_set1_ps(0.5),
+    );
     let (hi, lo2) = (_mm256_set1_ps(LN2_HI), _mm256_set1_ps(LN2_LO));
     let coef = [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0].map(|c| _mm256_set1_ps(c));
     let mut acc = _mm256_setzero_ps();
@@ -250,7 +260,9 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             let mut rng = cinerec_core::Rng::new(3);
-            let mut a: Vec<f32> = (0..1003).map(|_| (rng.f64() * 120.0 - 100.0) as f32).collect();
+            let mut a: Vec<f32> = (0..1003)
+                .map(|_| (rng.f64() * 120.0 - 100.0) as f32)
+                .collect();
             a[5] = f32::NEG_INFINITY;
             let mut b = a.clone();
             let sa = exp_shifted_sum(&mut a, 2.0);
@@ -289,6 +301,8 @@ mod tests {
         assert!((l.loss - want as f64).abs() < 1e-5);
         let p02 = z[2].exp() / z[0..3].iter().map(|x| x.exp()).sum::<f32>();
         assert!((l.grad[2] - (p02 - 1.0)).abs() < 1e-6);
-        assert!((l.grad[0] - (z[0].exp() / z[0..3].iter().map(|x| x.exp()).sum::<f32>())).abs() < 1e-6);
+        assert!(
+            (l.grad[0] - (z[0].exp() / z[0..3].iter().map(|x| x.exp()).sum::<f32>())).abs() < 1e-6
+        );
     }
 }

@@ -160,6 +160,14 @@ fn own_group_share(m: &TwoTower, data: &Dataset, user: UserRef<'_>, parity: u32)
         / 5.0
 }
 
+/// [`own_group_share`] averaged over the 40 users of [`grouped`].
+fn mean_own_group_share(m: &TwoTower, data: &Dataset) -> f64 {
+    (0..40u32)
+        .map(|u| own_group_share(m, data, UserRef::Known(UserIdx(u)), u % 2))
+        .sum::<f64>()
+        / 40.0
+}
+
 #[test]
 fn retrieval_ranks_the_users_own_group_first() {
     let data = grouped(3);
@@ -167,11 +175,7 @@ fn retrieval_ranks_the_users_own_group_first() {
         epochs: 30,
         ..small()
     };
-    let m = fit(p, &data);
-    let share: f64 = (0..40u32)
-        .map(|u| own_group_share(&m, &data, UserRef::Known(UserIdx(u)), u % 2))
-        .sum::<f64>()
-        / 40.0;
+    let share = mean_own_group_share(&fit(p, &data), &data);
     assert!(share > 0.9, "own-group share of the top 5: {share}");
 }
 
@@ -191,11 +195,7 @@ fn the_full_softmax_and_the_history_tower_find_the_groups_too() {
             user_id_embedding: ids,
             ..small()
         };
-        let m = fit(p, &data);
-        let share: f64 = (0..40u32)
-            .map(|u| own_group_share(&m, &data, UserRef::Known(UserIdx(u)), u % 2))
-            .sum::<f64>()
-            / 40.0;
+        let share = mean_own_group_share(&fit(p, &data), &data);
         assert!(
             share > 0.9,
             "full {full} history {history} ids {ids}: own-group share of the top 5: {share}"

@@ -174,7 +174,10 @@ mod tests {
         drop((a, b));
         drop(touch());
         std::thread::sleep(Duration::from_millis(5));
-        assert!(!active(), "still parked within the window after the overlap");
+        assert!(
+            !active(),
+            "still parked within the window after the overlap"
+        );
         // … and comes back for a lone request once a window has passed without overlap.
         std::thread::sleep(Duration::from_millis(30));
         drop(touch());
