@@ -34,7 +34,9 @@ lines = [
     f"{epochs} epochs on the MovieLens-100K 80/20 train file (80,000 ratings, no validation "
     "hold-out); the same architecture, initialisation, loss and optimiser in PyTorch; runs "
     f"interleaved. Machine: {cpu}, 2 cores shared with other sessions. Measured "
-    f"{datetime.date.today().isoformat()} by `bench/neural/run.sh`.",
+    f"{datetime.date.today().isoformat()} by `bench/neural/run.sh`."
+    + (" PyTorch is PyPI's build (the CPU wheel index is unreachable here), run on the CPU only."
+       if "+cu" in torch_version else ""),
     "",
     "| threads | implementation | median s / epoch | min | max | fits | epoch-1 train loss | machine busy before runs (%) |",
     "|---|---|---|---|---|---|---|---|",

@@ -126,7 +126,7 @@ pub(crate) fn validate(
     if n_epochs > 100_000 {
         return bad("n_epochs", "must be at most 100000");
     }
-    if !init.0.is_finite() || !(init.1.is_finite() && init.1 >= 0.0) {
+    if !(init.0.is_finite() && init.1.is_finite() && init.1 >= 0.0) {
         return bad("init_mean/init_std_dev", "must be finite, std >= 0");
     }
     for &(name, v) in lrs {

@@ -199,7 +199,7 @@ impl Fitted {
             return bad("users' movies");
         }
         let finite = f.emb.iter().chain(&f.bias).all(|x| x.is_finite());
-        if !finite || !(f.sigma.is_finite() && f.sigma > 0.0) {
+        if !(finite && f.sigma.is_finite() && f.sigma > 0.0) {
             return bad("non-finite embedding or σ");
         }
         Ok(f)

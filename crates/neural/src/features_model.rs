@@ -115,7 +115,7 @@ impl Weights {
             scale: r.f32()?,
         };
         let bad = |what: &str| Err(CoreError::Corrupt(format!("features: {what}")));
-        if dim == 0 || dim > 4096 || w.tokens.len() % dim != 0 || w.tokens.is_empty() {
+        if dim == 0 || dim > 4096 || !w.tokens.len().is_multiple_of(dim) || w.tokens.is_empty() {
             return bad("token table shape");
         }
         if (w.item.d_in(), w.item.d_out()) != (dim, dim)

@@ -195,9 +195,9 @@ impl Weights {
             if cfg.rating_weight > 0.0 {
                 let gz = self.rating_grad(&u, profile, &item_part, *act0, rest);
                 let s = cfg.rating_weight / n;
-                for k in 0..d {
+                for (k, gk) in g.iter_mut().enumerate().take(d) {
                     let row = &first.weight[k * h..(k + 1) * h];
-                    g[k] += s * dot(row, &gz);
+                    *gk += s * dot(row, &gz);
                 }
             }
             for k in 0..d {
@@ -237,7 +237,7 @@ impl Weights {
             acts.push((a, act0));
             for (layer, act) in rest {
                 let mut next = vec![0f32; layer.d_out];
-                layer.forward_into(&acts.last().map_or(&[][..], |x| &x.0), &mut next);
+                layer.forward_into(acts.last().map_or(&[][..], |x| &x.0), &mut next);
                 act.apply(&mut next);
                 acts.push((next, *act));
             }
