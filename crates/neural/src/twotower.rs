@@ -10,11 +10,12 @@
 //!
 //! total loss = `rating_weight × MSE + retrieval_weight × retrieval loss` (the MSE a mean
 //! over the batch, the retrieval loss summed or averaged, `retrieval_reduction`). With
-//! `user_history` the user tower also pools a learned embedding of the user's training movies. After training the weights are copied out
-//! (`twotower_weights.rs`): `score_all` is the retrieval score (user · movie
-//! embedding, used for ranking and factorized top-K), `predict` the rating network clipped to
-//! the scale, `item_similarities` the cosine of movie embeddings, and a new visitor's
-//! profile is folded in against the fixed towers without retraining.
+//! `user_history` the user tower also pools a learned embedding of the user's training
+//! movies. After training the weights are copied out (`twotower_weights.rs`): `score_all`
+//! is the retrieval score (user · movie embedding, used for ranking and factorized top-K),
+//! `predict` the rating network clipped to the scale, `item_similarities` the cosine of
+//! movie embeddings, and a new visitor's profile is folded in against the fixed towers
+//! without retraining.
 
 use crate::error::Result;
 pub use crate::twotower_params::{Reduction, TwoTowerParams};

@@ -12,10 +12,12 @@
 //! holding the row's own movie elsewhere in the batch; `retrieval_item_bias` adds a learned
 //! bias per movie. With `user_history` the user tower is `e_u + mean_{j ∈ H} y_j`, `H` the
 //! user's training movies without the example's own, `y` a second movie table (without
-//! `user_id_embedding`, just the mean: a user is the movies they watched). With `full_softmax` the candidates are every movie of the catalogue instead
-//! (row `r`'s label is its own movie's column; negatives, log-q and accidental hits do not
-//! apply): the exact softmax the factorized top-K metric ranks by. The softmax itself is computed outside the autodiff graph
-//! (`twotower_softmax.rs`), autodiff seeing a surrogate with the same gradients.
+//! `user_id_embedding`, just the mean: a user is the movies they watched). With
+//! `full_softmax` the candidates are every movie of the catalogue instead (row `r`'s label is
+//! its own movie's column; negatives, log-q and accidental hits do not apply): the exact
+//! softmax the factorized top-K metric ranks by. The softmax itself is computed outside the
+//! autodiff graph (`twotower_softmax.rs`), autodiff seeing a surrogate with the same
+//! gradients.
 
 use crate::backend::{floats, indices, linear, scalar, to_vec};
 use crate::mlp::{Activation, Mlp};
