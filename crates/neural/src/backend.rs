@@ -1,5 +1,6 @@
 //! The burn side of training, kept in one place: the device (burn's pure-Rust `flex` CPU
-//! backend with autodiff), the private thread pool a fit runs in, conversions between
+//! backend with autodiff), the private thread pool a fit runs in (and the relay of its
+//! progress to an observer on the caller's thread), conversions between
 //! tensors and plain `Vec<f32>`, and parameter initialisation from cinerec's own seeded
 //! [`Rng`] (so a fit never depends on burn's global random state).
 //!
@@ -10,7 +11,8 @@ use crate::error::{NeuralError, Result};
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
-use cinerec_core::Rng;
+use cinerec_core::{EpochReport, FitObserver, Rng};
+use std::sync::mpsc::{channel, Sender};
 
 /// The training device: burn-flex on the CPU with reverse-mode autodiff.
 pub fn device() -> Device {
@@ -123,4 +125,51 @@ pub fn dense_of(l: &Linear) -> crate::mlp::Dense {
         weight: to_vec(w),
         bias,
     }
+}
+
+/// Progress sent from the training thread to the caller's.
+enum Event {
+    Batch(usize, u64, u64, f64),
+    Epoch(EpochReport),
+}
+
+/// Forwards observer calls over a channel (observers need not be `Send`).
+struct Forward(Sender<Event>);
+impl FitObserver for Forward {
+    fn on_epoch(&mut self, r: &EpochReport) {
+        let _ = self.0.send(Event::Epoch(r.clone()));
+    }
+    fn on_batch(&mut self, epoch: usize, done: u64, total: u64, loss: f64) {
+        let _ = self.0.send(Event::Batch(epoch, done, total, loss));
+    }
+}
+
+/// Runs `f` on a worker of a private rayon pool of `threads` threads (0 = one per core; burn
+/// parallelises through the pool it runs in), handing its progress to `obs` on this thread.
+pub fn run_observed<T: Send>(
+    threads: usize,
+    obs: &mut dyn FitObserver,
+    f: impl FnOnce(&mut dyn FitObserver) -> T + Send,
+) -> Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| NeuralError::ThreadPool(e.to_string()))?;
+    let (tx, rx) = channel();
+    let mut out = None;
+    pool.in_place_scope(|s| {
+        let out = &mut out;
+        s.spawn(move |_| {
+            let mut fwd = Forward(tx);
+            *out = Some(f(&mut fwd));
+        });
+        // ends when the worker drops its sender
+        for ev in rx.iter() {
+            match ev {
+                Event::Batch(e, d, t, l) => obs.on_batch(e, d, t, l),
+                Event::Epoch(r) => obs.on_epoch(&r),
+            }
+        }
+    });
+    out.ok_or_else(|| NeuralError::ThreadPool("the training thread ended early".into()))
 }

@@ -26,9 +26,9 @@
 //! is the cosine of movie embeddings. After training every weight is plain `f32`; scoring,
 //! persistence and new-movie embedding never touch burn.
 
+use crate::backend::run_observed;
 use crate::error::{check, Result as NResult};
 use crate::features_fitted::Fitted;
-use crate::features_train::run_observed;
 use crate::train::Schedule;
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{

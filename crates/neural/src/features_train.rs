@@ -10,7 +10,6 @@
 //! cold movie is unpopular. With `id_dropout`, each movie's identity token is dropped with
 //! that probability per batch, so the feature-only path — all a cold movie has — is trained.
 
-use crate::error::NeuralError;
 use crate::error::Result;
 use crate::features::FeaturesParams;
 use crate::features_input::BagEntry;
@@ -19,55 +18,7 @@ use crate::features_net::{Batch, Net};
 use crate::train::{batches, holdout, report_epoch, EarlyStopping, EpochLoss, Verdict};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
-use cinerec_core::{Dataset, EpochReport, FitObserver, Rng, UserIdx};
-use std::sync::mpsc::{channel, Sender};
-
-/// Progress sent from the training thread to the caller's.
-enum Event {
-    Batch(usize, u64, u64, f64),
-    Epoch(EpochReport),
-}
-
-/// Forwards observer calls over a channel (observers need not be `Send`).
-struct Forward(Sender<Event>);
-impl FitObserver for Forward {
-    fn on_epoch(&mut self, r: &EpochReport) {
-        let _ = self.0.send(Event::Epoch(r.clone()));
-    }
-    fn on_batch(&mut self, epoch: usize, done: u64, total: u64, loss: f64) {
-        let _ = self.0.send(Event::Batch(epoch, done, total, loss));
-    }
-}
-
-/// Runs `f` on a worker of a private rayon pool of `threads` threads (0 = one per core; burn
-/// parallelises through the pool it runs in), handing its progress to `obs` on this thread.
-pub fn run_observed<T: Send>(
-    threads: usize,
-    obs: &mut dyn FitObserver,
-    f: impl FnOnce(&mut dyn FitObserver) -> T + Send,
-) -> Result<T> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| NeuralError::ThreadPool(e.to_string()))?;
-    let (tx, rx) = channel();
-    let mut out = None;
-    pool.in_place_scope(|s| {
-        let out = &mut out;
-        s.spawn(move |_| {
-            let mut fwd = Forward(tx);
-            *out = Some(f(&mut fwd));
-        });
-        // ends when the worker drops its sender
-        for ev in rx.iter() {
-            match ev {
-                Event::Batch(e, d, t, l) => obs.on_batch(e, d, t, l),
-                Event::Epoch(r) => obs.on_epoch(&r),
-            }
-        }
-    });
-    out.ok_or_else(|| NeuralError::ThreadPool("the training thread ended early".into()))
-}
+use cinerec_core::{Dataset, FitObserver, Rng, UserIdx};
 
 /// One positive pair with its sampled context and negatives.
 #[derive(Debug, Clone)]

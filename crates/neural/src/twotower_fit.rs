@@ -3,11 +3,11 @@
 //! `val_retrieval_loss`, factorized `val_top{K}_accuracy`), early stopping with best-epoch
 //! restore, and the copy-out of the trained weights.
 //!
-//! The loop runs on a worker of a private rayon pool (burn-flex parallelises through rayon,
-//! so `threads` bounds the fit); its progress travels over a channel to the caller's thread,
-//! which hands it to the observer (an observer need not be `Send`).
+//! The loop runs on a worker of a private rayon pool ([`crate::backend::run_observed`]:
+//! burn-flex parallelises through rayon, so `threads` bounds the fit), its progress relayed
+//! to the observer on the caller's thread.
 
-use crate::error::{NeuralError, Result};
+use crate::error::Result;
 use crate::train::{self, EarlyStopping, EpochLoss, Verdict};
 use crate::twotower::TwoTowerParams;
 use crate::twotower_net::{Batch, Examples, LossCfg, Net};
@@ -16,29 +16,10 @@ use crate::twotower_weights::Weights;
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use cinerec_core::{Dataset, EpochReport, FitObserver, Rng};
+use cinerec_core::{Dataset, FitObserver, Rng};
 use cinerec_eval::factorized::{ranks_of, FACTORIZED_KS};
-use std::sync::mpsc::{channel, Sender};
 
 const NAME: &str = "twotower";
-
-/// Progress sent from the training thread.
-enum Event {
-    Batch(usize, u64, u64, f64),
-    Epoch(EpochReport),
-    Done(Result<Weights>),
-}
-
-/// Forwards observer calls over the channel.
-struct Forward(Sender<Event>);
-impl FitObserver for Forward {
-    fn on_epoch(&mut self, r: &EpochReport) {
-        let _ = self.0.send(Event::Epoch(r.clone()));
-    }
-    fn on_batch(&mut self, epoch: usize, done: u64, total: u64, loss: f64) {
-        let _ = self.0.send(Event::Batch(epoch, done, total, loss));
-    }
-}
 
 /// Trains on `data` with `p` (validated) in a pool of `p.threads` workers.
 pub(crate) fn fit(
@@ -46,34 +27,7 @@ pub(crate) fn fit(
     p: &TwoTowerParams,
     obs: &mut dyn FitObserver,
 ) -> Result<Weights> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(p.threads)
-        .build()
-        .map_err(|e| NeuralError::ThreadPool(e.to_string()))?;
-    let (tx, rx) = channel();
-    let mut out = None;
-    pool.in_place_scope(|s| {
-        s.spawn(move |_| {
-            let mut fwd = Forward(tx.clone());
-            let r = train_loop(data, p, &mut fwd);
-            let _ = tx.send(Event::Done(r));
-        });
-        for ev in rx.iter() {
-            match ev {
-                Event::Batch(e, d, t, l) => obs.on_batch(e, d, t, l),
-                Event::Epoch(r) => obs.on_epoch(&r),
-                Event::Done(r) => {
-                    out = Some(r);
-                    break;
-                }
-            }
-        }
-    });
-    out.unwrap_or_else(|| {
-        Err(NeuralError::ThreadPool(
-            "training thread ended early".into(),
-        ))
-    })
+    crate::backend::run_observed(p.threads, obs, |fwd| train_loop(data, p, fwd))?
 }
 
 /// The validation hold-out: fixed batches and the pairs grouped by user.
