@@ -108,6 +108,11 @@ md = [
     "(fold-in: every user had ratings posted during the POST runs, so each request rebuilds the profile and "
     "scores through `UserRef::Profile`).",
     "",
+    "The anchor doubles as a gauge of the machine's state: here it served "
+    f"{py32.get('rps', float('nan')):,.0f} req/s at 32 connections and p50 {ms(py1.get('p50'))} ms at 1 connection, "
+    "against about 6,600 req/s and 0.31 ms recorded for it in the serving issue. When the machine is slower "
+    "(noisy neighbours, CPU steal) both servers slow down, and the absolute latency targets with them.",
+    "",
     "Single connection: with both sides blocking, every round trip wakes a halted virtual CPU; a plain "
     f"1-byte TCP ping-pong between two processes takes {tcp_floor if tcp_floor is not None else float('nan'):.0f} µs p50 here "
     "(`tcp_floor.py`), close to the 0.1 ms target by itself. cinerec's default keeps one SCHED_IDLE thread "
