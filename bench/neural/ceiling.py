@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""How high can factorized top-100 accuracy go on the peers' random 80/20 ML-100K split?
+
+The two-tower target (issue: neural models) is top-100 >= 0.45 with the TFRS definition: for
+every test (user, movie) pair, is the movie among the user's 100 highest-scored movies of the
+whole catalogue, movies the user rated in train included. This script puts that number in
+context with models and bounds that need no training loop:
+
+- popularity, ranked over all movies (the metric's definition) and, for contrast only, with
+  the user's train movies removed (not what the metric measures);
+- PureSVD (truncated SVD of the binary train matrix) and EASE, each over a grid; the best of
+  each grid is picked ON THE TEST SPLIT, so these rows are an optimistic ceiling for those
+  model families, not a fair result;
+- two bounds that follow from the split alone: a model that ranks each user's train movies
+  first can place at most max(0, 100 - n_train) test movies in the top 100 ("memoriser"); a
+  perfect ranker that cannot tell a user's train movies from their test movies (they are a
+  random split of the same set) fills the top 100 with the user's movies, of which the test
+  movies are a random share ("perfect non-memorising ranker").
+
+usage: ceiling.py SPLIT_DIR   (ratings_train.csv / ratings_test.csv of bench/work/peer-split)
+Prints a markdown table. Needs numpy only; about a minute on 2 cores.
+"""
+import csv
+import os
+import sys
+
+import numpy as np
+
+K = 100
+
+
+def load(path):
+    with open(path, newline="") as f:
+        rows = [(int(r["user"]), int(r["item"])) for r in csv.DictReader(f)]
+    return np.array(rows, dtype=np.int64)
+
+
+def main():
+    split = sys.argv[1] if len(sys.argv) > 1 else "bench/work/peer-split"
+    tr = load(os.path.join(split, "ratings_train.csv"))
+    te = load(os.path.join(split, "ratings_test.csv"))
+    users = np.unique(np.concatenate([tr[:, 0], te[:, 0]]))
+    items = np.unique(np.concatenate([tr[:, 1], te[:, 1]]))
+    uix = {u: j for j, u in enumerate(users)}
+    iix = {i: j for j, i in enumerate(items)}
+    tu = np.array([uix[u] for u in te[:, 0]])
+    ti = np.array([iix[i] for i in te[:, 1]])
+    x = np.zeros((len(users), len(items)), dtype=np.float64)
+    x[[uix[u] for u in tr[:, 0]], [iix[i] for i in tr[:, 1]]] = 1.0
+
+    def top_k_accuracy(scores):
+        """Share of test pairs whose movie has fewer than K strictly higher-scored movies."""
+        own = scores[tu, ti]
+        higher = np.empty(len(tu), dtype=np.int64)
+        for lo in range(0, len(tu), 4096):
+            hi = min(lo + 4096, len(tu))
+            higher[lo:hi] = (scores[tu[lo:hi]] > own[lo:hi, None]).sum(axis=1)
+        return float((higher < K).mean())
+
+    rows = []
+    pop = x.sum(axis=0)
+    rows.append(("popularity, all movies ranked (the metric)", top_k_accuracy(np.tile(pop, (len(users), 1)))))
+    masked = np.where(x > 0, -np.inf, np.tile(pop, (len(users), 1)))
+    rows.append(("popularity with the user's train movies removed (NOT the metric; contrast only)",
+                 top_k_accuracy(masked)))
+
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    svd = {r: top_k_accuracy((u[:, :r] * s[:r]) @ vt[:r]) for r in (4, 8, 12, 16, 32, 64)}
+    best = max(svd, key=svd.get)
+    rows.append((f"PureSVD, best rank on test of {sorted(svd)} (rank {best}; rank 64: {svd[64]:.4f})", svd[best]))
+
+    g = x.T @ x
+    ease = {}
+    for lam in (300, 1000, 3000, 10000):
+        p = np.linalg.inv(g + lam * np.eye(len(items)))
+        b = -p / np.diag(p)
+        np.fill_diagonal(b, 0.0)
+        ease[lam] = top_k_accuracy(x @ b)
+    best = max(ease, key=ease.get)
+    rows.append((f"EASE, best λ on test of {sorted(ease)} (λ {best}; λ 300: {ease[300]:.4f})", ease[best]))
+
+    n_train = x.sum(axis=1)
+    n_test = np.bincount(tu, minlength=len(users)).astype(np.float64)
+    memo = np.minimum(n_test, np.maximum(0.0, K - n_train)).sum() / len(tu)
+    perfect = (np.minimum(1.0, K / np.maximum(n_train + n_test, 1)) * n_test).sum() / len(tu)
+    rows.append(("bound: memoriser (train movies ranked first, test movies perfectly next)", memo))
+    rows.append(("bound: perfect non-memorising ranker", perfect))
+    heavy = float((n_train[tu] >= 100).mean())
+
+    print(f"Factorized top-{K} accuracy on `{split}` ({len(tu):,} test pairs; {heavy:.0%} of them belong to "
+          f"users with >= 100 train movies, whose own train movies compete for the same 100 places).\n")
+    print("| model or bound | top-100 |")
+    print("|---|---:|")
+    for name, v in rows:
+        print(f"| {name} | {v:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
