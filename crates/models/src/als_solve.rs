@@ -7,6 +7,7 @@
 //! - [`cg_half_step`]: the conjugate-gradient update of Takács et al. as implicit does it —
 //!   warm start from the previous `x_u`, `cg_steps` steps, `A·p` computed as
 //!   `(YᵀY + λI)p + Σ (c−1)(y_i·p) y_i` without forming `A`;
+//! - the AVX2 + FMA kernel of a CG row ([`crate::als_kernel`]) when the CPU and `k` allow;
 //! - [`exact_row`]: the exact solve (Cholesky, `f64`) used by `use_cg = false`, fold-in and
 //!   the tests;
 //! - [`loss`]: implicit's training loss.
@@ -26,6 +27,8 @@ pub(crate) trait Rows: Sync {
     /// Column indices of row `r`; `conf` is cleared and filled with their confidences
     /// `c = 1 + alpha·value` (one per index).
     fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32];
+    /// Column indices of row `r` alone.
+    fn indices(&self, r: usize) -> &[u32];
 }
 
 /// `YᵀY + reg·I` (full symmetric, row-major, `k×k`) for the row-major `y` with `k` columns.
@@ -80,6 +83,22 @@ fn gram_block_body(rows: &[f32], k: usize, g: &mut [f32]) -> f64 {
 }
 avx2_fn!(fn gram_block[](rows: &[f32], k: usize, g: &mut [f32]) -> f64 = gram_block_body);
 
+/// How many items ahead the gather starts loading a row.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the CPU to start loading every cache line of `row`; a no-op off x86-64.
+#[inline(always)]
+fn prefetch(row: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint that never faults; the pointers stay within `row`.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        for off in (0..row.len()).step_by(16) {
+            _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().add(off) as *const i8);
+        }
+    }
+}
+
 /// Per-thread work buffers.
 struct Scratch {
     conf: Vec<f32>,
@@ -87,6 +106,10 @@ struct Scratch {
     r: Vec<f32>,
     p: Vec<f32>,
     ap: Vec<f32>,
+    /// Per-item dot products of the AVX2 + FMA kernel.
+    dots: Vec<f32>,
+    /// Whether that kernel serves this `k` on this CPU.
+    fast: bool,
 }
 
 /// `out = G v` for the full symmetric `k×k` matrix `g`, four rows at a time (each load of
@@ -182,6 +205,42 @@ fn cg_row(
     start
 }
 
+/// Copies the rows `idx` of `y` into `yl` (through the kernel's inlined copy when `fast`).
+#[inline(always)]
+fn gather(y: &[f32], k: usize, idx: &[u32], yl: &mut Vec<f32>, fast: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if fast {
+        // SAFETY: `fast` is `als_kernel::available(k)`; the indices are rows of `y`.
+        return unsafe { crate::als_kernel::gather(y, k, idx, yl, PREFETCH_AHEAD) };
+    }
+    yl.clear();
+    for (t, &i) in idx.iter().enumerate() {
+        if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
+            prefetch(&y[ahead as usize * k..(ahead as usize + 1) * k]);
+        }
+        yl.extend_from_slice(&y[i as usize * k..(i as usize + 1) * k]);
+    }
+}
+
+/// [`cg_row`], through the AVX2 + FMA kernel when `s.fast`.
+#[inline(always)]
+fn solve_row(
+    g: &[f32],
+    yl: &[f32],
+    conf: &[f32],
+    x: &mut [f32],
+    s: &mut Scratch,
+    steps: usize,
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if s.fast {
+        // SAFETY: `fast` is `als_kernel::available(k)` (CPU features and `k` checked), `g` is
+        // the k×k Gram matrix and `yl` holds `conf.len()` gathered rows of `k`.
+        return unsafe { crate::als_kernel::cg_row(g, yl, conf, x, &mut s.dots, steps) };
+    }
+    cg_row(g, yl, conf, x, s, steps)
+}
+
 /// One CG half-step: updates every row of `x` (`n_rows × k`) against the fixed `y`.
 /// Returns the summed squared residual before the update (a convergence measure).
 pub(crate) fn cg_half_step<R: Rows>(
@@ -194,12 +253,18 @@ pub(crate) fn cg_half_step<R: Rows>(
     threads: usize,
 ) -> f64 {
     let g = gram(y, k, reg, threads);
+    #[cfg(target_arch = "x86_64")]
+    let fast = crate::als_kernel::available(k);
+    #[cfg(not(target_arch = "x86_64"))]
+    let fast = false;
     let scratch = || Scratch {
         conf: Vec::new(),
         yl: Vec::new(),
         r: vec![0.0; k],
         p: vec![0.0; k],
         ap: vec![0.0; k],
+        dots: Vec::new(),
+        fast,
     };
     par_chunks(x, k, CHUNK, threads, scratch, |first, block, s| {
         cg_block(rows, &g, y, first, block, s, steps)
@@ -221,12 +286,19 @@ fn cg_block_body<R: Rows>(
     let mut res = 0.0;
     for (j, xr) in block.chunks_exact_mut(k).enumerate() {
         let (mut conf, mut yl) = (std::mem::take(&mut s.conf), std::mem::take(&mut s.yl));
-        // gather the rows once: the CG passes then read contiguous memory
-        yl.clear();
-        for &i in rows.row(first + j, &mut conf) {
-            yl.extend_from_slice(&y[i as usize * k..(i as usize + 1) * k]);
+        // gather the rows once: the CG passes then read contiguous memory. The rows are
+        // scattered over a matrix larger than the caches, so the loads of the rows
+        // `PREFETCH_AHEAD` items ahead are started while the current one is copied.
+        let idx = rows.row(first + j, &mut conf);
+        gather(y, k, idx, &mut yl, s.fast);
+        // the next row's first item rows load while this row's CG computes
+        if first + j + 1 < rows.n_rows() {
+            let next = rows.indices(first + j + 1);
+            for &i in &next[..next.len().min(PREFETCH_AHEAD)] {
+                prefetch(&y[i as usize * k..(i as usize + 1) * k]);
+            }
         }
-        res += cg_row(g, &yl, &conf, xr, s, steps);
+        res += solve_row(g, &yl, &conf, xr, s, steps);
         (s.conf, s.yl) = (conf, yl);
     }
     res
@@ -327,4 +399,26 @@ pub(crate) fn loss<R: Rows>(
     let norms: f64 = x.iter().chain(y).map(|&v| v as f64 * v as f64).sum();
     let denom = tc + (n_rows * n_cols - nnz) as f64;
     (body + reg as f64 * norms) / denom.max(1.0)
+}
+
+/// The portable [`cg_row`] with fresh scratch (for comparing the kernel against it).
+#[cfg(test)]
+pub(crate) fn portable_row(
+    g: &[f32],
+    yl: &[f32],
+    conf: &[f32],
+    x: &mut [f32],
+    steps: usize,
+) -> f64 {
+    let k = x.len();
+    let mut s = Scratch {
+        conf: Vec::new(),
+        yl: Vec::new(),
+        r: vec![0.0; k],
+        p: vec![0.0; k],
+        ap: vec![0.0; k],
+        dots: Vec::new(),
+        fast: false,
+    };
+    cg_row(g, yl, conf, x, &mut s, steps)
 }

@@ -17,6 +17,7 @@
 //! - [`ModelError`], this crate's error type.
 
 mod als;
+mod als_kernel;
 mod als_solve;
 mod baseline;
 mod bpr;
