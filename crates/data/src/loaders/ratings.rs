@@ -34,7 +34,7 @@ pub(crate) struct RatingsSpec {
     pub item_col: usize,
     /// Rating column (`None`: implicit feedback, value 1).
     pub rating_col: Option<usize>,
-    /// Timestamp column (`None`, or absent on a line: 0).
+    /// Timestamp column (`None`: every timestamp is 0; a line without it is an error).
     pub time_col: Option<usize>,
     /// Field names for error messages: user, item, rating, timestamp.
     pub names: [String; 4],
@@ -355,7 +355,7 @@ fn parse_range(
                 }
             }
         }
-        for r in 0..3 {
+        for r in 0..4 {
             if cols[r].is_some() && !present[r] {
                 return Err(perr(&file, this_line, &spec.names[r], "missing field"));
             }

@@ -333,6 +333,16 @@ fn parse_errors_name_file_line_field() {
         parse_err(load(&d, &LoadOptions::default()).unwrap_err()),
         ("ratings.csv".into(), 4, "timestamp".into())
     );
+    // a row without the timestamp its header declares is malformed too (not timestamp 0)
+    write(
+        &d,
+        "ratings.csv",
+        b"userId,movieId,rating,timestamp\n1,2,4,5\n1,3,4\n",
+    );
+    assert_eq!(
+        parse_err(load(&d, &LoadOptions::default()).unwrap_err()),
+        ("ratings.csv".into(), 3, "timestamp".into())
+    );
     write(&d, "ratings.csv", b"userId,movieId,rating,timestamp\n1\n");
     assert_eq!(
         parse_err(load(&d, &LoadOptions::default()).unwrap_err()),
