@@ -62,15 +62,22 @@ pub async fn train_and_register(
         .map(|d| d.as_millis())
         .unwrap_or(0);
     let path = dir.join(format!("{}-{algorithm}-{stamp}.cinerec", data.hash()));
-    let (model, path) = {
+    let (model, path, metrics) = {
         let data = data.clone();
         tokio::task::spawn_blocking(move || -> Result<_, ServerError> {
+            let start = std::time::Instant::now();
             model
                 .fit(&data, &mut NoObserver)
                 .map_err(|e| ServerError::Internal(format!("training failed: {e}")))?;
-            cinerec_models::save(&path, model.as_ref(), &data, None)
+            // What is known without a held-out split (`cinerec train --eval` adds evaluation).
+            let metrics = serde_json::json!({
+                "fit_seconds": start.elapsed().as_secs_f64(),
+                "trained_by": "serve",
+                "ratings": data.n_ratings(),
+            });
+            cinerec_models::save(&path, model.as_ref(), &data, Some(metrics.clone()))
                 .map_err(|e| ServerError::Internal(e.to_string()))?;
-            Ok((model, path))
+            Ok((model, path, metrics))
         })
         .await
         .map_err(|e| ServerError::Internal(e.to_string()))??
@@ -81,7 +88,7 @@ pub async fn train_and_register(
             algorithm: algorithm.to_string(),
             params: model.params(),
             dataset_hash: data.hash().to_string(),
-            metrics: None,
+            metrics: Some(metrics),
             artifact: abs.to_string_lossy().into_owned(),
         })
         .await

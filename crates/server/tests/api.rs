@@ -489,6 +489,11 @@ async fn activate_swaps_the_served_model() {
     .unwrap();
     let (_, list) = a.get("/models").await;
     assert_eq!(list.as_array().unwrap().len(), 2);
+    // models the server trains are registered with what it measured
+    for x in list.as_array().unwrap() {
+        assert!(x["metrics"]["fit_seconds"].as_f64().is_some(), "{x}");
+        assert_eq!(x["metrics"]["trained_by"], "serve", "{x}");
+    }
     assert!(list
         .as_array()
         .unwrap()
