@@ -196,6 +196,20 @@ async fn health_metrics_openapi_and_docs() {
         !html.contains("src=\"http") && !html.contains("href=\"http"),
         "external asset: {html}"
     );
+    let (s, _, init) = a
+        .send(
+            Request::get("/docs/swagger-initializer.js")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let init = String::from_utf8(init).unwrap();
+    assert!(init.contains("/openapi.json"), "{init}");
+    assert!(
+        init.contains("\"validatorUrl\": \"none\"") || init.contains("\"validatorUrl\":\"none\""),
+        "the online validator is not disabled: {init}"
+    );
     let (s, _, js) = a
         .send(
             Request::get("/docs/swagger-ui-bundle.js")
