@@ -47,6 +47,68 @@ fn malformed_file_names_file_line_and_field() {
 }
 
 #[test]
+fn import_is_idempotent_refuses_a_malformed_file_whole_and_train_registers() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write_ratings(t.path());
+    let store = format!("sqlite://{}", t.path().join("s.db").display());
+    let import = |file: &std::path::Path| {
+        cinerec(
+            t.path(),
+            t.path(),
+            &[
+                "--output",
+                "json",
+                "import",
+                file.to_str().unwrap(),
+                "--store",
+                &store,
+                "--batch",
+                "100",
+            ],
+        )
+    };
+    for _ in 0..2 {
+        let r = import(&f);
+        assert!(r.ok, "{}", r.stderr);
+        let v = json(&r);
+        assert_eq!(v["store_counts"]["ratings"], 450, "{v}");
+        assert_eq!(v["store_counts"]["users"], 30, "{v}");
+    }
+    // A copy with every rating changed and one bad row near the end: nothing of it lands.
+    let good = fs::read_to_string(&f).unwrap();
+    let mut lines: Vec<String> = good.lines().map(|l| l.replacen(",1,", ",2,", 1)).collect();
+    lines[400] = "7,3,abc,5".into();
+    let bad = t.path().join("bad.csv");
+    fs::write(&bad, lines.join("\n")).unwrap();
+    let r = import(&bad);
+    assert!(!r.ok);
+    let said = format!("{}{}", r.stdout, r.stderr); // JSON mode reports errors on stdout
+    assert!(said.contains("bad.csv:401"), "{said}");
+    assert!(said.contains("field `rating`"), "{said}");
+    let v = json(&import(&f));
+    assert_eq!(v["store_counts"]["ratings"], 450, "{v}");
+    // Training from the store registers the model, with what it measured.
+    let r = cinerec(
+        t.path(),
+        t.path(),
+        &[
+            "--output",
+            "json",
+            "train",
+            "--store",
+            &store,
+            "--model",
+            "baseline",
+            "--out",
+            t.path().join("b.cinerec").to_str().unwrap(),
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["registered_version"], 1, "{v}");
+}
+
+#[test]
 fn missing_dataset_suggests_fetch_and_json_errors_are_json() {
     let t = tempfile::tempdir().unwrap();
     let r = cinerec(t.path(), t.path(), &["data", "info", "ml-1m"]);
