@@ -114,6 +114,76 @@ unsafe fn gather_rows<const C: usize>(y: &[f32], idx: &[u32], yl: &mut Vec<f32>,
     }
 }
 
+/// Adds `Σ y yᵀ` over the `k`-wide rows of `rows` to `g` (`k×k`, row-major): every entry on
+/// or above the diagonal, plus those below it within the diagonal's 8-wide block (which
+/// callers ignore). Four rows at a time, so each load and store of `g` carries four FMAs.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA, `k` must satisfy [`available`], `g.len() >= k²`.
+pub(crate) unsafe fn gram_rows(rows: &[f32], k: usize, g: &mut [f32]) {
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        match k / 8 {
+            1 => gram::<1>(rows, g),
+            2 => gram::<2>(rows, g),
+            3 => gram::<3>(rows, g),
+            4 => gram::<4>(rows, g),
+            5 => gram::<5>(rows, g),
+            6 => gram::<6>(rows, g),
+            7 => gram::<7>(rows, g),
+            8 => gram::<8>(rows, g),
+            9 => gram::<9>(rows, g),
+            10 => gram::<10>(rows, g),
+            11 => gram::<11>(rows, g),
+            12 => gram::<12>(rows, g),
+            13 => gram::<13>(rows, g),
+            14 => gram::<14>(rows, g),
+            15 => gram::<15>(rows, g),
+            _ => gram::<16>(rows, g),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gram<const C: usize>(rows: &[f32], g: &mut [f32]) {
+    let k = 8 * C;
+    assert!(g.len() >= k * k);
+    let gp = g.as_mut_ptr();
+    let mut quads = rows.chunks_exact(4 * k);
+    for q in &mut quads {
+        let y = q.as_ptr();
+        for r in 0..k {
+            let b = [
+                _mm256_set1_ps(*y.add(r)),
+                _mm256_set1_ps(*y.add(k + r)),
+                _mm256_set1_ps(*y.add(2 * k + r)),
+                _mm256_set1_ps(*y.add(3 * k + r)),
+            ];
+            for c in r / 8..C {
+                let p = gp.add(r * k + 8 * c);
+                let mut acc = _mm256_loadu_ps(p);
+                for (j, bj) in b.iter().enumerate() {
+                    acc = _mm256_fmadd_ps(*bj, _mm256_loadu_ps(y.add(j * k + 8 * c)), acc);
+                }
+                _mm256_storeu_ps(p, acc);
+            }
+        }
+    }
+    for yi in quads.remainder().chunks_exact(k) {
+        let y = yi.as_ptr();
+        for r in 0..k {
+            let b = _mm256_set1_ps(*y.add(r));
+            for c in r / 8..C {
+                let p = gp.add(r * k + 8 * c);
+                _mm256_storeu_ps(
+                    p,
+                    _mm256_fmadd_ps(b, _mm256_loadu_ps(y.add(8 * c)), _mm256_loadu_ps(p)),
+                );
+            }
+        }
+    }
+}
+
 /// Horizontal sum of the 8 lanes.
 #[inline(always)]
 unsafe fn hsum(v: __m256) -> f32 {
@@ -265,6 +335,35 @@ mod tests {
         let conf: Vec<f32> = (0..n).map(|_| 1.0 + 4.0 * rng.f32()).collect();
         let x0: Vec<f32> = (0..k).map(|_| rng.normal() as f32 * 0.1).collect();
         (y, g, idx, yl, conf, x0)
+    }
+
+    #[test]
+    fn gram_kernel_matches_the_plain_sum_on_and_above_the_diagonal() {
+        if !super::available(64) {
+            eprintln!("SKIPPED: this CPU has no AVX2 + FMA; the kernel is not used here");
+            return;
+        }
+        let mut rng = Rng::new(3);
+        for &(k, n) in &[(8usize, 1usize), (24, 7), (64, 13), (128, 4)] {
+            let rows: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
+            let mut g = vec![0.5f32; k * k];
+            // SAFETY: features checked above; g is k×k.
+            unsafe { super::gram_rows(&rows, k, &mut g) };
+            for r in 0..k {
+                for c in r..k {
+                    let want: f64 = 0.5
+                        + rows
+                            .chunks_exact(k)
+                            .map(|y| y[r] as f64 * y[c] as f64)
+                            .sum::<f64>();
+                    let got = g[r * k + c] as f64;
+                    assert!(
+                        (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                        "k {k} ({r},{c}): {got} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

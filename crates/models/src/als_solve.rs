@@ -38,6 +38,8 @@ pub(crate) fn gram(y: &[f32], k: usize, reg: f32, threads: usize) -> Vec<f32> {
     }
     let n = y.len() / k;
     let n_blocks = n.div_ceil(GRAM_BLOCK);
+    #[cfg(target_arch = "x86_64")]
+    let fast = crate::als_kernel::available(k);
     // one slot of k² per block, computed independently, then summed in block order
     let mut partial = vec![0f32; n_blocks * k * k];
     par_chunks(
@@ -47,11 +49,14 @@ pub(crate) fn gram(y: &[f32], k: usize, reg: f32, threads: usize) -> Vec<f32> {
         threads,
         || (),
         |b, g, _| {
-            gram_block(
-                &y[b * GRAM_BLOCK * k..((b + 1) * GRAM_BLOCK).min(n) * k],
-                k,
-                g,
-            )
+            let rows = &y[b * GRAM_BLOCK * k..((b + 1) * GRAM_BLOCK).min(n) * k];
+            #[cfg(target_arch = "x86_64")]
+            if fast {
+                // SAFETY: `fast` is `als_kernel::available(k)`; `g` is one k×k slot.
+                unsafe { crate::als_kernel::gram_rows(rows, k, g) };
+                return 0.0;
+            }
+            gram_block(rows, k, g)
         },
     );
     let mut acc = vec![0f64; k * k];
