@@ -112,6 +112,35 @@ impl Rows for ItemRows<'_> {
     }
 }
 
+/// `k` rounded up to a multiple of 8 when the AVX2 + FMA kernel then serves it; else `k`.
+fn padded_k(k: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let kp = k.next_multiple_of(8);
+        if k > 0 && crate::als_kernel::available(kp) {
+            return kp;
+        }
+    }
+    k
+}
+
+/// The first `k` columns of every row of `f`.
+fn unpad(f: Factors, k: usize) -> Factors {
+    if f.k == k {
+        return f;
+    }
+    let cut = |v: &[f32]| -> Vec<f32> {
+        v.chunks_exact(f.k)
+            .flat_map(|row| row[..k].iter().copied())
+            .collect()
+    };
+    Factors {
+        k,
+        users: cut(&f.users),
+        items: cut(&f.items),
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Fitted {
     shape: Shape,
@@ -209,9 +238,20 @@ impl Recommender for Als {
         let (shape, k, m) = (Shape::of(data), p.factors, data.matrix());
         let threads = worker_count(p.threads);
         let mut rng = Rng::new(p.seed);
+        // Trained `k_out` wide and `k` wide inside: padded to a multiple of 8 when that lets
+        // the AVX2 + FMA kernel run. The extra columns start at 0 and stay exactly 0 (their
+        // Gram rows and right-hand sides are 0), so the result is the unpadded one.
+        let k_out = k;
+        let k = padded_k(k);
         let mut f = Factors::zeros(shape.n_users, shape.n_items, k);
-        for v in f.users.iter_mut().chain(f.items.iter_mut()) {
-            *v = rng.f32() * 0.01;
+        for row in f
+            .users
+            .chunks_exact_mut(k)
+            .chain(f.items.chunks_exact_mut(k))
+        {
+            for v in &mut row[..k_out] {
+                *v = rng.f32() * 0.01;
+            }
         }
         let (users, items) = (UserRows(m, p), ItemRows(m, p));
         for it in 1..=p.iterations {
@@ -259,7 +299,8 @@ impl Recommender for Als {
                 metrics,
             });
         }
-        let g = gram(&f.items, k, p.regularization, threads);
+        let f = unpad(f, k_out);
+        let g = gram(&f.items, k_out, p.regularization, threads);
         self.fitted = Some(Fitted { shape, f, gram: g });
         Ok(())
     }

@@ -337,6 +337,65 @@ mod tests {
         (y, g, idx, yl, conf, x0)
     }
 
+    /// Rows given as lists of column indices, confidence 2.
+    struct Lists(Vec<Vec<u32>>);
+    impl crate::als_solve::Rows for Lists {
+        fn n_rows(&self) -> usize {
+            self.0.len()
+        }
+        fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32] {
+            conf.clear();
+            conf.resize(self.0[r].len(), 2.0);
+            &self.0[r]
+        }
+        fn indices(&self, r: usize) -> &[u32] {
+            &self.0[r]
+        }
+    }
+
+    /// ALS trains `k` not a multiple of 8 zero-padded (als.rs): the padded half-step (kernel)
+    /// must give the unpadded one (portable) in the real columns and keep the pad at zero.
+    #[test]
+    fn zero_padded_half_step_equals_the_unpadded_one() {
+        if !super::available(16) {
+            eprintln!("SKIPPED: this CPU has no AVX2 + FMA; the kernel is not used here");
+            return;
+        }
+        let (k, kp, n_rows, n_cols) = (12usize, 16usize, 40usize, 60usize);
+        let mut rng = Rng::new(11);
+        let rows = Lists(
+            (0..n_rows)
+                .map(|_| {
+                    let mut c: Vec<u32> = (0..n_cols as u32).collect();
+                    rng.shuffle(&mut c);
+                    c.truncate(1 + rng.below(20) as usize);
+                    c.sort_unstable();
+                    c
+                })
+                .collect(),
+        );
+        let y: Vec<f32> = (0..n_cols * k).map(|_| rng.f32() * 0.1).collect();
+        let x: Vec<f32> = (0..n_rows * k).map(|_| rng.f32() * 0.1).collect();
+        let pad = |v: &[f32]| -> Vec<f32> {
+            v.chunks_exact(k)
+                .flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0.0, kp - k)))
+                .collect()
+        };
+        let (mut x1, mut x2, y2) = (x.clone(), pad(&x), pad(&y));
+        crate::als_solve::cg_half_step(&rows, &mut x1, &y, k, 0.1, 3, 1);
+        crate::als_solve::cg_half_step(&rows, &mut x2, &y2, kp, 0.1, 3, 1);
+        for (a, b) in x1.chunks_exact(k).zip(x2.chunks_exact(kp)) {
+            assert!(
+                b[k..].iter().all(|&v| v == 0.0),
+                "the pad moved: {:?}",
+                &b[k..]
+            );
+            for (p, q) in a.iter().zip(&b[..k]) {
+                assert!((p - q).abs() <= 1e-4 * (1.0 + p.abs()), "{p} vs {q}");
+            }
+        }
+    }
+
     #[test]
     fn gram_kernel_matches_the_plain_sum_on_and_above_the_diagonal() {
         if !super::available(64) {
