@@ -27,7 +27,8 @@ pub(crate) fn available(k: usize) -> bool {
 }
 
 /// One warm-started CG update of the row `x` (see `als_solve::cg_row`); returns the squared
-/// residual before the update. `dots` is scratch of any length.
+/// residual before the update. `dots` holds `y_i·x` for every gathered row when `ready`
+/// (as [`gather`] leaves it), and is scratch otherwise.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA and `k = x.len()` must satisfy [`available`];
@@ -39,67 +40,87 @@ pub(crate) unsafe fn cg_row(
     x: &mut [f32],
     dots: &mut Vec<f32>,
     steps: usize,
+    ready: bool,
 ) -> f64 {
     // SAFETY (all arms): forwarded from the caller's contract.
     unsafe {
         match x.len() / 8 {
-            1 => row::<1>(g, yl, conf, x, dots, steps),
-            2 => row::<2>(g, yl, conf, x, dots, steps),
-            3 => row::<3>(g, yl, conf, x, dots, steps),
-            4 => row::<4>(g, yl, conf, x, dots, steps),
-            5 => row::<5>(g, yl, conf, x, dots, steps),
-            6 => row::<6>(g, yl, conf, x, dots, steps),
-            7 => row::<7>(g, yl, conf, x, dots, steps),
-            8 => row::<8>(g, yl, conf, x, dots, steps),
-            9 => row::<9>(g, yl, conf, x, dots, steps),
-            10 => row::<10>(g, yl, conf, x, dots, steps),
-            11 => row::<11>(g, yl, conf, x, dots, steps),
-            12 => row::<12>(g, yl, conf, x, dots, steps),
-            13 => row::<13>(g, yl, conf, x, dots, steps),
-            14 => row::<14>(g, yl, conf, x, dots, steps),
-            15 => row::<15>(g, yl, conf, x, dots, steps),
-            _ => row::<16>(g, yl, conf, x, dots, steps),
+            1 => row::<1>(g, yl, conf, x, dots, steps, ready),
+            2 => row::<2>(g, yl, conf, x, dots, steps, ready),
+            3 => row::<3>(g, yl, conf, x, dots, steps, ready),
+            4 => row::<4>(g, yl, conf, x, dots, steps, ready),
+            5 => row::<5>(g, yl, conf, x, dots, steps, ready),
+            6 => row::<6>(g, yl, conf, x, dots, steps, ready),
+            7 => row::<7>(g, yl, conf, x, dots, steps, ready),
+            8 => row::<8>(g, yl, conf, x, dots, steps, ready),
+            9 => row::<9>(g, yl, conf, x, dots, steps, ready),
+            10 => row::<10>(g, yl, conf, x, dots, steps, ready),
+            11 => row::<11>(g, yl, conf, x, dots, steps, ready),
+            12 => row::<12>(g, yl, conf, x, dots, steps, ready),
+            13 => row::<13>(g, yl, conf, x, dots, steps, ready),
+            14 => row::<14>(g, yl, conf, x, dots, steps, ready),
+            15 => row::<15>(g, yl, conf, x, dots, steps, ready),
+            _ => row::<16>(g, yl, conf, x, dots, steps, ready),
         }
     }
 }
 
-/// Copies the rows `idx` of `y` (`k = x.len()` columns) into `yl`, replacing its contents:
-/// an inlined 8-lane copy per row instead of a `memcpy` call, with the row
-/// `PREFETCH_AHEAD` items ahead already requested.
+/// Copies the rows `idx` of `y` (`k = x.len()` columns) into `yl`, replacing its contents,
+/// and sets `dots[i] = y_i·x` while each row is in registers (the first CG pass then has its
+/// dot products). The row `ahead` items on is requested from memory meanwhile.
 ///
 /// # Safety
 /// As [`cg_row`]; every index must be a row of `y`.
-pub(crate) unsafe fn gather(y: &[f32], k: usize, idx: &[u32], yl: &mut Vec<f32>, ahead: usize) {
+pub(crate) unsafe fn gather(
+    y: &[f32],
+    k: usize,
+    idx: &[u32],
+    yl: &mut Vec<f32>,
+    ahead: usize,
+    x: &[f32],
+    dots: &mut Vec<f32>,
+) {
+    assert_eq!(x.len(), k);
     yl.clear();
     yl.reserve(idx.len() * k);
+    dots.clear();
+    dots.resize(idx.len(), 0.0);
     // SAFETY: forwarded; `yl` has capacity for `idx.len()·k` floats.
     unsafe {
         match k / 8 {
-            1 => gather_rows::<1>(y, idx, yl, ahead),
-            2 => gather_rows::<2>(y, idx, yl, ahead),
-            3 => gather_rows::<3>(y, idx, yl, ahead),
-            4 => gather_rows::<4>(y, idx, yl, ahead),
-            5 => gather_rows::<5>(y, idx, yl, ahead),
-            6 => gather_rows::<6>(y, idx, yl, ahead),
-            7 => gather_rows::<7>(y, idx, yl, ahead),
-            8 => gather_rows::<8>(y, idx, yl, ahead),
-            9 => gather_rows::<9>(y, idx, yl, ahead),
-            10 => gather_rows::<10>(y, idx, yl, ahead),
-            11 => gather_rows::<11>(y, idx, yl, ahead),
-            12 => gather_rows::<12>(y, idx, yl, ahead),
-            13 => gather_rows::<13>(y, idx, yl, ahead),
-            14 => gather_rows::<14>(y, idx, yl, ahead),
-            15 => gather_rows::<15>(y, idx, yl, ahead),
-            _ => gather_rows::<16>(y, idx, yl, ahead),
+            1 => gather_rows::<1>(y, idx, yl, ahead, x, dots),
+            2 => gather_rows::<2>(y, idx, yl, ahead, x, dots),
+            3 => gather_rows::<3>(y, idx, yl, ahead, x, dots),
+            4 => gather_rows::<4>(y, idx, yl, ahead, x, dots),
+            5 => gather_rows::<5>(y, idx, yl, ahead, x, dots),
+            6 => gather_rows::<6>(y, idx, yl, ahead, x, dots),
+            7 => gather_rows::<7>(y, idx, yl, ahead, x, dots),
+            8 => gather_rows::<8>(y, idx, yl, ahead, x, dots),
+            9 => gather_rows::<9>(y, idx, yl, ahead, x, dots),
+            10 => gather_rows::<10>(y, idx, yl, ahead, x, dots),
+            11 => gather_rows::<11>(y, idx, yl, ahead, x, dots),
+            12 => gather_rows::<12>(y, idx, yl, ahead, x, dots),
+            13 => gather_rows::<13>(y, idx, yl, ahead, x, dots),
+            14 => gather_rows::<14>(y, idx, yl, ahead, x, dots),
+            15 => gather_rows::<15>(y, idx, yl, ahead, x, dots),
+            _ => gather_rows::<16>(y, idx, yl, ahead, x, dots),
         }
         yl.set_len(idx.len() * k);
     }
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn gather_rows<const C: usize>(y: &[f32], idx: &[u32], yl: &mut Vec<f32>, ahead: usize) {
+unsafe fn gather_rows<const C: usize>(
+    y: &[f32],
+    idx: &[u32],
+    yl: &mut Vec<f32>,
+    ahead: usize,
+    x: &[f32],
+    dots: &mut [f32],
+) {
     let k = 8 * C;
     let dst = yl.as_mut_ptr();
+    let xp = x.as_ptr();
     for (t, &i) in idx.iter().enumerate() {
         if let Some(&a) = idx.get(t + ahead) {
             let row = &y[a as usize * k..(a as usize + 1) * k];
@@ -108,9 +129,17 @@ unsafe fn gather_rows<const C: usize>(y: &[f32], idx: &[u32], yl: &mut Vec<f32>,
             }
         }
         let src = y[i as usize * k..(i as usize + 1) * k].as_ptr();
+        let (mut s0, mut s1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
         for c in 0..C {
-            _mm256_storeu_ps(dst.add(t * k + 8 * c), _mm256_loadu_ps(src.add(8 * c)));
+            let v = _mm256_loadu_ps(src.add(8 * c));
+            _mm256_storeu_ps(dst.add(t * k + 8 * c), v);
+            if c % 2 == 0 {
+                s0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(xp.add(8 * c)), s0);
+            } else {
+                s1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(xp.add(8 * c)), s1);
+            }
         }
+        dots[t] = hsum(_mm256_add_ps(s0, s1));
     }
 }
 
@@ -217,14 +246,19 @@ unsafe fn apply<const C: usize>(
     out: &mut [f32],
     dots: &mut Vec<f32>,
     sub: f32,
+    ready: bool,
 ) {
     let k = 8 * C;
     let n = conf.len();
-    dots.clear();
-    dots.resize(n, 0.0);
     let (y, vp) = (yl.as_ptr(), v.as_ptr());
-    // Pass 1: the n dot products, four items at a time.
+    // Pass 1: the n dot products, four items at a time (unless the gather took them).
     let mut i = 0;
+    if ready {
+        i = n;
+    } else {
+        dots.clear();
+        dots.resize(n, 0.0);
+    }
     while i + 4 <= n {
         let mut a = [_mm256_setzero_ps(); 4];
         for c in 0..C {
@@ -270,6 +304,7 @@ unsafe fn row<const C: usize>(
     x: &mut [f32],
     dots: &mut Vec<f32>,
     steps: usize,
+    ready: bool,
 ) -> f64 {
     let k = 8 * C;
     if conf.is_empty() {
@@ -279,7 +314,16 @@ unsafe fn row<const C: usize>(
     let (mut r, mut p, mut ap) = ([0f32; 128], [0f32; 128], [0f32; 128]);
     let (r, p, ap) = (&mut r[..k], &mut p[..k], &mut ap[..k]);
     // r = b − A x = −(G x + Σ ((c − 1)(y·x) − c) y)
-    apply::<C>(g, yl, conf, x, r, dots, 1.0);
+    apply::<C>(
+        g,
+        yl,
+        conf,
+        x,
+        r,
+        dots,
+        1.0,
+        ready && dots.len() == conf.len(),
+    );
     r.iter_mut().for_each(|v| *v = -*v);
     p.copy_from_slice(r);
     let mut rsold = vdot::<C>(r.as_ptr(), r.as_ptr());
@@ -288,7 +332,7 @@ unsafe fn row<const C: usize>(
         return start;
     }
     for _ in 0..steps {
-        apply::<C>(g, yl, conf, p, ap, dots, 0.0);
+        apply::<C>(g, yl, conf, p, ap, dots, 0.0, false);
         let alpha = rsold / vdot::<C>(p.as_ptr(), ap.as_ptr());
         if !alpha.is_finite() {
             break;
@@ -425,6 +469,10 @@ mod tests {
         }
     }
 
+    fn a_vs(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).fold(0f32, |m, (p, q)| m.max((p - q).abs()))
+    }
+
     #[test]
     fn kernel_matches_the_portable_cg_and_converges() {
         if !super::available(64) {
@@ -439,8 +487,21 @@ mod tests {
                 let (mut a, mut b) = (x0.clone(), x0.clone());
                 let mut dots = Vec::new();
                 // SAFETY: features checked above; g is k×k, yl holds n rows of k.
-                let ra = unsafe { super::cg_row(&g, &yl, &conf, &mut a, &mut dots, 3) };
+                let ra = unsafe { super::cg_row(&g, &yl, &conf, &mut a, &mut dots, 3, false) };
                 let rb = portable_row(&g, &yl, &conf, &mut b, 3);
+                // The gather's dot products stand in for the first pass.
+                let (mut c, mut yl2, mut dots2) = (x0.clone(), Vec::new(), Vec::new());
+                // SAFETY: as above; the indices are rows of `y`.
+                unsafe {
+                    super::gather(&y, k, &idx, &mut yl2, 8, &x0, &mut dots2);
+                    super::cg_row(&g, &yl2, &conf, &mut c, &mut dots2, 3, true);
+                }
+                assert_eq!(yl2, yl);
+                let gap = a_vs(&c, &b);
+                assert!(
+                    gap <= 1e-3 * (1.0 + b.iter().fold(0f32, |m, v| m.max(v.abs()))),
+                    "k {k} n {n}: gathered dots differ by {gap}"
+                );
                 let scale = 1.0 + b.iter().fold(0f32, |m, v| m.max(v.abs()));
                 let diff = a
                     .iter()
@@ -461,7 +522,7 @@ mod tests {
                 // Enough CG steps reach the exact solution.
                 let mut many = x0.clone();
                 // SAFETY: as above.
-                unsafe { super::cg_row(&g, &yl, &conf, &mut many, &mut dots, 4 * k) };
+                unsafe { super::cg_row(&g, &yl, &conf, &mut many, &mut dots, 4 * k, false) };
                 let mut exact = vec![0f32; k];
                 exact_row(&g, &y, &idx, &conf, &mut exact);
                 let scale = 1.0 + exact.iter().fold(0f32, |m, v| m.max(v.abs()));

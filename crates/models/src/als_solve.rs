@@ -210,14 +210,9 @@ fn cg_row(
     start
 }
 
-/// Copies the rows `idx` of `y` into `yl` (through the kernel's inlined copy when `fast`).
+/// Copies the rows `idx` of `y` into `yl` (the portable path; the kernel has its own).
 #[inline(always)]
-fn gather(y: &[f32], k: usize, idx: &[u32], yl: &mut Vec<f32>, fast: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if fast {
-        // SAFETY: `fast` is `als_kernel::available(k)`; the indices are rows of `y`.
-        return unsafe { crate::als_kernel::gather(y, k, idx, yl, PREFETCH_AHEAD) };
-    }
+fn gather(y: &[f32], k: usize, idx: &[u32], yl: &mut Vec<f32>) {
     yl.clear();
     for (t, &i) in idx.iter().enumerate() {
         if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
@@ -240,8 +235,9 @@ fn solve_row(
     #[cfg(target_arch = "x86_64")]
     if s.fast {
         // SAFETY: `fast` is `als_kernel::available(k)` (CPU features and `k` checked), `g` is
-        // the k×k Gram matrix and `yl` holds `conf.len()` gathered rows of `k`.
-        return unsafe { crate::als_kernel::cg_row(g, yl, conf, x, &mut s.dots, steps) };
+        // the k×k Gram matrix, `yl` holds `conf.len()` gathered rows of `k` and `s.dots`
+        // their dot products with `x` (the kernel's gather).
+        return unsafe { crate::als_kernel::cg_row(g, yl, conf, x, &mut s.dots, steps, true) };
     }
     cg_row(g, yl, conf, x, s, steps)
 }
@@ -295,7 +291,17 @@ fn cg_block_body<R: Rows>(
         // scattered over a matrix larger than the caches, so the loads of the rows
         // `PREFETCH_AHEAD` items ahead are started while the current one is copied.
         let idx = rows.row(first + j, &mut conf);
-        gather(y, k, idx, &mut yl, s.fast);
+        #[cfg(target_arch = "x86_64")]
+        if s.fast {
+            // SAFETY: `fast` is `als_kernel::available(k)`; the indices are rows of `y`; the
+            // gather leaves `dots` = `y_i·x` for the kernel's first pass.
+            unsafe {
+                crate::als_kernel::gather(y, k, idx, &mut yl, PREFETCH_AHEAD, xr, &mut s.dots)
+            };
+        }
+        if !s.fast {
+            gather(y, k, idx, &mut yl);
+        }
         // the next row's first item rows load while this row's CG computes
         if first + j + 1 < rows.n_rows() {
             let next = rows.indices(first + j + 1);
