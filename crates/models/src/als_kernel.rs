@@ -18,6 +18,30 @@
 
 use std::arch::x86_64::*;
 
+/// `$f::<C>(args)` for `C = $k / 8` in `1..=16` (the widths [`available`] admits).
+macro_rules! by_width {
+    ($k:expr, $f:ident($($a:expr),*)) => {
+        match $k / 8 {
+            1 => $f::<1>($($a),*),
+            2 => $f::<2>($($a),*),
+            3 => $f::<3>($($a),*),
+            4 => $f::<4>($($a),*),
+            5 => $f::<5>($($a),*),
+            6 => $f::<6>($($a),*),
+            7 => $f::<7>($($a),*),
+            8 => $f::<8>($($a),*),
+            9 => $f::<9>($($a),*),
+            10 => $f::<10>($($a),*),
+            11 => $f::<11>($($a),*),
+            12 => $f::<12>($($a),*),
+            13 => $f::<13>($($a),*),
+            14 => $f::<14>($($a),*),
+            15 => $f::<15>($($a),*),
+            _ => $f::<16>($($a),*),
+        }
+    };
+}
+
 /// Whether the kernel serves `k` factors on this CPU.
 pub(crate) fn available(k: usize) -> bool {
     k.is_multiple_of(8)
@@ -43,26 +67,7 @@ pub(crate) unsafe fn cg_row(
     ready: bool,
 ) -> f64 {
     // SAFETY (all arms): forwarded from the caller's contract.
-    unsafe {
-        match x.len() / 8 {
-            1 => row::<1>(g, yl, conf, x, dots, steps, ready),
-            2 => row::<2>(g, yl, conf, x, dots, steps, ready),
-            3 => row::<3>(g, yl, conf, x, dots, steps, ready),
-            4 => row::<4>(g, yl, conf, x, dots, steps, ready),
-            5 => row::<5>(g, yl, conf, x, dots, steps, ready),
-            6 => row::<6>(g, yl, conf, x, dots, steps, ready),
-            7 => row::<7>(g, yl, conf, x, dots, steps, ready),
-            8 => row::<8>(g, yl, conf, x, dots, steps, ready),
-            9 => row::<9>(g, yl, conf, x, dots, steps, ready),
-            10 => row::<10>(g, yl, conf, x, dots, steps, ready),
-            11 => row::<11>(g, yl, conf, x, dots, steps, ready),
-            12 => row::<12>(g, yl, conf, x, dots, steps, ready),
-            13 => row::<13>(g, yl, conf, x, dots, steps, ready),
-            14 => row::<14>(g, yl, conf, x, dots, steps, ready),
-            15 => row::<15>(g, yl, conf, x, dots, steps, ready),
-            _ => row::<16>(g, yl, conf, x, dots, steps, ready),
-        }
-    }
+    unsafe { by_width!(x.len(), row(g, yl, conf, x, dots, steps, ready)) }
 }
 
 /// Copies the rows `idx` of `y` (`k = x.len()` columns) into `yl`, replacing its contents,
@@ -87,24 +92,7 @@ pub(crate) unsafe fn gather(
     dots.resize(idx.len(), 0.0);
     // SAFETY: forwarded; `yl` has capacity for `idx.len()·k` floats.
     unsafe {
-        match k / 8 {
-            1 => gather_rows::<1>(y, idx, yl, ahead, x, dots),
-            2 => gather_rows::<2>(y, idx, yl, ahead, x, dots),
-            3 => gather_rows::<3>(y, idx, yl, ahead, x, dots),
-            4 => gather_rows::<4>(y, idx, yl, ahead, x, dots),
-            5 => gather_rows::<5>(y, idx, yl, ahead, x, dots),
-            6 => gather_rows::<6>(y, idx, yl, ahead, x, dots),
-            7 => gather_rows::<7>(y, idx, yl, ahead, x, dots),
-            8 => gather_rows::<8>(y, idx, yl, ahead, x, dots),
-            9 => gather_rows::<9>(y, idx, yl, ahead, x, dots),
-            10 => gather_rows::<10>(y, idx, yl, ahead, x, dots),
-            11 => gather_rows::<11>(y, idx, yl, ahead, x, dots),
-            12 => gather_rows::<12>(y, idx, yl, ahead, x, dots),
-            13 => gather_rows::<13>(y, idx, yl, ahead, x, dots),
-            14 => gather_rows::<14>(y, idx, yl, ahead, x, dots),
-            15 => gather_rows::<15>(y, idx, yl, ahead, x, dots),
-            _ => gather_rows::<16>(y, idx, yl, ahead, x, dots),
-        }
+        by_width!(k, gather_rows(y, idx, yl, ahead, x, dots));
         yl.set_len(idx.len() * k);
     }
 }
@@ -151,26 +139,7 @@ unsafe fn gather_rows<const C: usize>(
 /// The CPU must support AVX2 and FMA, `k` must satisfy [`available`], `g.len() >= k²`.
 pub(crate) unsafe fn gram_rows(rows: &[f32], k: usize, g: &mut [f32]) {
     // SAFETY: forwarded from the caller's contract.
-    unsafe {
-        match k / 8 {
-            1 => gram::<1>(rows, g),
-            2 => gram::<2>(rows, g),
-            3 => gram::<3>(rows, g),
-            4 => gram::<4>(rows, g),
-            5 => gram::<5>(rows, g),
-            6 => gram::<6>(rows, g),
-            7 => gram::<7>(rows, g),
-            8 => gram::<8>(rows, g),
-            9 => gram::<9>(rows, g),
-            10 => gram::<10>(rows, g),
-            11 => gram::<11>(rows, g),
-            12 => gram::<12>(rows, g),
-            13 => gram::<13>(rows, g),
-            14 => gram::<14>(rows, g),
-            15 => gram::<15>(rows, g),
-            _ => gram::<16>(rows, g),
-        }
-    }
+    unsafe { by_width!(k, gram(rows, g)) }
 }
 
 #[target_feature(enable = "avx2,fma")]
@@ -238,6 +207,7 @@ unsafe fn vdot<const C: usize>(a: *const f32, b: *const f32) -> f32 {
 
 /// `out = G v + Σ_i ((c_i − 1)(y_i·v) − sub·c_i) y_i` with `sub` 0 or 1.
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn apply<const C: usize>(
     g: &[f32],
     yl: &[f32],
@@ -355,186 +325,5 @@ unsafe fn row<const C: usize>(
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::als_solve::{exact_row, gram, portable_row};
-    use cinerec_core::Rng;
-
-    /// A random row problem: item factors `y` (`m × k`), the Gram matrix with `reg`, `n`
-    /// distinct items of the row gathered into `yl`, their confidences, a warm start.
-    fn problem(
-        rng: &mut Rng,
-        k: usize,
-        n: usize,
-    ) -> (Vec<f32>, Vec<f32>, Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>) {
-        let m = 300;
-        let y: Vec<f32> = (0..m * k).map(|_| rng.normal() as f32 * 0.1).collect();
-        let g = gram(&y, k, 0.05, 1);
-        let mut idx: Vec<u32> = (0..m as u32).collect();
-        rng.shuffle(&mut idx);
-        idx.truncate(n);
-        let mut yl = Vec::new();
-        for &i in &idx {
-            yl.extend_from_slice(&y[i as usize * k..(i as usize + 1) * k]);
-        }
-        let conf: Vec<f32> = (0..n).map(|_| 1.0 + 4.0 * rng.f32()).collect();
-        let x0: Vec<f32> = (0..k).map(|_| rng.normal() as f32 * 0.1).collect();
-        (y, g, idx, yl, conf, x0)
-    }
-
-    /// Rows given as lists of column indices, confidence 2.
-    struct Lists(Vec<Vec<u32>>);
-    impl crate::als_solve::Rows for Lists {
-        fn n_rows(&self) -> usize {
-            self.0.len()
-        }
-        fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32] {
-            conf.clear();
-            conf.resize(self.0[r].len(), 2.0);
-            &self.0[r]
-        }
-        fn indices(&self, r: usize) -> &[u32] {
-            &self.0[r]
-        }
-    }
-
-    /// ALS trains `k` not a multiple of 8 zero-padded (als.rs): the padded half-step (kernel)
-    /// must give the unpadded one (portable) in the real columns and keep the pad at zero.
-    #[test]
-    fn zero_padded_half_step_equals_the_unpadded_one() {
-        if !super::available(16) {
-            eprintln!("SKIPPED: this CPU has no AVX2 + FMA; the kernel is not used here");
-            return;
-        }
-        let (k, kp, n_rows, n_cols) = (12usize, 16usize, 40usize, 60usize);
-        let mut rng = Rng::new(11);
-        let rows = Lists(
-            (0..n_rows)
-                .map(|_| {
-                    let mut c: Vec<u32> = (0..n_cols as u32).collect();
-                    rng.shuffle(&mut c);
-                    c.truncate(1 + rng.below(20) as usize);
-                    c.sort_unstable();
-                    c
-                })
-                .collect(),
-        );
-        let y: Vec<f32> = (0..n_cols * k).map(|_| rng.f32() * 0.1).collect();
-        let x: Vec<f32> = (0..n_rows * k).map(|_| rng.f32() * 0.1).collect();
-        let pad = |v: &[f32]| -> Vec<f32> {
-            v.chunks_exact(k)
-                .flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0.0, kp - k)))
-                .collect()
-        };
-        let (mut x1, mut x2, y2) = (x.clone(), pad(&x), pad(&y));
-        crate::als_solve::cg_half_step(&rows, &mut x1, &y, k, 0.1, 3, 1);
-        crate::als_solve::cg_half_step(&rows, &mut x2, &y2, kp, 0.1, 3, 1);
-        for (a, b) in x1.chunks_exact(k).zip(x2.chunks_exact(kp)) {
-            assert!(
-                b[k..].iter().all(|&v| v == 0.0),
-                "the pad moved: {:?}",
-                &b[k..]
-            );
-            for (p, q) in a.iter().zip(&b[..k]) {
-                assert!((p - q).abs() <= 1e-4 * (1.0 + p.abs()), "{p} vs {q}");
-            }
-        }
-    }
-
-    #[test]
-    fn gram_kernel_matches_the_plain_sum_on_and_above_the_diagonal() {
-        if !super::available(64) {
-            eprintln!("SKIPPED: this CPU has no AVX2 + FMA; the kernel is not used here");
-            return;
-        }
-        let mut rng = Rng::new(3);
-        for &(k, n) in &[(8usize, 1usize), (24, 7), (64, 13), (128, 4)] {
-            let rows: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
-            let mut g = vec![0.5f32; k * k];
-            // SAFETY: features checked above; g is k×k.
-            unsafe { super::gram_rows(&rows, k, &mut g) };
-            for r in 0..k {
-                for c in r..k {
-                    let want: f64 = 0.5
-                        + rows
-                            .chunks_exact(k)
-                            .map(|y| y[r] as f64 * y[c] as f64)
-                            .sum::<f64>();
-                    let got = g[r * k + c] as f64;
-                    assert!(
-                        (got - want).abs() <= 1e-4 * (1.0 + want.abs()),
-                        "k {k} ({r},{c}): {got} vs {want}"
-                    );
-                }
-            }
-        }
-    }
-
-    fn a_vs(a: &[f32], b: &[f32]) -> f32 {
-        a.iter().zip(b).fold(0f32, |m, (p, q)| m.max((p - q).abs()))
-    }
-
-    #[test]
-    fn kernel_matches_the_portable_cg_and_converges() {
-        if !super::available(64) {
-            eprintln!("SKIPPED: this CPU has no AVX2 + FMA; the kernel is not used here");
-            return;
-        }
-        let mut rng = Rng::new(7);
-        for &k in &[8usize, 32, 64, 72, 128] {
-            assert!(super::available(k));
-            for &n in &[0usize, 1, 3, 4, 5, 37, 250] {
-                let (y, g, idx, yl, conf, x0) = problem(&mut rng, k, n);
-                let (mut a, mut b) = (x0.clone(), x0.clone());
-                let mut dots = Vec::new();
-                // SAFETY: features checked above; g is k×k, yl holds n rows of k.
-                let ra = unsafe { super::cg_row(&g, &yl, &conf, &mut a, &mut dots, 3, false) };
-                let rb = portable_row(&g, &yl, &conf, &mut b, 3);
-                // The gather's dot products stand in for the first pass.
-                let (mut c, mut yl2, mut dots2) = (x0.clone(), Vec::new(), Vec::new());
-                // SAFETY: as above; the indices are rows of `y`.
-                unsafe {
-                    super::gather(&y, k, &idx, &mut yl2, 8, &x0, &mut dots2);
-                    super::cg_row(&g, &yl2, &conf, &mut c, &mut dots2, 3, true);
-                }
-                assert_eq!(yl2, yl);
-                let gap = a_vs(&c, &b);
-                assert!(
-                    gap <= 1e-3 * (1.0 + b.iter().fold(0f32, |m, v| m.max(v.abs()))),
-                    "k {k} n {n}: gathered dots differ by {gap}"
-                );
-                let scale = 1.0 + b.iter().fold(0f32, |m, v| m.max(v.abs()));
-                let diff = a
-                    .iter()
-                    .zip(&b)
-                    .fold(0f32, |m, (p, q)| m.max((p - q).abs()));
-                assert!(
-                    diff <= 1e-3 * scale,
-                    "k {k} n {n}: kernel and portable differ by {diff}"
-                );
-                assert!(
-                    (ra - rb).abs() <= 1e-3 * (1.0 + rb.abs()),
-                    "k {k} n {n}: residual {ra} vs {rb}"
-                );
-                if n == 0 {
-                    assert!(a.iter().all(|&v| v == 0.0));
-                    continue;
-                }
-                // Enough CG steps reach the exact solution.
-                let mut many = x0.clone();
-                // SAFETY: as above.
-                unsafe { super::cg_row(&g, &yl, &conf, &mut many, &mut dots, 4 * k, false) };
-                let mut exact = vec![0f32; k];
-                exact_row(&g, &y, &idx, &conf, &mut exact);
-                let scale = 1.0 + exact.iter().fold(0f32, |m, v| m.max(v.abs()));
-                let err = many
-                    .iter()
-                    .zip(&exact)
-                    .fold(0f32, |m, (p, q)| m.max((p - q).abs()));
-                assert!(
-                    err <= 1e-3 * scale,
-                    "k {k} n {n}: CG ends {err} from the exact solve"
-                );
-            }
-        }
-    }
-}
+#[path = "als_kernel_tests.rs"]
+mod tests;
