@@ -86,9 +86,6 @@ impl Rows for UserRows<'_> {
         conf.extend(vals.iter().map(|&v| self.1.conf(v)));
         items
     }
-    fn indices(&self, r: usize) -> &[u32] {
-        self.0.user_row(UserIdx(r as u32)).0
-    }
 }
 
 /// Items of the rating matrix as ALS rows.
@@ -106,9 +103,6 @@ impl Rows for ItemRows<'_> {
             conf.resize(pos.len(), self.1.conf(1.0)); // no random reads of the values
         }
         users
-    }
-    fn indices(&self, r: usize) -> &[u32] {
-        self.0.item_col(ItemIdx(r as u32)).0
     }
 }
 

@@ -35,9 +35,6 @@ impl crate::als_solve::Rows for Lists {
         conf.resize(self.0[r].len(), 2.0);
         &self.0[r]
     }
-    fn indices(&self, r: usize) -> &[u32] {
-        &self.0[r]
-    }
 }
 
 /// ALS trains `k` not a multiple of 8 zero-padded (als.rs): the padded half-step (kernel)

@@ -27,8 +27,6 @@ pub(crate) trait Rows: Sync {
     /// Column indices of row `r`; `conf` is cleared and filled with their confidences
     /// `c = 1 + alpha·value` (one per index).
     fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32];
-    /// Column indices of row `r` alone.
-    fn indices(&self, r: usize) -> &[u32];
 }
 
 /// `YᵀY + reg·I` (full symmetric, row-major, `k×k`) for the row-major `y` with `k` columns.
@@ -88,21 +86,8 @@ fn gram_block_body(rows: &[f32], k: usize, g: &mut [f32]) -> f64 {
 }
 avx2_fn!(fn gram_block[](rows: &[f32], k: usize, g: &mut [f32]) -> f64 = gram_block_body);
 
-/// How many items ahead the gather starts loading a row.
+/// How many items ahead the kernel's gather requests a row from memory.
 const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the CPU to start loading every cache line of `row`; a no-op off x86-64.
-#[inline(always)]
-fn prefetch(row: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint that never faults; the pointers stay within `row`.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        for off in (0..row.len()).step_by(16) {
-            _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().add(off) as *const i8);
-        }
-    }
-}
 
 /// Per-thread work buffers.
 struct Scratch {
@@ -214,10 +199,7 @@ fn cg_row(
 #[inline(always)]
 fn gather(y: &[f32], k: usize, idx: &[u32], yl: &mut Vec<f32>) {
     yl.clear();
-    for (t, &i) in idx.iter().enumerate() {
-        if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
-            prefetch(&y[ahead as usize * k..(ahead as usize + 1) * k]);
-        }
+    for &i in idx {
         yl.extend_from_slice(&y[i as usize * k..(i as usize + 1) * k]);
     }
 }
@@ -287,9 +269,7 @@ fn cg_block_body<R: Rows>(
     let mut res = 0.0;
     for (j, xr) in block.chunks_exact_mut(k).enumerate() {
         let (mut conf, mut yl) = (std::mem::take(&mut s.conf), std::mem::take(&mut s.yl));
-        // gather the rows once: the CG passes then read contiguous memory. The rows are
-        // scattered over a matrix larger than the caches, so the loads of the rows
-        // `PREFETCH_AHEAD` items ahead are started while the current one is copied.
+        // gather the rows once: the CG passes then read contiguous memory
         let idx = rows.row(first + j, &mut conf);
         #[cfg(target_arch = "x86_64")]
         if s.fast {
@@ -301,13 +281,6 @@ fn cg_block_body<R: Rows>(
         }
         if !s.fast {
             gather(y, k, idx, &mut yl);
-        }
-        // the next row's first item rows load while this row's CG computes
-        if first + j + 1 < rows.n_rows() {
-            let next = rows.indices(first + j + 1);
-            for &i in &next[..next.len().min(PREFETCH_AHEAD)] {
-                prefetch(&y[i as usize * k..(i as usize + 1) * k]);
-            }
         }
         res += solve_row(g, &yl, &conf, xr, s, steps);
         (s.conf, s.yl) = (conf, yl);
