@@ -118,23 +118,6 @@ fn padded_k(k: usize) -> usize {
     k
 }
 
-/// The first `k` columns of every row of `f`.
-fn unpad(f: Factors, k: usize) -> Factors {
-    if f.k == k {
-        return f;
-    }
-    let cut = |v: &[f32]| -> Vec<f32> {
-        v.chunks_exact(f.k)
-            .flat_map(|row| row[..k].iter().copied())
-            .collect()
-    };
-    Factors {
-        k,
-        users: cut(&f.users),
-        items: cut(&f.items),
-    }
-}
-
 #[derive(Debug, Clone)]
 struct Fitted {
     shape: Shape,
@@ -293,7 +276,7 @@ impl Recommender for Als {
                 metrics,
             });
         }
-        let f = unpad(f, k_out);
+        let f = f.unpadded(k_out);
         let g = gram(&f.items, k_out, p.regularization, threads);
         self.fitted = Some(Fitted { shape, f, gram: g });
         Ok(())

@@ -38,11 +38,45 @@ impl Factors {
         std: f32,
         rng: &mut Rng,
     ) -> Self {
-        let mut f = Factors::zeros(n_users, n_items, k);
-        for x in f.users.iter_mut().chain(f.items.iter_mut()) {
-            *x = mean + std * rng.normal() as f32;
-        }
+        Factors::normal_padded(n_users, n_items, k, k, mean, std, rng)
+    }
+
+    /// Like [`Factors::normal`] with rows `width ≥ k` wide whose last `width − k` columns are
+    /// 0 (SGD keeps such columns at exactly 0, and whole 8-lane rows need no scalar tail).
+    /// Draws two seeds from `rng`; the values depend on them, `k` and the row counts only
+    /// (not on `width` or the thread count), see [`fill_normal`].
+    pub fn normal_padded(
+        n_users: usize,
+        n_items: usize,
+        k: usize,
+        width: usize,
+        mean: f32,
+        std: f32,
+        rng: &mut Rng,
+    ) -> Self {
+        let width = width.max(k);
+        let mut f = Factors::zeros(n_users, n_items, width);
+        let (su, si) = (rng.next_u64(), rng.next_u64());
+        fill_normal(&mut f.users, width, k, mean, std, su);
+        fill_normal(&mut f.items, width, k, mean, std, si);
         f
+    }
+
+    /// The first `k` columns of every row (the factors without training padding).
+    pub fn unpadded(self, k: usize) -> Factors {
+        if self.k == k {
+            return self;
+        }
+        let cut = |v: &[f32]| -> Vec<f32> {
+            v.chunks_exact(self.k)
+                .flat_map(|row| row[..k].iter().copied())
+                .collect()
+        };
+        Factors {
+            k,
+            users: cut(&self.users),
+            items: cut(&self.items),
+        }
     }
 
     /// Number of users.
@@ -148,6 +182,44 @@ impl Factors {
         }
         Ok(Factors { k, users, items })
     }
+}
+
+/// Rows per independently seeded block of [`fill_normal`].
+const NORMAL_BLOCK_ROWS: usize = 256;
+
+/// Fills the first `k` columns of every `width`-wide row of `rows` with Normal(mean, std)
+/// draws: blocks of [`NORMAL_BLOCK_ROWS`] rows each take their own stream
+/// (`Rng::fork(seed, block)`) and both values of every Box–Muller pair, on all cores for
+/// large matrices. The result depends on `seed`, `k` and the row count only.
+pub(crate) fn fill_normal(rows: &mut [f32], width: usize, k: usize, mean: f32, std: f32, seed: u64) {
+    let width = width.max(1);
+    let k = k.min(width);
+    let threads = if rows.len() >= 1 << 16 {
+        crate::dense::worker_count(0)
+    } else {
+        1
+    };
+    crate::dense::par_chunks(rows, width, NORMAL_BLOCK_ROWS, threads, || (), |first, block, _| {
+        let mut rng = Rng::fork(seed, (first / NORMAL_BLOCK_ROWS) as u64);
+        let mut spare: Option<f32> = None;
+        for row in block.chunks_exact_mut(width) {
+            for x in &mut row[..k] {
+                let z = match spare.take() {
+                    Some(z) => z,
+                    None => {
+                        // f32 Box–Muller: u1 ≥ 2^-24 caps |z| at 5.8σ, immaterial for an init.
+                        let u1 = 1.0 - rng.f32();
+                        let (s, c) = (2.0 * std::f32::consts::PI * rng.f32()).sin_cos();
+                        let r = (-2.0 * u1.ln()).sqrt();
+                        spare = Some(r * s);
+                        r * c
+                    }
+                };
+                *x = mean + std * z;
+            }
+        }
+        0.0
+    });
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 //! result depends only on the seed, the data and `t` — never on scheduling.
 //!
 //! Within a block, each epoch visits the block's users in a freshly shuffled order and each
-//! user's ratings in a freshly shuffled order (the user's row stays in L1 while the item rows,
-//! prefetched one rating ahead, come from cache). Surprise visits ratings user by user in
+//! user's ratings in a random rotation of an order shuffled once when the grid is built (the
+//! user's row stays in L1 while the item rows, prefetched one rating ahead, come from cache). Surprise visits ratings user by user in
 //! file order without shuffling; the update itself is Surprise's, rating by rating:
 //! `e = r − (μ + b_u + b_i + q_i·p_u)`, `b_u += lr_bu (e − reg_bu b_u)`,
 //! `b_i += lr_bi (e − reg_bi b_i)`, `p_u += lr_pu (e q_i − reg_pu p_u)`,
@@ -20,6 +20,8 @@
 //! (same arithmetic, same results as the portable copy).
 
 use cinerec_core::{RatingMatrix, Rng, UserIdx};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Barrier, Mutex};
 
 /// Learning rates and regularisation of every term, resolved from `*_all` and overrides.
 #[derive(Debug, Clone, Copy)]
@@ -90,8 +92,9 @@ fn balanced_cuts(
 const ITEM_BLOCK_BYTES: usize = 1 << 20;
 
 impl Grid {
-    /// Builds the grid for `t` threads (clamped to `1..=256`) and `k` factors.
-    pub fn new(m: &RatingMatrix, t: usize, k: usize) -> Self {
+    /// Builds the grid for `t` threads (clamped to `1..=256`) and `k` factors; each user's
+    /// ratings in a block are shuffled with `seed`.
+    pub fn new(m: &RatingMatrix, t: usize, k: usize, seed: u64) -> Self {
         let t = t.clamp(1, 256);
         let (nu, ni, nnz) = (m.n_users(), m.n_items(), m.nnz());
         let mb = (ni * k * 4).div_ceil(t * ITEM_BLOCK_BYTES).clamp(1, 64);
@@ -122,10 +125,14 @@ impl Grid {
                 }
             }
         }
-        blocks.iter_mut().for_each(|b| {
+        let mut rng = Rng::new(seed);
+        for b in blocks.iter_mut() {
             b.rows.shrink_to_fit();
             b.entries.shrink_to_fit();
-        });
+            for &(_, a, e) in &b.rows {
+                rng.shuffle(&mut b.entries[a as usize..e as usize]);
+            }
+        }
         Grid {
             t,
             m: mb,
@@ -135,55 +142,106 @@ impl Grid {
         }
     }
 
-    /// Runs one epoch; returns the sum of squared pre-update errors.
-    pub fn epoch(&mut self, p: &mut Params<'_>, rates: &Rates, seed: u64, epoch: usize) -> f64 {
-        let (t, k) = (self.t, p.k);
-        let ti = t * self.m;
-        let mut steps: Vec<usize> = (0..ti).collect();
-        Rng::fork(seed, (epoch as u64) << 32).shuffle(&mut steps);
-        let mut sse = 0.0;
-        for s in steps {
-            // Disjoint user and item slices per block of this sub-epoch.
-            let urows = split_rows(p.users, p.bu, &self.user_cut, k);
-            let mut irows: Vec<_> = split_rows(p.items, p.bi, &self.item_cut, k)
-                .into_iter()
-                .map(Some)
-                .collect();
-            let mut blocks: Vec<Option<&mut Block>> = self.blocks.iter_mut().map(Some).collect();
-            let jobs: Vec<_> = urows
-                .into_iter()
-                .enumerate()
-                .map(|(a, u)| {
-                    let b = (s + a * self.m) % ti;
-                    let idx = a * ti + b;
-                    let rng = Rng::fork(seed, (epoch * t * ti + idx) as u64 + 1);
-                    let i = irows[b].take().expect("each item range once per sub-epoch");
-                    let blk = blocks[idx].take().expect("each block once per epoch");
-                    (blk, rng, u, i, self.user_cut[a], self.item_cut[b])
-                })
-                .collect();
-            let (mu, biased) = (p.mu, p.biased);
-            let run =
-                move |(blk, mut rng, u, i, u0, i0): (
-                    &mut Block,
-                    Rng,
-                    RowsMut<'_>,
-                    RowsMut<'_>,
-                    usize,
-                    usize,
-                )| { run_block(blk, &mut rng, k, mu, biased, rates, u, i, u0, i0) };
-            if t == 1 {
-                sse += jobs.into_iter().map(run).sum::<f64>();
-            } else {
-                sse += std::thread::scope(|sc| {
-                    let hs: Vec<_> = jobs.into_iter().map(|j| sc.spawn(move || run(j))).collect();
-                    hs.into_iter()
-                        .map(|h| h.join().expect("SGD worker panicked"))
-                        .sum::<f64>()
-                });
+    /// Runs up to `epochs` epochs. After each, `on_epoch(epoch, sse)` gets the sum of squared
+    /// pre-update errors and returns whether to go on. The workers live for the whole fit
+    /// (the calling thread is worker 0 and the only one that calls `on_epoch`) and meet at a
+    /// barrier after every sub-epoch; worker `a` always owns user range `a` and its row of
+    /// blocks, and takes item range `b` for a sub-epoch through that range's (never
+    /// contended) lock.
+    pub fn train(
+        &mut self,
+        p: &mut Params<'_>,
+        rates: &Rates,
+        seed: u64,
+        epochs: usize,
+        mut on_epoch: impl FnMut(usize, f64) -> bool,
+    ) {
+        let (t, m, k) = (self.t, self.m, p.k);
+        let ti = t * m;
+        let (mu, biased) = (p.mu, p.biased);
+        let steps_of = |epoch: usize| {
+            let mut steps: Vec<usize> = (0..ti).collect();
+            Rng::fork(seed, (epoch as u64) << 32).shuffle(&mut steps);
+            steps
+        };
+        let block_rng = |epoch: usize, idx: usize| Rng::fork(seed, (epoch * t * ti + idx) as u64 + 1);
+        let (user_cut, item_cut) = (&self.user_cut, &self.item_cut);
+        let urows = split_rows(p.users, p.bu, user_cut, k);
+        let irows: Vec<Mutex<RowsMut<'_>>> = split_rows(p.items, p.bi, item_cut, k)
+            .into_iter()
+            .map(Mutex::new)
+            .collect();
+        let slots: Vec<Mutex<f64>> = (0..t).map(|_| Mutex::new(0.0)).collect();
+        let (barrier, stop) = (Barrier::new(t), AtomicBool::new(false));
+        // One worker's whole fit; worker 0 reports each epoch.
+        let worker = |a: usize,
+                      (users, bu): RowsMut<'_>,
+                      blocks: &mut [Block],
+                      report: &mut dyn FnMut(usize, f64) -> bool| {
+            for epoch in 1..=epochs {
+                let mut sse = 0.0;
+                for s in steps_of(epoch) {
+                    let b = (s + a * m) % ti;
+                    {
+                        let mut guard = irows[b].lock().unwrap_or_else(|e| e.into_inner());
+                        let (items, bi) = &mut *guard;
+                        sse += run_block(
+                            &mut blocks[b],
+                            &mut block_rng(epoch, a * ti + b),
+                            k,
+                            mu,
+                            biased,
+                            rates,
+                            (&mut *users, &mut *bu),
+                            (&mut **items, &mut **bi),
+                            user_cut[a],
+                            item_cut[b],
+                        );
+                    }
+                    if t > 1 {
+                        barrier.wait();
+                    }
+                }
+                if a > 0 {
+                    *slots[a].lock().unwrap_or_else(|e| e.into_inner()) = sse;
+                    barrier.wait(); // slots written
+                    barrier.wait(); // worker 0 decided
+                    if stop.load(Ordering::Acquire) {
+                        return;
+                    }
+                } else {
+                    if t > 1 {
+                        barrier.wait();
+                    }
+                    let total = sse
+                        + slots[1..]
+                            .iter()
+                            .map(|v| *v.lock().unwrap_or_else(|e| e.into_inner()))
+                            .sum::<f64>();
+                    let go_on = report(epoch, total) && epoch < epochs;
+                    stop.store(!go_on, Ordering::Release);
+                    if t > 1 {
+                        barrier.wait();
+                    }
+                    if !go_on {
+                        return;
+                    }
+                }
             }
-        }
-        sse
+        };
+        let mut rows = urows.into_iter();
+        let mut block_rows = self.blocks.chunks_mut(ti);
+        let (u0, b0) = (
+            rows.next().expect("t >= 1 user ranges"),
+            block_rows.next().expect("t >= 1 block rows"),
+        );
+        std::thread::scope(|sc| {
+            for (a, (u, blks)) in rows.zip(block_rows).enumerate() {
+                let worker = &worker;
+                sc.spawn(move || worker(a + 1, u, blks, &mut |_, _| true));
+            }
+            worker(0, u0, b0, &mut on_epoch);
+        });
     }
 }
 
@@ -276,7 +334,11 @@ fn run_block_body(
             prefetch_pairs(&blk.entries[na..nb]);
         }
         let ents = &mut blk.entries[a as usize..b as usize];
-        rng.shuffle(ents);
+        // A random rotation of an order shuffled once when the grid was built: one draw
+        // per user instead of one per rating.
+        if ents.len() > 1 {
+            ents.rotate_left(rng.below(ents.len() as u64) as usize);
+        }
         let ul = user as usize - u0;
         let p = &mut users[ul * k..(ul + 1) * k];
         let b_u = &mut bu[ul];
@@ -345,13 +407,37 @@ pub(crate) fn dot8(a: &[f32], b: &[f32]) -> f32 {
         // 8 floats at `c + 8 <= full <= n` from slices of length `n`.
         unsafe {
             use std::arch::x86_64::*;
-            let mut acc = [_mm256_setzero_ps(); 4];
-            for (j, c) in (0..full).step_by(8).enumerate() {
-                let x = _mm256_loadu_ps(a.as_ptr().add(c));
-                let y = _mm256_loadu_ps(b.as_ptr().add(c));
-                acc[j & 3] = _mm256_add_ps(acc[j & 3], _mm256_mul_ps(x, y));
+            // Four named accumulators (an indexed array would live on the stack and every
+            // addition would wait on a store-to-load forward).
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let prod = |c: usize| _mm256_mul_ps(_mm256_loadu_ps(pa.add(c)), _mm256_loadu_ps(pb.add(c)));
+            let (mut a0, mut a1, mut a2, mut a3) = (
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+            );
+            let mut c = 0;
+            while c + 32 <= full {
+                a0 = _mm256_add_ps(a0, prod(c));
+                a1 = _mm256_add_ps(a1, prod(c + 8));
+                a2 = _mm256_add_ps(a2, prod(c + 16));
+                a3 = _mm256_add_ps(a3, prod(c + 24));
+                c += 32;
             }
-            let t = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+            // The last 0-3 chunks go to accumulators 0, 1, 2 in turn (chunk j into j mod 4).
+            if c < full {
+                a0 = _mm256_add_ps(a0, prod(c));
+                c += 8;
+            }
+            if c < full {
+                a1 = _mm256_add_ps(a1, prod(c));
+                c += 8;
+            }
+            if c < full {
+                a2 = _mm256_add_ps(a2, prod(c));
+            }
+            let t = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
             let s4 = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
             let mut l = [0f32; 4];
             _mm_storeu_ps(l.as_mut_ptr(), s4);

@@ -240,35 +240,39 @@ impl Recommender for Svd {
         let shape = Shape::of(data);
         let m = data.matrix();
         let mu = mean(m.values()).unwrap_or_else(|| shape.mid()) as f32;
-        let k = p.n_factors;
+        // Trained with rows padded to a multiple of 8 floats (whole SIMD lanes, no scalar
+        // tail); the pad starts at 0 and SGD keeps it at exactly 0 (its gradient terms are
+        // products with pad values).
+        let k_out = p.n_factors;
+        let k = k_out.next_multiple_of(8);
         let mut rng = Rng::new(p.seed);
-        let mut f = Factors::normal(
+        let mut f = Factors::normal_padded(
             shape.n_users,
             shape.n_items,
+            k_out,
             k,
             p.init_mean as f32,
             p.init_std_dev as f32,
             &mut rng,
         );
         let (mut bu, mut bi) = (vec![0f32; shape.n_users], vec![0f32; shape.n_items]);
-        let mut grid = Grid::new(m, effective_threads(p.threads, m.nnz()), k);
+        let mut grid = Grid::new(m, effective_threads(p.threads, m.nnz()), k, rng.next_u64());
         let rates = p.rates();
-        for epoch in 1..=p.n_epochs {
-            let mut params = Params {
-                k,
-                mu,
-                biased: p.biased,
-                users: &mut f.users,
-                items: &mut f.items,
-                bu: &mut bu,
-                bi: &mut bi,
-            };
-            let mse = grid.epoch(&mut params, &rates, p.seed, epoch) / m.nnz().max(1) as f64;
+        let mut params = Params {
+            k,
+            mu,
+            biased: p.biased,
+            users: &mut f.users,
+            items: &mut f.items,
+            bu: &mut bu,
+            bi: &mut bi,
+        };
+        let mut diverged = None;
+        grid.train(&mut params, &rates, p.seed, p.n_epochs, |epoch, sse| {
+            let mse = sse / m.nnz().max(1) as f64;
             if !mse.is_finite() {
-                return Err(CoreError::InvalidParam {
-                    name: "lr_all".into(),
-                    reason: format!("training diverged at epoch {epoch}"),
-                });
+                diverged = Some(epoch);
+                return false;
             }
             observer.on_epoch(&EpochReport {
                 epoch,
@@ -276,8 +280,16 @@ impl Recommender for Svd {
                 train_loss: mse,
                 metrics: vec![("train_rmse".into(), mse.sqrt())],
             });
+            true
+        });
+        if let Some(epoch) = diverged {
+            return Err(CoreError::InvalidParam {
+                name: "lr_all".into(),
+                reason: format!("training diverged at epoch {epoch}"),
+            });
         }
         let (user_n, item_n) = counts(data);
+        let f = f.unpadded(k_out);
         let mut fit = MfFit {
             shape,
             mu,

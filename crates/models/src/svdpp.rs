@@ -316,9 +316,8 @@ impl Recommender for SvdPp {
         let (mean0, std0) = (p.init_mean as f32, p.init_std_dev as f32);
         let mut rng = Rng::new(p.seed);
         let mut f = Factors::normal(shape.n_users, shape.n_items, k, mean0, std0, &mut rng);
-        let mut y: Vec<f32> = (0..shape.n_items * k)
-            .map(|_| mean0 + std0 * rng.normal() as f32)
-            .collect();
+        let mut y = vec![0f32; shape.n_items * k];
+        crate::factors::fill_normal(&mut y, k, k, mean0, std0, rng.next_u64());
         let (mut bu, mut bi) = (vec![0f32; shape.n_users], vec![0f32; shape.n_items]);
         let (user_n, item_n) = counts(data);
         let mut order: Vec<u32> = (0..shape.n_users as u32)
