@@ -5,7 +5,7 @@
 use crate::output::Output;
 use crate::progress;
 use anyhow::{anyhow, bail, Context, Result};
-use cinerec_core::{Dataset, ItemIdx, TitleMatch, UserIdx};
+use cinerec_core::{Dataset, ItemIdx, Keep, TitleMatch, UserIdx};
 use cinerec_data::loaders::{self, LoadOptions};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -28,11 +28,24 @@ pub fn dataset_path(spec: &str, data_dir: &Path) -> Result<PathBuf> {
 
 /// Loads a dataset by name or path, with a spinner and a note of the time taken.
 pub fn load_dataset(spec: &str, data_dir: &Path, out: &Output) -> Result<Dataset> {
+    load_dataset_keeping(spec, data_dir, out, Keep::ALL)
+}
+
+/// [`load_dataset`] keeping only the optional parts of the rating matrix `keep` names.
+pub fn load_dataset_keeping(
+    spec: &str,
+    data_dir: &Path,
+    out: &Output,
+    keep: Keep,
+) -> Result<Dataset> {
     let path = dataset_path(spec, data_dir)?;
     let t = Instant::now();
     let pb = progress::spinner(out.progress(), format!("loading {}", path.display()));
-    let ds = loaders::load(&path, &LoadOptions::default())
-        .with_context(|| format!("loading {}", path.display()));
+    let opts = LoadOptions {
+        keep,
+        ..Default::default()
+    };
+    let ds = loaders::load(&path, &opts).with_context(|| format!("loading {}", path.display()));
     pb.finish_and_clear();
     let ds = ds?;
     out.note(format!(

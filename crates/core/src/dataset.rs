@@ -4,7 +4,7 @@
 use crate::catalog::Catalog;
 use crate::ids::{ItemIdx, UserIdx};
 use crate::interactions::Interactions;
-use crate::matrix::RatingMatrix;
+use crate::matrix::{Keep, RatingMatrix};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 
@@ -22,15 +22,37 @@ pub struct Dataset {
 impl Dataset {
     /// Builds a dataset from a catalogue and rating triples whose ids index that catalogue.
     pub fn new(name: impl Into<String>, catalog: Arc<Catalog>, ratings: Interactions) -> Self {
-        let matrix = RatingMatrix::build(ratings, catalog.n_users(), catalog.n_items());
+        Self::new_keeping(name, catalog, ratings, Keep::ALL)
+    }
+
+    /// [`Dataset::new`] whose matrix keeps only what `keep` names (for a consumer that reads
+    /// less, e.g. implicit ALS: see [`Keep`]). The fingerprint ([`Dataset::hash`]) is taken
+    /// before the timestamps are dropped, so it is the same as with everything kept.
+    pub fn new_keeping(
+        name: impl Into<String>,
+        catalog: Arc<Catalog>,
+        ratings: Interactions,
+        keep: Keep,
+    ) -> Self {
+        let build = Keep {
+            times: true,
+            ..keep
+        };
+        let matrix =
+            RatingMatrix::build_keeping(ratings, catalog.n_users(), catalog.n_items(), build);
         let scale = scale_of(matrix.values());
-        Dataset {
+        let mut d = Dataset {
             name: name.into(),
             catalog,
             matrix,
             scale,
             hash: OnceLock::new(),
+        };
+        if !keep.times {
+            d.hash();
+            d.matrix.drop_times();
         }
+        d
     }
 
     /// A dataset over the same catalogue with other ratings (used by splits).

@@ -24,7 +24,7 @@ pub use dataset::Dataset;
 pub use error::{CoreError, Result};
 pub use ids::{IdMap, ItemIdx, RawItemId, RawUserId, UserIdx};
 pub use interactions::{Interactions, Rating};
-pub use matrix::RatingMatrix;
+pub use matrix::{Keep, RatingMatrix};
 pub use recommender::{
     contributions, seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver,
     RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,

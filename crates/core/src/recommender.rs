@@ -63,6 +63,13 @@ pub trait Recommender: Send + Sync {
     /// Learns from `data`. Calling `fit` again starts over.
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()>;
 
+    /// The optional parts of the rating matrix [`Recommender::fit`] reads with these
+    /// parameters; a caller that loads data only for this fit may keep just those
+    /// ([`Dataset::new_keeping`]). Everything unless a model says otherwise.
+    fn data_needs(&self) -> crate::Keep {
+        crate::Keep::ALL
+    }
+
     /// Predicted rating of `item` by `user`, on the training data's rating scale.
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32>;
 

@@ -20,6 +20,7 @@ fn main() {
         &LoadOptions {
             format: None,
             threads,
+            ..Default::default()
         },
     ) {
         Ok(d) => {

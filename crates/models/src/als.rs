@@ -16,8 +16,8 @@ use crate::factors::Factors;
 use crate::registry::Configurable;
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{
-    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, RatingMatrix, Recommender, Result, Rng,
-    UserIdx, UserRef,
+    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Keep, RatingMatrix, Recommender, Result,
+    Rng, UserIdx, UserRef,
 };
 use serde::{Deserialize, Serialize};
 
@@ -95,14 +95,18 @@ impl Rows for ItemRows<'_> {
         self.0.n_items()
     }
     fn row(&self, r: usize, conf: &mut Vec<f32>) -> &[u32] {
-        let (users, pos) = self.0.item_col(ItemIdx(r as u32));
+        let i = ItemIdx(r as u32);
         conf.clear();
         if self.1.use_ratings {
+            let (users, pos) = self.0.item_col(i);
             conf.extend(pos.iter().map(|&p| self.1.conf(self.0.value_at(p))));
+            users
         } else {
-            conf.resize(pos.len(), self.1.conf(1.0)); // no random reads of the values
+            // no random reads of the values (nor need of the item positions)
+            let users = self.0.item_users(i);
+            conf.resize(users.len(), self.1.conf(1.0));
+            users
         }
-        users
     }
 }
 
@@ -207,6 +211,14 @@ impl Recommender for Als {
 
     fn params(&self) -> serde_json::Value {
         serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    /// No timestamps; values by item only when confidences come from the ratings.
+    fn data_needs(&self) -> Keep {
+        Keep {
+            times: false,
+            item_positions: self.params.use_ratings,
+        }
     }
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {

@@ -191,7 +191,14 @@ const NORMAL_BLOCK_ROWS: usize = 256;
 /// draws: blocks of [`NORMAL_BLOCK_ROWS`] rows each take their own stream
 /// (`Rng::fork(seed, block)`) and both values of every Box–Muller pair, on all cores for
 /// large matrices. The result depends on `seed`, `k` and the row count only.
-pub(crate) fn fill_normal(rows: &mut [f32], width: usize, k: usize, mean: f32, std: f32, seed: u64) {
+pub(crate) fn fill_normal(
+    rows: &mut [f32],
+    width: usize,
+    k: usize,
+    mean: f32,
+    std: f32,
+    seed: u64,
+) {
     let width = width.max(1);
     let k = k.min(width);
     let threads = if rows.len() >= 1 << 16 {
@@ -199,27 +206,34 @@ pub(crate) fn fill_normal(rows: &mut [f32], width: usize, k: usize, mean: f32, s
     } else {
         1
     };
-    crate::dense::par_chunks(rows, width, NORMAL_BLOCK_ROWS, threads, || (), |first, block, _| {
-        let mut rng = Rng::fork(seed, (first / NORMAL_BLOCK_ROWS) as u64);
-        let mut spare: Option<f32> = None;
-        for row in block.chunks_exact_mut(width) {
-            for x in &mut row[..k] {
-                let z = match spare.take() {
-                    Some(z) => z,
-                    None => {
-                        // f32 Box–Muller: u1 ≥ 2^-24 caps |z| at 5.8σ, immaterial for an init.
-                        let u1 = 1.0 - rng.f32();
-                        let (s, c) = (2.0 * std::f32::consts::PI * rng.f32()).sin_cos();
-                        let r = (-2.0 * u1.ln()).sqrt();
-                        spare = Some(r * s);
-                        r * c
-                    }
-                };
-                *x = mean + std * z;
+    crate::dense::par_chunks(
+        rows,
+        width,
+        NORMAL_BLOCK_ROWS,
+        threads,
+        || (),
+        |first, block, _| {
+            let mut rng = Rng::fork(seed, (first / NORMAL_BLOCK_ROWS) as u64);
+            let mut spare: Option<f32> = None;
+            for row in block.chunks_exact_mut(width) {
+                for x in &mut row[..k] {
+                    let z = match spare.take() {
+                        Some(z) => z,
+                        None => {
+                            // f32 Box–Muller: u1 ≥ 2^-24 caps |z| at 5.8σ, immaterial for an init.
+                            let u1 = 1.0 - rng.f32();
+                            let (s, c) = (2.0 * std::f32::consts::PI * rng.f32()).sin_cos();
+                            let r = (-2.0 * u1.ln()).sqrt();
+                            spare = Some(r * s);
+                            r * c
+                        }
+                    };
+                    *x = mean + std * z;
+                }
             }
-        }
-        0.0
-    });
+            0.0
+        },
+    );
 }
 
 #[cfg(test)]

@@ -64,6 +64,18 @@ pub fn to_bytes(
     data: &Dataset,
     metrics: Option<Value>,
 ) -> Result<(Vec<u8>, ModelHeader)> {
+    let (mut out, state, header) = encode(model, data, metrics)?;
+    out.reserve_exact(state.len());
+    out.extend_from_slice(&state);
+    Ok((out, header))
+}
+
+/// The file in two parts, everything before the model state and the state, plus the header.
+fn encode(
+    model: &dyn Recommender,
+    data: &Dataset,
+    metrics: Option<Value>,
+) -> Result<(Vec<u8>, Vec<u8>, ModelHeader)> {
     let state = model.save_state()?;
     let header = ModelHeader {
         format_version: FORMAT_VERSION,
@@ -80,16 +92,21 @@ pub fn to_bytes(
         cinerec_version: env!("CARGO_PKG_VERSION").to_string(),
         metrics,
     };
+    let prefix = file_prefix(&header, state.len())?;
+    Ok((prefix, state, header))
+}
+
+/// Everything of the file before the model state: magic, version, header, state length.
+fn file_prefix(header: &ModelHeader, state_len: usize) -> Result<Vec<u8>> {
     let json =
-        serde_json::to_vec(&header).map_err(|e| ModelError::format("<header>", e.to_string()))?;
-    let mut out = Vec::with_capacity(8 + 4 + 16 + json.len() + state.len());
+        serde_json::to_vec(header).map_err(|e| ModelError::format("<header>", e.to_string()))?;
+    let mut out = Vec::with_capacity(8 + 4 + 16 + json.len() + state_len.min(1 << 20));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(json.len() as u64).to_le_bytes());
     out.extend_from_slice(&json);
-    out.extend_from_slice(&(state.len() as u64).to_le_bytes());
-    out.extend_from_slice(&state);
-    Ok((out, header))
+    out.extend_from_slice(&(state_len as u64).to_le_bytes());
+    Ok(out)
 }
 
 /// Writes `model` (fitted on `data`) to `path` atomically; returns the header written.
@@ -99,14 +116,20 @@ pub fn save(
     data: &Dataset,
     metrics: Option<Value>,
 ) -> Result<ModelHeader> {
-    let (bytes, header) = to_bytes(model, data, metrics)?;
-    write_atomic(path, &bytes)?;
+    // The bytes of `to_bytes`, written in two parts so a large model's state is not copied.
+    let (prefix, state, header) = encode(model, data, metrics)?;
+    write_atomic_parts(path, &[&prefix, &state])?;
     Ok(header)
 }
 
 /// Writes `bytes` to a temporary file next to `path`, syncs it and renames it over `path`,
 /// so a reader never sees a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// [`write_atomic`] of the concatenation of `parts`.
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -125,7 +148,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        for part in parts {
+            f.write_all(part)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

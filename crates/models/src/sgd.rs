@@ -164,7 +164,8 @@ impl Grid {
             Rng::fork(seed, (epoch as u64) << 32).shuffle(&mut steps);
             steps
         };
-        let block_rng = |epoch: usize, idx: usize| Rng::fork(seed, (epoch * t * ti + idx) as u64 + 1);
+        let block_rng =
+            |epoch: usize, idx: usize| Rng::fork(seed, (epoch * t * ti + idx) as u64 + 1);
         let (user_cut, item_cut) = (&self.user_cut, &self.item_cut);
         let urows = split_rows(p.users, p.bu, user_cut, k);
         let irows: Vec<Mutex<RowsMut<'_>>> = split_rows(p.items, p.bi, item_cut, k)
@@ -410,7 +411,8 @@ pub(crate) fn dot8(a: &[f32], b: &[f32]) -> f32 {
             // Four named accumulators (an indexed array would live on the stack and every
             // addition would wait on a store-to-load forward).
             let (pa, pb) = (a.as_ptr(), b.as_ptr());
-            let prod = |c: usize| _mm256_mul_ps(_mm256_loadu_ps(pa.add(c)), _mm256_loadu_ps(pb.add(c)));
+            let prod =
+                |c: usize| _mm256_mul_ps(_mm256_loadu_ps(pa.add(c)), _mm256_loadu_ps(pb.add(c)));
             let (mut a0, mut a1, mut a2, mut a3) = (
                 _mm256_setzero_ps(),
                 _mm256_setzero_ps(),

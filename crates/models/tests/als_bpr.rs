@@ -304,3 +304,28 @@ fn exact_als_loss_never_increases() {
     }
     assert!(obs.0[9] < obs.0[0]);
 }
+
+#[test]
+fn als_on_its_lean_matrix_equals_als_on_the_full_one() {
+    let (data, _) = planted(11);
+    for use_ratings in [false, true] {
+        let p = AlsParams {
+            use_ratings,
+            ..small_als()
+        };
+        let keep = Als::new(p.clone()).data_needs();
+        assert!(!keep.times);
+        assert_eq!(keep.item_positions, use_ratings);
+        let lean = Dataset::new_keeping(
+            "planted",
+            data.catalog().clone(),
+            data.matrix().to_interactions(),
+            keep,
+        );
+        assert_eq!(lean.hash(), data.hash());
+        assert!(lean.heap_bytes() < data.heap_bytes());
+        let (a, b) = (fit(als(p.clone()), &data), fit(als(p), &lean));
+        let u = UserRef::Known(UserIdx(3));
+        assert_eq!(scores(a.as_ref(), u), scores(b.as_ref(), u));
+    }
+}

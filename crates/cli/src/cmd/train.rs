@@ -110,10 +110,6 @@ pub fn default_model_path(model_dir: &Path, dataset: &str, model: &str) -> PathB
 
 /// `cinerec train`.
 pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
-    let ds = match &a.store {
-        Some(url) => super::import::load_from_store(url, out)?,
-        None => resolve::load_dataset(&a.data, &cli.data_dir, out)?,
-    };
     let mut params = parse_params(a.params.as_deref(), std::slice::from_ref(&a.model))?;
     apply_method(
         &mut params,
@@ -121,6 +117,17 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         a.method.as_deref(),
     )?;
     let p = params.get(&a.model);
+    // Loaded only for this fit (and the model file's fingerprint): the matrix keeps just what
+    // the model reads, unless --eval's temporal split needs the timestamps.
+    let keep = if a.eval {
+        cinerec_core::Keep::ALL
+    } else {
+        cinerec_models::create(&a.model, p)?.data_needs()
+    };
+    let ds = match &a.store {
+        Some(url) => super::import::load_from_store(url, out)?,
+        None => resolve::load_dataset_keeping(&a.data, &cli.data_dir, out, keep)?,
+    };
     // Recorded in the model file and the registry: evaluation figures (with --eval, flat keys
     // such as `ndcg@10`), the fit time and the per-epoch losses (the dashboard's curves).
     let mut metrics = serde_json::Map::new();

@@ -193,10 +193,7 @@ fn ml100k_questions_are_varied_reasons_explain_and_the_store_keeps_the_profile()
     let mut genres = std::collections::BTreeSet::new();
     for line in r.stderr.lines().filter(|l| l.starts_with('[')) {
         if let Some((_, rest)) = line.split_once(" — ") {
-            for g in rest
-                .trim_end_matches(|c: char| c == ':' || c == ' ')
-                .split(", ")
-            {
+            for g in rest.trim_end_matches([':', ' ']).split(", ") {
                 genres.insert(g.to_string());
             }
         }

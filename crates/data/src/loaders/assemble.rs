@@ -4,7 +4,7 @@
 //! to those ids.
 
 use super::ratings::RawRatings;
-use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, UserMeta};
+use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, Keep, UserMeta};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -42,9 +42,10 @@ pub(crate) fn sorted_map(
     (map, table)
 }
 
-/// Builds the dataset; with `keep_order`, also returns the ratings in file order (inner ids
-/// of the dataset's catalogue), which position-based peer splits need.
-pub(crate) fn assemble(p: Parts, keep_order: bool) -> (Dataset, Option<Interactions>) {
+/// Builds the dataset (its matrix keeping what `keep` names); with `keep_order`, also returns
+/// the ratings in file order (inner ids of the dataset's catalogue), which position-based
+/// peer splits need.
+pub(crate) fn assemble(p: Parts, keep_order: bool, keep: Keep) -> (Dataset, Option<Interactions>) {
     let Parts {
         name,
         ratings,
@@ -75,7 +76,7 @@ pub(crate) fn assemble(p: Parts, keep_order: bool) -> (Dataset, Option<Interacti
         genre_names,
     };
     let order = keep_order.then(|| inter.clone());
-    let mut d = Dataset::new(name, Arc::new(catalog), inter);
+    let mut d = Dataset::new_keeping(name, Arc::new(catalog), inter, keep);
     if let Some((lo, hi)) = scale {
         d.set_scale(lo, hi);
     }

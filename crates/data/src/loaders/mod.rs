@@ -24,7 +24,7 @@ mod text;
 mod title;
 
 use crate::error::{DataError, Result};
-use cinerec_core::{Dataset, Interactions};
+use cinerec_core::{Dataset, Interactions, Keep};
 use std::path::{Path, PathBuf};
 
 pub use generic::sniff as sniff_generic;
@@ -82,6 +82,9 @@ pub struct LoadOptions {
     pub format: Option<Format>,
     /// Worker threads for parsing (0 = all cores).
     pub threads: usize,
+    /// Optional parts of the rating matrix to keep (everything by default; a caller that
+    /// loads for one model's fit can pass its [`cinerec_core::Recommender::data_needs`]).
+    pub keep: Keep,
 }
 
 fn file_name(path: &Path) -> &str {
@@ -137,7 +140,7 @@ pub fn detect_format(path: &Path) -> Result<Format> {
 /// Loads a dataset from a folder or file. The dataset is named after the folder (the file
 /// for generic files, the `.inter` stem for RecBole).
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
-    Ok(assemble::assemble(read_parts(path, opts)?, false).0)
+    Ok(assemble::assemble(read_parts(path, opts)?, false, opts.keep).0)
 }
 
 /// Like [`load`], and also returns the ratings in the order the file lists them (inner ids
@@ -145,7 +148,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
 /// tool's (the peers' numpy 80/20 split) need this order; a [`Dataset`] stores ratings
 /// sorted by (user, item). Costs one extra copy of the rating columns.
 pub fn load_with_file_order(path: &Path, opts: &LoadOptions) -> Result<(Dataset, Interactions)> {
-    let (d, order) = assemble::assemble(read_parts(path, opts)?, true);
+    let (d, order) = assemble::assemble(read_parts(path, opts)?, true, opts.keep);
     Ok((d, order.unwrap_or_default()))
 }
 

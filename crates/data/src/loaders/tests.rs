@@ -285,6 +285,7 @@ fn generic_tsv_implicit_string_ids() {
         &LoadOptions {
             format: Some(Format::Generic(spec)),
             threads: 1,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -305,6 +306,7 @@ fn detection_errors() {
         &LoadOptions {
             format: Some(Format::MlDat),
             threads: 0,
+            ..Default::default()
         },
     )
     .unwrap_err();
@@ -410,6 +412,7 @@ fn parallel_reader_matches_single_thread() {
         &LoadOptions {
             format: None,
             threads: 1,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -418,6 +421,7 @@ fn parallel_reader_matches_single_thread() {
         &LoadOptions {
             format: None,
             threads: 3,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -514,4 +518,39 @@ fn real_ml100k_recbole() {
             .map(|g| c.genre_names[g as usize].as_str()),
         Some("Film-Noir")
     );
+}
+
+#[test]
+fn lean_load_keeps_the_fingerprint_and_drops_times_and_item_positions() {
+    let (_t, d) = folder("lean");
+    write(
+        &d,
+        "ratings.csv",
+        b"userId,movieId,rating,timestamp\n1,10,4.0,100\n1,20,3.0,50\n2,10,5.0,70\n1,10,2.0,200\n",
+    );
+    let full = load(&d, &LoadOptions::default()).unwrap();
+    let keep = Keep {
+        times: false,
+        item_positions: false,
+    };
+    let lean = load(
+        &d,
+        &LoadOptions {
+            keep,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(lean.hash(), full.hash());
+    // the duplicate (1, 10) was resolved by timestamp before the timestamps went
+    assert_eq!(lean.matrix().get(UserIdx(0), ItemIdx(0)), Some(2.0));
+    assert_eq!(lean.matrix().user_times(UserIdx(0)), &[0, 0]);
+    assert_eq!(full.matrix().user_times(UserIdx(0)), &[200, 50]);
+    assert!(!lean.matrix().has_times() && !lean.matrix().has_item_positions());
+    assert_eq!(lean.matrix().item_users(ItemIdx(0)), &[0, 1]);
+    assert_eq!(
+        lean.matrix().item_users(ItemIdx(0)),
+        full.matrix().item_col(ItemIdx(0)).0
+    );
+    assert!(lean.heap_bytes() < full.heap_bytes());
 }
