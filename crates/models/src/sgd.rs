@@ -324,7 +324,10 @@ fn run_block_body(
 ) -> f64 {
     let (users, bu) = u;
     let (items, bi) = i;
-    rng.shuffle(&mut blk.rows);
+    if blk.rows.len() > 1 {
+        let r = rng.below(blk.rows.len() as u64) as usize;
+        blk.rows.rotate_left(r);
+    }
     let mut sse = 0.0f64;
     for (r_ix, &(user, a, b)) in blk.rows.iter().enumerate() {
         if let Some(&(nu, na, nb)) = blk.rows.get(r_ix + 1) {
