@@ -15,6 +15,7 @@
 #   ANCHORS          the scale anchors' folder (default /work/shared/anchors/scale)
 #   RATINGS USERS ITEMS  synthetic shape (default 32000000 200000 87000)
 #   SYNTH_DIR        an existing synth folder (ratings.csv + movies.csv) to reuse instead of generating
+#   REPORT_ONLY=1    no runs: rewrite scale.md/scale.json from the last run's measurements
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,9 +33,11 @@ SURPRISE=${SURPRISE:-1}
 CINEREC=$ROOT/target/release/cinerec
 mkdir -p "$WORK"
 MEAS=$WORK/measurements.tsv
-: >"$MEAS"
+REPORT_ONLY=${REPORT_ONLY:-}
+[ -n "$REPORT_ONLY" ] || : >"$MEAS"
 log() { printf '[scale-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+if [ -z "$REPORT_ONLY" ]; then
 [ -x /usr/bin/time ] || { log "GNU time (/usr/bin/time) is required"; exit 1; }
 "$PY" -c "import implicit, surprise, threadpoolctl, pandas" 2>/dev/null \
   || { log "run bench/peers/run.sh first (it makes $VENV with the peer libraries)"; exit 1; }
@@ -79,6 +82,8 @@ if [ "$SURPRISE" = 1 ]; then
   run surprise_svd scikit-surprise -- "$PY" "$ANCHORS/surprise_svd.py" "$ANCHOR_CSV"
 fi
 rm -f "$WORK/als.cinerec" "$WORK/svd.cinerec"
+cut -d' ' -f1-3 /proc/loadavg >"$WORK/loadavg"
+fi
 
 "$PY" - "$MEAS" "$HERE" <<'PY'
 import json, os, re, statistics, subprocess, sys
@@ -106,7 +111,10 @@ med = lambda x: statistics.median(x) if x else None
 for e in res.values():
     for k in ("wall_s", "rss_mib", "fit_s"):
         e[k + "_median"] = med(e[k])
-load = os.getloadavg()
+try:  # the load average recorded at the end of the runs
+    load = [float(x) for x in open(os.path.join(os.path.dirname(meas), "loadavg")).read().split()[:3]]
+except (OSError, ValueError):
+    load = os.getloadavg()
 cpu = subprocess.run("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2", shell=True, capture_output=True, text=True).stdout.strip()
 f = lambda x, d=1: "-" if x is None else f"{x:.{d}f}"
 lines = ["| model | tool | fit s | whole-process wall s | peak RSS MiB |", "|---|---|---:|---:|---:|"]
@@ -122,13 +130,28 @@ for a, b, name in (("cinerec_als", "implicit_als", "ALS"), ("cinerec_svd", "surp
         ratios.append(f"- {name}: cinerec fit {res[a]['fit_s_median']:.1f} s vs {res[b]['fit_s_median']:.1f} s "
                       f"(ratio {r:.3f}, {1/r:.1f}x faster); peak RSS {res[a]['rss_mib_median']:.0f} vs "
                       f"{res[b]['rss_mib_median']:.0f} MiB")
+targets = []
+def target(a, b, name, want, mem_ok, mem_text):
+    if not (a in res and b in res and res[a]["fit_s_median"] and res[b]["fit_s_median"]):
+        targets.append(f"- **MISS** — {name}: a run failed or reported no fit time")
+        return
+    x = res[b]["fit_s_median"] / res[a]["fit_s_median"]
+    ok = x >= want and mem_ok(res[a]["rss_mib_median"], res[b]["rss_mib_median"])
+    short = "" if x >= want else f" (short by {100 * (1 - x / want):.0f} %)"
+    targets.append(f"- **{'pass' if ok else 'MISS'}** — {name} fit ≥ {want:g}× faster {mem_text}: "
+                   f"{res[a]['fit_s_median']:.1f} s vs {res[b]['fit_s_median']:.1f} s = {x:.2f}×{short}; "
+                   f"peak RSS {res[a]['rss_mib_median']:.0f} vs {res[b]['rss_mib_median']:.0f} MiB")
+target("cinerec_als", "implicit_als", "ALS", 2, lambda m, p: m <= p, "than implicit with no more memory")
+target("cinerec_svd", "surprise_svd", "SVD", 10, lambda m, p: m < 2048, "than Surprise with peak < 2 GB")
 md = ("# Scale: 32M synthetic ratings\n\n"
       f"Machine: {cpu}, {os.cpu_count()} cores, load average at the end {' '.join(f'{x:.2f}' for x in load)} "
       "(shared machine). cinerec synth file (200k users, 87k items, 32M ratings, seed 0). cinerec fit = "
       "`fit_seconds` of `cinerec train` (file load and model save excluded; the whole-process column has them); "
       "implicit = anchors' als.py (64 factors, 15 iterations, both cores, BLAS 1 thread; whole process also "
       "ranks 10k users); Surprise = anchors' surprise_svd.py (defaults: 100 factors, 20 epochs).\n\n"
-      + "\n".join(lines) + "\n\n" + "\n".join(ratios) + "\n\nReproduce: `bench/peers/scale.sh`.\n")
+      + "\n".join(lines) + "\n\n" + "\n".join(ratios)
+      + "\n\nTargets (each a ratio in the same run):\n\n" + "\n".join(targets)
+      + "\n\nReproduce: `bench/peers/scale.sh`.\n")
 open(os.path.join(here, "scale.md"), "w").write(md)
 json.dump({"results": res, "load_average": load, "cpu": cpu}, open(os.path.join(here, "scale.json"), "w"), indent=1)
 print(md)
