@@ -50,6 +50,40 @@ pub(crate) fn available(k: usize) -> bool {
         && std::is_x86_feature_detected!("fma")
 }
 
+/// Where the kernel finds the row's item vectors: the `i`-th one starts at `at(i)`.
+trait Rows: Copy {
+    /// # Safety
+    /// `i` below the row's entry count; the pointer is valid for `k` floats.
+    unsafe fn at(self, i: usize) -> *const f32;
+}
+
+/// Gathered vectors, one after the other.
+#[derive(Clone, Copy)]
+struct Packed {
+    base: *const f32,
+    k: usize,
+}
+impl Rows for Packed {
+    #[inline(always)]
+    unsafe fn at(self, i: usize) -> *const f32 {
+        unsafe { self.base.add(i * self.k) }
+    }
+}
+
+/// The vectors read in place: rows `idx[i]` of the factor matrix.
+#[derive(Clone, Copy)]
+struct Indexed {
+    base: *const f32,
+    idx: *const u32,
+    k: usize,
+}
+impl Rows for Indexed {
+    #[inline(always)]
+    unsafe fn at(self, i: usize) -> *const f32 {
+        unsafe { self.base.add(*self.idx.add(i) as usize * self.k) }
+    }
+}
+
 /// One warm-started CG update of the row `x` (see `als_solve::cg_row`); returns the squared
 /// residual before the update. `dots` holds `y_i·x` for every gathered row when `ready`
 /// (as [`gather`] leaves it), and is scratch otherwise.
@@ -66,8 +100,68 @@ pub(crate) unsafe fn cg_row(
     steps: usize,
     ready: bool,
 ) -> f64 {
+    assert_eq!(yl.len(), conf.len() * x.len());
     // SAFETY (all arms): forwarded from the caller's contract.
-    unsafe { by_width!(x.len(), row(g, yl, conf, x, dots, steps, ready)) }
+    unsafe { by_width!(x.len(), row_packed(g, yl, conf, x, dots, steps, ready)) }
+}
+
+/// [`cg_row`] reading the item vectors in place, rows `idx` of `y`, instead of gathered:
+/// the better choice when `y` is small enough to stay in cache, where gathering is pure
+/// copying. Same arithmetic as [`cg_row`] with `ready = false`.
+///
+/// # Safety
+/// As [`cg_row`], with `idx.len() == conf.len()` and every index a row of `y`.
+pub(crate) unsafe fn cg_row_in_place(
+    g: &[f32],
+    y: &[f32],
+    idx: &[u32],
+    conf: &[f32],
+    x: &mut [f32],
+    dots: &mut Vec<f32>,
+    steps: usize,
+) -> f64 {
+    let k = x.len();
+    assert_eq!(idx.len(), conf.len());
+    assert!(idx.iter().all(|&i| (i as usize + 1) * k <= y.len()));
+    // SAFETY (all arms): forwarded from the caller's contract; the indices were just checked.
+    unsafe { by_width!(k, row_in_place(g, y, idx, conf, x, dots, steps)) }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn row_packed<const C: usize>(
+    g: &[f32],
+    yl: &[f32],
+    conf: &[f32],
+    x: &mut [f32],
+    dots: &mut Vec<f32>,
+    steps: usize,
+    ready: bool,
+) -> f64 {
+    let src = Packed {
+        base: yl.as_ptr(),
+        k: 8 * C,
+    };
+    // SAFETY: forwarded; `yl` holds `conf.len()` rows of `k`.
+    unsafe { row::<C, _>(g, src, conf, x, dots, steps, ready) }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn row_in_place<const C: usize>(
+    g: &[f32],
+    y: &[f32],
+    idx: &[u32],
+    conf: &[f32],
+    x: &mut [f32],
+    dots: &mut Vec<f32>,
+    steps: usize,
+) -> f64 {
+    let src = Indexed {
+        base: y.as_ptr(),
+        idx: idx.as_ptr(),
+        k: 8 * C,
+    };
+    // SAFETY: forwarded; every index is a row of `y`.
+    unsafe { row::<C, _>(g, src, conf, x, dots, steps, false) }
 }
 
 /// Copies the rows `idx` of `y` (`k = x.len()` columns) into `yl`, replacing its contents,
@@ -208,9 +302,9 @@ unsafe fn vdot<const C: usize>(a: *const f32, b: *const f32) -> f32 {
 /// `out = G v + Σ_i ((c_i − 1)(y_i·v) − sub·c_i) y_i` with `sub` 0 or 1.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn apply<const C: usize>(
+unsafe fn apply<const C: usize, R: Rows>(
     g: &[f32],
-    yl: &[f32],
+    y: R,
     conf: &[f32],
     v: &[f32],
     out: &mut [f32],
@@ -220,7 +314,7 @@ unsafe fn apply<const C: usize>(
 ) {
     let k = 8 * C;
     let n = conf.len();
-    let (y, vp) = (yl.as_ptr(), v.as_ptr());
+    let vp = v.as_ptr();
     // Pass 1: the n dot products, four items at a time (unless the gather took them).
     let mut i = 0;
     if ready {
@@ -234,7 +328,7 @@ unsafe fn apply<const C: usize>(
         for c in 0..C {
             let vv = _mm256_loadu_ps(vp.add(8 * c));
             for (q, acc) in a.iter_mut().enumerate() {
-                *acc = _mm256_fmadd_ps(_mm256_loadu_ps(y.add((i + q) * k + 8 * c)), vv, *acc);
+                *acc = _mm256_fmadd_ps(_mm256_loadu_ps(y.at(i + q).add(8 * c)), vv, *acc);
             }
         }
         for (q, acc) in a.iter().enumerate() {
@@ -243,7 +337,7 @@ unsafe fn apply<const C: usize>(
         i += 4;
     }
     while i < n {
-        dots[i] = vdot::<C>(y.add(i * k), vp);
+        dots[i] = vdot::<C>(y.at(i), vp);
         i += 1;
     }
     // Pass 2: G v + Σ w_i y_i in C registers.
@@ -258,7 +352,7 @@ unsafe fn apply<const C: usize>(
     for (i, (&d, &ci)) in dots.iter().zip(conf).enumerate() {
         let w = _mm256_set1_ps((ci - 1.0) * d - sub * ci);
         for (c, a) in acc.iter_mut().enumerate() {
-            *a = _mm256_fmadd_ps(w, _mm256_loadu_ps(y.add(i * k + 8 * c)), *a);
+            *a = _mm256_fmadd_ps(w, _mm256_loadu_ps(y.at(i).add(8 * c)), *a);
         }
     }
     for (c, a) in acc.iter().enumerate() {
@@ -267,9 +361,9 @@ unsafe fn apply<const C: usize>(
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn row<const C: usize>(
+unsafe fn row<const C: usize, R: Rows>(
     g: &[f32],
-    yl: &[f32],
+    yl: R,
     conf: &[f32],
     x: &mut [f32],
     dots: &mut Vec<f32>,
@@ -284,7 +378,7 @@ unsafe fn row<const C: usize>(
     let (mut r, mut p, mut ap) = ([0f32; 128], [0f32; 128], [0f32; 128]);
     let (r, p, ap) = (&mut r[..k], &mut p[..k], &mut ap[..k]);
     // r = b − A x = −(G x + Σ ((c − 1)(y·x) − c) y)
-    apply::<C>(
+    apply::<C, R>(
         g,
         yl,
         conf,
@@ -302,7 +396,7 @@ unsafe fn row<const C: usize>(
         return start;
     }
     for _ in 0..steps {
-        apply::<C>(g, yl, conf, p, ap, dots, 0.0, false);
+        apply::<C, R>(g, yl, conf, p, ap, dots, 0.0, false);
         let alpha = rsold / vdot::<C>(p.as_ptr(), ap.as_ptr());
         if !alpha.is_finite() {
             break;

@@ -17,6 +17,11 @@ use crate::linalg::cholesky_solve;
 
 /// Rows processed per work unit.
 const CHUNK: usize = 64;
+
+/// Up to this size the fixed factor matrix of a half-step is read in place by the kernel
+/// rather than gathered row by row (it then stays in a core's L2 cache, and gathering would
+/// only copy).
+const IN_PLACE_BYTES: usize = 1 << 20;
 /// Rows per partial Gram block.
 const GRAM_BLOCK: usize = 2048;
 
@@ -267,10 +272,21 @@ fn cg_block_body<R: Rows>(
 ) -> f64 {
     let k = s.r.len();
     let mut res = 0.0;
+    // A fixed matrix that stays in cache is read in place; a larger one is gathered.
+    let in_place = s.fast && std::mem::size_of_val(y) <= IN_PLACE_BYTES;
     for (j, xr) in block.chunks_exact_mut(k).enumerate() {
         let (mut conf, mut yl) = (std::mem::take(&mut s.conf), std::mem::take(&mut s.yl));
-        // gather the rows once: the CG passes then read contiguous memory
         let idx = rows.row(first + j, &mut conf);
+        #[cfg(target_arch = "x86_64")]
+        if in_place {
+            // SAFETY: `fast` is `als_kernel::available(k)`; the kernel checks the indices.
+            res += unsafe {
+                crate::als_kernel::cg_row_in_place(g, y, idx, &conf, xr, &mut s.dots, steps)
+            };
+            (s.conf, s.yl) = (conf, yl);
+            continue;
+        }
+        // gather the rows once: the CG passes then read contiguous memory
         #[cfg(target_arch = "x86_64")]
         if s.fast {
             // SAFETY: `fast` is `als_kernel::available(k)`; the indices are rows of `y`; the

@@ -114,20 +114,24 @@ pub(crate) fn par_chunks<S>(
     } else {
         let queue = Mutex::new(rows.chunks_mut(width * chunk).enumerate());
         let results = Mutex::new(Vec::with_capacity(n_chunks));
-        std::thread::scope(|sc| {
-            for _ in 0..threads {
-                sc.spawn(|| {
-                    let mut s = scratch();
-                    loop {
-                        let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
-                        let Some((c, block)) = next else { break };
-                        let v = work(c * chunk, block, &mut s);
-                        if let Ok(mut r) = results.lock() {
-                            r.push((c, v));
-                        }
-                    }
-                });
+        let worker = || {
+            let mut s = scratch();
+            loop {
+                let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                let Some((c, block)) = next else { break };
+                let v = work(c * chunk, block, &mut s);
+                if let Ok(mut r) = results.lock() {
+                    r.push((c, v));
+                }
             }
+        };
+        // rayon's pool threads persist: a fit calls this a few times per iteration, and
+        // starting OS threads each time cost about 5% of a small fit.
+        rayon::scope(|sc| {
+            for _ in 1..threads {
+                sc.spawn(|_| worker());
+            }
+            worker();
         });
         for (c, v) in results.into_inner().unwrap_or_default() {
             sums[c] = v;
