@@ -10,9 +10,16 @@
 //! - the weighted sum `Σ w_i y_i` and the Gram product are then accumulated in `C` 256-bit
 //!   registers, one FMA per 8 elements, written back once.
 //!
+//! - a fixed factor matrix small enough to stay in L2 is read in place (rows by index), a
+//!   larger one is gathered per row first;
+//! - on CPUs with AVX-512F (unless `CINEREC_NO_AVX512` is set) the same passes run on 512-bit
+//!   registers, and in-place rows are solved two at a time in lockstep so that each pass over
+//!   the Gram matrix serves both (each row's arithmetic is unchanged by the pairing).
+//!
 //! Results differ from the portable path only by rounding (FMA keeps one rounding where the
-//! portable code has two); the unit test bounds the difference. Within one machine the fit is
-//! still deterministic and independent of the thread count.
+//! portable code has two; the 512-bit kernel sums in another order); the unit tests bound the
+//! differences. Within one machine the fit is still deterministic and independent of the
+//! thread count.
 
 #![cfg(target_arch = "x86_64")]
 
@@ -127,6 +134,26 @@ pub(crate) unsafe fn cg_row_in_place(
     unsafe { by_width!(k, row_in_place(g, y, idx, conf, x, dots, steps)) }
 }
 
+/// [`row_in_place`] on the AVX2 kernel whatever the CPU has (tests compare the two).
+#[cfg(test)]
+unsafe fn row_narrow_in_place<const C: usize>(
+    g: &[f32],
+    y: &[f32],
+    idx: &[u32],
+    conf: &[f32],
+    x: &mut [f32],
+    dots: &mut Vec<f32>,
+    steps: usize,
+) -> f64 {
+    let src = Indexed {
+        base: y.as_ptr(),
+        idx: idx.as_ptr(),
+        k: 8 * C,
+    };
+    // SAFETY: forwarded.
+    unsafe { row::<C, _>(g, src, conf, x, dots, steps, false) }
+}
+
 #[allow(clippy::too_many_arguments)]
 unsafe fn row_packed<const C: usize>(
     g: &[f32],
@@ -142,7 +169,13 @@ unsafe fn row_packed<const C: usize>(
         k: 8 * C,
     };
     // SAFETY: forwarded; `yl` holds `conf.len()` rows of `k`.
-    unsafe { row::<C, _>(g, src, conf, x, dots, steps, ready) }
+    unsafe {
+        if wide() {
+            row_wide::<C, _>(g, src, conf, x, dots, steps, ready)
+        } else {
+            row::<C, _>(g, src, conf, x, dots, steps, ready)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -161,7 +194,13 @@ unsafe fn row_in_place<const C: usize>(
         k: 8 * C,
     };
     // SAFETY: forwarded; every index is a row of `y`.
-    unsafe { row::<C, _>(g, src, conf, x, dots, steps, false) }
+    unsafe {
+        if wide() {
+            row_wide::<C, _>(g, src, conf, x, dots, steps, false)
+        } else {
+            row::<C, _>(g, src, conf, x, dots, steps, false)
+        }
+    }
 }
 
 /// Copies the rows `idx` of `y` (`k = x.len()` columns) into `yl`, replacing its contents,
@@ -360,8 +399,11 @@ unsafe fn apply<const C: usize, R: Rows>(
     }
 }
 
-#[target_feature(enable = "avx2,fma")]
-unsafe fn row<const C: usize, R: Rows>(
+/// The CG loop of one row; `apply` is the AVX2 one, or the AVX-512 one when `wide`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn row_body<const C: usize, R: Rows>(
+    wide: bool,
     g: &[f32],
     yl: R,
     conf: &[f32],
@@ -378,16 +420,12 @@ unsafe fn row<const C: usize, R: Rows>(
     let (mut r, mut p, mut ap) = ([0f32; 128], [0f32; 128], [0f32; 128]);
     let (r, p, ap) = (&mut r[..k], &mut p[..k], &mut ap[..k]);
     // r = b − A x = −(G x + Σ ((c − 1)(y·x) − c) y)
-    apply::<C, R>(
-        g,
-        yl,
-        conf,
-        x,
-        r,
-        dots,
-        1.0,
-        ready && dots.len() == conf.len(),
-    );
+    let ready = ready && dots.len() == conf.len();
+    if wide {
+        apply512::<C, R>(g, yl, conf, x, r, dots, 1.0, ready);
+    } else {
+        apply::<C, R>(g, yl, conf, x, r, dots, 1.0, ready);
+    }
     r.iter_mut().for_each(|v| *v = -*v);
     p.copy_from_slice(r);
     let mut rsold = vdot::<C>(r.as_ptr(), r.as_ptr());
@@ -396,7 +434,11 @@ unsafe fn row<const C: usize, R: Rows>(
         return start;
     }
     for _ in 0..steps {
-        apply::<C, R>(g, yl, conf, p, ap, dots, 0.0, false);
+        if wide {
+            apply512::<C, R>(g, yl, conf, p, ap, dots, 0.0, false);
+        } else {
+            apply::<C, R>(g, yl, conf, p, ap, dots, 0.0, false);
+        }
         let alpha = rsold / vdot::<C>(p.as_ptr(), ap.as_ptr());
         if !alpha.is_finite() {
             break;
@@ -416,6 +458,314 @@ unsafe fn row<const C: usize, R: Rows>(
         rsold = rsnew;
     }
     start
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn row<const C: usize, R: Rows>(
+    g: &[f32],
+    yl: R,
+    conf: &[f32],
+    x: &mut [f32],
+    dots: &mut Vec<f32>,
+    steps: usize,
+    ready: bool,
+) -> f64 {
+    // SAFETY: forwarded.
+    unsafe { row_body::<C, R>(false, g, yl, conf, x, dots, steps, ready) }
+}
+
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn row_wide<const C: usize, R: Rows>(
+    g: &[f32],
+    yl: R,
+    conf: &[f32],
+    x: &mut [f32],
+    dots: &mut Vec<f32>,
+    steps: usize,
+    ready: bool,
+) -> f64 {
+    // SAFETY: forwarded; the CPU has AVX-512F (the caller checked `wide()`).
+    unsafe { row_body::<C, R>(true, g, yl, conf, x, dots, steps, ready) }
+}
+
+/// Whether the AVX-512 `apply` is used: the CPU has AVX-512F and `CINEREC_NO_AVX512` is not
+/// set (on CPUs that lower their clock for 512-bit work it may not pay; it also lets the two
+/// kernels be compared on one machine).
+pub(crate) fn wide() -> bool {
+    static WIDE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WIDE.get_or_init(|| {
+        std::is_x86_feature_detected!("avx512f")
+            && std::env::var_os("CINEREC_NO_AVX512").is_none_or(|v| v.is_empty())
+    })
+}
+
+/// Mask of the 16-lane chunk `c` of a `8·C`-float row: the last chunk of an odd `C` is half.
+#[inline(always)]
+const fn lanes<const C: usize>(c: usize) -> __mmask16 {
+    if C % 2 == 1 && c == C.div_ceil(2) - 1 {
+        0x00FF
+    } else {
+        0xFFFF
+    }
+}
+
+macro_rules! ld512 {
+    ($C:ident, $p:expr, $c:expr) => {
+        _mm512_maskz_loadu_ps(lanes::<$C>($c), $p.add(16 * $c))
+    };
+}
+
+/// [`apply`] with 512-bit registers: `⌈C/2⌉` 16-lane chunks per row, the last one masked to
+/// 8 lanes when `C` is odd (masked loads never touch the lanes they leave out).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn apply512<const C: usize, R: Rows>(
+    g: &[f32],
+    y: R,
+    conf: &[f32],
+    v: &[f32],
+    out: &mut [f32],
+    dots: &mut Vec<f32>,
+    sub: f32,
+    ready: bool,
+) {
+    dots512::<C, R>(y, conf, v, dots, ready);
+    let mut acc = [_mm512_setzero_ps(); 8];
+    gv512::<C>(g, v, &mut acc);
+    wy512::<C, R>(y, conf, dots, sub, &mut acc, out);
+}
+
+/// Pass 1 of [`apply512`]: `dots[i] = y_i·v`, four items at a time (nothing when `ready`).
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn dots512<const C: usize, R: Rows>(
+    y: R,
+    conf: &[f32],
+    v: &[f32],
+    dots: &mut Vec<f32>,
+    ready: bool,
+) {
+    let (n, d, vp) = (conf.len(), C.div_ceil(2), v.as_ptr());
+    if ready {
+        return;
+    }
+    dots.clear();
+    dots.resize(n, 0.0);
+    let mut i = 0;
+    while i + 4 <= n {
+        let mut a = [_mm512_setzero_ps(); 4];
+        for c in 0..d {
+            let vv = ld512!(C, vp, c);
+            for (q, acc) in a.iter_mut().enumerate() {
+                *acc = _mm512_fmadd_ps(ld512!(C, y.at(i + q), c), vv, *acc);
+            }
+        }
+        for (q, acc) in a.iter().enumerate() {
+            dots[i + q] = _mm512_reduce_add_ps(*acc);
+        }
+        i += 4;
+    }
+    while i < n {
+        let mut a = _mm512_setzero_ps();
+        for c in 0..d {
+            a = _mm512_fmadd_ps(ld512!(C, y.at(i), c), ld512!(C, vp, c), a);
+        }
+        dots[i] = _mm512_reduce_add_ps(a);
+        i += 1;
+    }
+}
+
+/// `acc += G v` (G row by row, in order).
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn gv512<const C: usize>(g: &[f32], v: &[f32], acc: &mut [__m512; 8]) {
+    let (k, d) = (8 * C, C.div_ceil(2));
+    for (j, &vj) in v.iter().enumerate().take(k) {
+        let b = _mm512_set1_ps(vj);
+        let row = g.as_ptr().add(j * k);
+        for (c, a) in acc.iter_mut().enumerate().take(d) {
+            *a = _mm512_fmadd_ps(b, ld512!(C, row, c), *a);
+        }
+    }
+}
+
+/// [`gv512`] for two vectors in one pass over `G` (each load of `G` feeds both; the
+/// arithmetic per vector is exactly [`gv512`]'s).
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn gv512_pair<const C: usize>(
+    g: &[f32],
+    va: &[f32],
+    vb: &[f32],
+    acc_a: &mut [__m512; 8],
+    acc_b: &mut [__m512; 8],
+) {
+    let (k, d) = (8 * C, C.div_ceil(2));
+    for j in 0..k {
+        let (ba, bb) = (_mm512_set1_ps(va[j]), _mm512_set1_ps(vb[j]));
+        let row = g.as_ptr().add(j * k);
+        for c in 0..d {
+            let gj = ld512!(C, row, c);
+            acc_a[c] = _mm512_fmadd_ps(ba, gj, acc_a[c]);
+            acc_b[c] = _mm512_fmadd_ps(bb, gj, acc_b[c]);
+        }
+    }
+}
+
+/// Pass 2's second half: `acc += Σ_i ((c_i − 1)·dots_i − sub·c_i) y_i`, then `out = acc`.
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn wy512<const C: usize, R: Rows>(
+    y: R,
+    conf: &[f32],
+    dots: &[f32],
+    sub: f32,
+    acc: &mut [__m512; 8],
+    out: &mut [f32],
+) {
+    let d = C.div_ceil(2);
+    for (i, (&dt, &ci)) in dots.iter().zip(conf).enumerate() {
+        let w = _mm512_set1_ps((ci - 1.0) * dt - sub * ci);
+        let yi = y.at(i);
+        for (c, a) in acc.iter_mut().enumerate().take(d) {
+            *a = _mm512_fmadd_ps(w, ld512!(C, yi, c), *a);
+        }
+    }
+    for (c, a) in acc.iter().enumerate().take(d) {
+        _mm512_mask_storeu_ps(out.as_mut_ptr().add(16 * c), lanes::<C>(c), *a);
+    }
+}
+
+/// One row of a lockstep pair: its vectors, confidences, factors and CG state.
+struct Lane<'a, R> {
+    y: R,
+    conf: &'a [f32],
+    x: &'a mut [f32],
+    dots: &'a mut Vec<f32>,
+    r: [f32; 128],
+    p: [f32; 128],
+    ap: [f32; 128],
+    rsold: f32,
+    done: bool,
+}
+
+impl<'a, R> Lane<'a, R> {
+    fn new(y: R, conf: &'a [f32], x: &'a mut [f32], dots: &'a mut Vec<f32>) -> Self {
+        Lane {
+            y,
+            conf,
+            x,
+            dots,
+            r: [0.0; 128],
+            p: [0.0; 128],
+            ap: [0.0; 128],
+            rsold: 0.0,
+            done: false,
+        }
+    }
+}
+
+/// Two rows' CG updates in lockstep with the AVX-512 kernel, sharing every pass over `G`;
+/// each row's arithmetic is exactly that of its own [`cg_row_in_place`] (same operations in
+/// the same order), so pairing never changes a result. Returns both squared residuals.
+///
+/// # Safety
+/// As [`cg_row_in_place`] for each row, and the CPU must have AVX-512F ([`wide`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn cg_rows2_in_place(
+    g: &[f32],
+    y: &[f32],
+    idx: [&[u32]; 2],
+    conf: [&[f32]; 2],
+    xa: &mut [f32],
+    xb: &mut [f32],
+    dots: [&mut Vec<f32>; 2],
+    steps: usize,
+) -> (f64, f64) {
+    let k = xa.len();
+    assert_eq!(xb.len(), k);
+    for t in 0..2 {
+        assert_eq!(idx[t].len(), conf[t].len());
+        assert!(idx[t].iter().all(|&i| (i as usize + 1) * k <= y.len()));
+    }
+    let [da, db] = dots;
+    let src = |t: usize| Indexed {
+        base: y.as_ptr(),
+        idx: idx[t].as_ptr(),
+        k,
+    };
+    let (mut a, mut b) = (
+        Lane::new(src(0), conf[0], xa, da),
+        Lane::new(src(1), conf[1], xb, db),
+    );
+    // SAFETY (all arms): forwarded from the caller's contract; the indices were just checked.
+    unsafe { by_width!(k, pair_wide(g, &mut a, &mut b, steps)) }
+}
+
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn pair_wide<'a, const C: usize>(
+    g: &[f32],
+    a: &mut Lane<'a, Indexed>,
+    b: &mut Lane<'a, Indexed>,
+    steps: usize,
+) -> (f64, f64) {
+    let k = 8 * C;
+    if a.conf.is_empty() || b.conf.is_empty() {
+        // SAFETY: forwarded.
+        let one = |l: &mut Lane<'_, Indexed>| unsafe {
+            row_body::<C, Indexed>(true, g, l.y, l.conf, l.x, l.dots, steps, false)
+        };
+        return (one(a), one(b));
+    }
+    // Both products A·v of one CG step: passes 1 and 2 per row, one pass over G for both.
+    macro_rules! apply_pair {
+        ($va:expr, $vb:expr, $sub:expr, $oa:expr, $ob:expr) => {{
+            dots512::<C, Indexed>(a.y, a.conf, $va, a.dots, false);
+            dots512::<C, Indexed>(b.y, b.conf, $vb, b.dots, false);
+            let (mut acc_a, mut acc_b) = ([_mm512_setzero_ps(); 8], [_mm512_setzero_ps(); 8]);
+            gv512_pair::<C>(g, $va, $vb, &mut acc_a, &mut acc_b);
+            wy512::<C, Indexed>(a.y, a.conf, a.dots, $sub, &mut acc_a, $oa);
+            wy512::<C, Indexed>(b.y, b.conf, b.dots, $sub, &mut acc_b, $ob);
+        }};
+    }
+    apply_pair!(&a.x[..k], &b.x[..k], 1.0, &mut a.r[..k], &mut b.r[..k]);
+    let mut start = [0f64; 2];
+    for (t, l) in [&mut *a, &mut *b].into_iter().enumerate() {
+        l.r[..k].iter_mut().for_each(|v| *v = -*v);
+        l.p = l.r;
+        l.rsold = vdot::<C>(l.r.as_ptr(), l.r.as_ptr());
+        start[t] = l.rsold as f64;
+        l.done = l.rsold < 1e-20;
+    }
+    for _ in 0..steps {
+        if a.done && b.done {
+            break;
+        }
+        apply_pair!(&a.p[..k], &b.p[..k], 0.0, &mut a.ap[..k], &mut b.ap[..k]);
+        for l in [&mut *a, &mut *b] {
+            if l.done {
+                continue;
+            }
+            let alpha = l.rsold / vdot::<C>(l.p.as_ptr(), l.ap.as_ptr());
+            if !alpha.is_finite() {
+                l.done = true;
+                continue;
+            }
+            for j in 0..k {
+                l.x[j] += alpha * l.p[j];
+                l.r[j] -= alpha * l.ap[j];
+            }
+            let rsnew = vdot::<C>(l.r.as_ptr(), l.r.as_ptr());
+            if rsnew < 1e-20 {
+                l.done = true;
+                continue;
+            }
+            let beta = rsnew / l.rsold;
+            for j in 0..k {
+                l.p[j] = l.r[j] + beta * l.p[j];
+            }
+            l.rsold = rsnew;
+        }
+    }
+    (start[0], start[1])
 }
 
 #[cfg(test)]

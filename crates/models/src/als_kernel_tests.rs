@@ -1,5 +1,6 @@
 //! Tests of the ALS kernel against the portable CG, the exact solve and a plain Gram sum.
 
+use super::{row_in_place, row_narrow_in_place};
 use crate::als_solve::{exact_row, gram, portable_row};
 use cinerec_core::Rng;
 
@@ -200,5 +201,61 @@ fn in_place_rows_equal_gathered_rows() {
         };
         assert_eq!(ra.to_bits(), rb.to_bits(), "k={k} n={n}");
         assert_eq!(a, b, "k={k} n={n}");
+    }
+}
+
+/// The AVX-512 kernel solves rows in pairs sharing each pass over the Gram matrix: each row
+/// must come out exactly as when solved alone, and close to the AVX2 kernel (rounding only).
+#[test]
+fn paired_wide_rows_equal_single_rows_and_match_avx2() {
+    if !(super::available(24) && std::is_x86_feature_detected!("avx512f")) {
+        eprintln!("SKIPPED: this CPU has no AVX-512F; the paired kernel is not used here");
+        return;
+    }
+    let mut rng = Rng::new(9);
+    for (k, na, nb) in [
+        (8usize, 1usize, 9usize),
+        (24, 7, 0),
+        (24, 50, 3),
+        (104, 33, 64),
+    ] {
+        let (y, g, idx, _, conf, x0) = problem(&mut rng, k, na.max(nb).max(1));
+        let (ia, ca) = (&idx[..na], &conf[..na]);
+        let (ib, cb) = (&idx[idx.len() - nb..], &conf[conf.len() - nb..]);
+        let xb0: Vec<f32> = x0.iter().map(|v| -0.5 * v).collect();
+        let (mut pa, mut pb) = (x0.clone(), xb0.clone());
+        let (mut sa, mut sb) = (x0.clone(), xb0.clone());
+        let (mut d1, mut d2, mut d3) = (Vec::new(), Vec::new(), Vec::new());
+        // SAFETY: AVX2, FMA and AVX-512F checked above; indices are rows of `y`.
+        let (paired, single) = unsafe {
+            let p = super::cg_rows2_in_place(
+                &g,
+                &y,
+                [ia, ib],
+                [ca, cb],
+                &mut pa,
+                &mut pb,
+                [&mut d1, &mut d2],
+                3,
+            );
+            let a = by_width!(k, row_in_place(&g, &y, ia, ca, &mut sa, &mut d3, 3));
+            let b = by_width!(k, row_in_place(&g, &y, ib, cb, &mut sb, &mut d3, 3));
+            (p, (a, b))
+        };
+        assert_eq!(paired.0.to_bits(), single.0.to_bits(), "k={k}");
+        assert_eq!(paired.1.to_bits(), single.1.to_bits(), "k={k}");
+        assert_eq!((&pa, &pb), (&sa, &sb), "k={k} n={na},{nb}");
+        // the AVX2 kernel on the same row: equal up to rounding
+        let mut narrow = x0.clone();
+        // SAFETY: as above.
+        unsafe {
+            by_width!(
+                k,
+                row_narrow_in_place(&g, &y, ia, ca, &mut narrow, &mut d3, 3)
+            )
+        };
+        for (w, n) in pa.iter().zip(&narrow) {
+            assert!((w - n).abs() <= 1e-4 * (1.0 + n.abs()), "k={k}: {w} vs {n}");
+        }
     }
 }

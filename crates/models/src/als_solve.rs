@@ -16,7 +16,7 @@ use crate::dense::{avx2_fn, axpy, dot, par_chunks};
 use crate::linalg::cholesky_solve;
 
 /// Rows processed per work unit.
-const CHUNK: usize = 64;
+const CHUNK: usize = 32;
 
 /// Up to this size the fixed factor matrix of a half-step is read in place by the kernel
 /// rather than gathered row by row (it then stays in a core's L2 cache, and gathering would
@@ -97,6 +97,9 @@ const PREFETCH_AHEAD: usize = 8;
 /// Per-thread work buffers.
 struct Scratch {
     conf: Vec<f32>,
+    /// The second row's confidences and dot products when rows are solved in pairs.
+    conf2: Vec<f32>,
+    dots2: Vec<f32>,
     yl: Vec<f32>,
     r: Vec<f32>,
     p: Vec<f32>,
@@ -247,6 +250,8 @@ pub(crate) fn cg_half_step<R: Rows>(
     let fast = false;
     let scratch = || Scratch {
         conf: Vec::new(),
+        conf2: Vec::new(),
+        dots2: Vec::new(),
         yl: Vec::new(),
         r: vec![0.0; k],
         p: vec![0.0; k],
@@ -274,6 +279,45 @@ fn cg_block_body<R: Rows>(
     let mut res = 0.0;
     // A fixed matrix that stays in cache is read in place; a larger one is gathered.
     let in_place = s.fast && std::mem::size_of_val(y) <= IN_PLACE_BYTES;
+    #[cfg(target_arch = "x86_64")]
+    if in_place && crate::als_kernel::wide() {
+        // Rows two at a time, sharing each pass over the Gram matrix (same results).
+        let (mut ca, mut cb) = (std::mem::take(&mut s.conf), std::mem::take(&mut s.conf2));
+        let mut pairs = block.chunks_exact_mut(2 * k);
+        let mut r0 = first;
+        for pair in &mut pairs {
+            let (xa, xb) = pair.split_at_mut(k);
+            let (ia, ib) = (rows.row(r0, &mut ca), rows.row(r0 + 1, &mut cb));
+            let dots = [&mut s.dots, &mut s.dots2];
+            // SAFETY: `fast` is `als_kernel::available(k)` and `wide()` saw AVX-512F; the
+            // kernel checks the indices.
+            let (ra, rb) = unsafe {
+                crate::als_kernel::cg_rows2_in_place(
+                    g,
+                    y,
+                    [ia, ib],
+                    [&ca, &cb],
+                    xa,
+                    xb,
+                    dots,
+                    steps,
+                )
+            };
+            res += ra;
+            res += rb;
+            r0 += 2;
+        }
+        let last = pairs.into_remainder();
+        if !last.is_empty() {
+            let i = rows.row(r0, &mut ca);
+            // SAFETY: as above.
+            res += unsafe {
+                crate::als_kernel::cg_row_in_place(g, y, i, &ca, last, &mut s.dots, steps)
+            };
+        }
+        (s.conf, s.conf2) = (ca, cb);
+        return res;
+    }
     for (j, xr) in block.chunks_exact_mut(k).enumerate() {
         let (mut conf, mut yl) = (std::mem::take(&mut s.conf), std::mem::take(&mut s.yl));
         let idx = rows.row(first + j, &mut conf);
@@ -413,6 +457,8 @@ pub(crate) fn portable_row(
     let k = x.len();
     let mut s = Scratch {
         conf: Vec::new(),
+        conf2: Vec::new(),
+        dots2: Vec::new(),
         yl: Vec::new(),
         r: vec![0.0; k],
         p: vec![0.0; k],
