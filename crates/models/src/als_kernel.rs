@@ -131,27 +131,29 @@ pub(crate) unsafe fn cg_row_in_place(
     assert_eq!(idx.len(), conf.len());
     assert!(idx.iter().all(|&i| (i as usize + 1) * k <= y.len()));
     // SAFETY (all arms): forwarded from the caller's contract; the indices were just checked.
-    unsafe { by_width!(k, row_in_place(g, y, idx, conf, x, dots, steps)) }
+    unsafe { by_width!(k, row_in_place(wide(), g, y, idx, conf, x, dots, steps)) }
 }
 
-/// [`row_in_place`] on the AVX2 kernel whatever the CPU has (tests compare the two).
-#[cfg(test)]
-unsafe fn row_narrow_in_place<const C: usize>(
+/// The CG loop of one row on the AVX-512 kernel when `wide`, else on the AVX2 one.
+#[allow(clippy::too_many_arguments)]
+unsafe fn dispatch<const C: usize, R: Rows>(
+    wide: bool,
     g: &[f32],
-    y: &[f32],
-    idx: &[u32],
+    src: R,
     conf: &[f32],
     x: &mut [f32],
     dots: &mut Vec<f32>,
     steps: usize,
+    ready: bool,
 ) -> f64 {
-    let src = Indexed {
-        base: y.as_ptr(),
-        idx: idx.as_ptr(),
-        k: 8 * C,
-    };
-    // SAFETY: forwarded.
-    unsafe { row::<C, _>(g, src, conf, x, dots, steps, false) }
+    // SAFETY: forwarded; `wide` only when the CPU has AVX-512F.
+    unsafe {
+        if wide {
+            row_wide::<C, R>(g, src, conf, x, dots, steps, ready)
+        } else {
+            row::<C, R>(g, src, conf, x, dots, steps, ready)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -169,17 +171,13 @@ unsafe fn row_packed<const C: usize>(
         k: 8 * C,
     };
     // SAFETY: forwarded; `yl` holds `conf.len()` rows of `k`.
-    unsafe {
-        if wide() {
-            row_wide::<C, _>(g, src, conf, x, dots, steps, ready)
-        } else {
-            row::<C, _>(g, src, conf, x, dots, steps, ready)
-        }
-    }
+    unsafe { dispatch::<C, _>(wide(), g, src, conf, x, dots, steps, ready) }
 }
 
+/// The in-place row on the AVX-512 kernel when `wide` (tests also run it with `false`).
 #[allow(clippy::too_many_arguments)]
 unsafe fn row_in_place<const C: usize>(
+    wide: bool,
     g: &[f32],
     y: &[f32],
     idx: &[u32],
@@ -194,13 +192,7 @@ unsafe fn row_in_place<const C: usize>(
         k: 8 * C,
     };
     // SAFETY: forwarded; every index is a row of `y`.
-    unsafe {
-        if wide() {
-            row_wide::<C, _>(g, src, conf, x, dots, steps, false)
-        } else {
-            row::<C, _>(g, src, conf, x, dots, steps, false)
-        }
-    }
+    unsafe { dispatch::<C, _>(wide, g, src, conf, x, dots, steps, false) }
 }
 
 /// Copies the rows `idx` of `y` (`k = x.len()` columns) into `yl`, replacing its contents,

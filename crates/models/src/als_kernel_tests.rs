@@ -1,6 +1,6 @@
 //! Tests of the ALS kernel against the portable CG, the exact solve and a plain Gram sum.
 
-use super::{row_in_place, row_narrow_in_place};
+use super::row_in_place;
 use crate::als_solve::{exact_row, gram, portable_row};
 use cinerec_core::Rng;
 
@@ -238,8 +238,8 @@ fn paired_wide_rows_equal_single_rows_and_match_avx2() {
                 [&mut d1, &mut d2],
                 3,
             );
-            let a = by_width!(k, row_in_place(&g, &y, ia, ca, &mut sa, &mut d3, 3));
-            let b = by_width!(k, row_in_place(&g, &y, ib, cb, &mut sb, &mut d3, 3));
+            let a = by_width!(k, row_in_place(true, &g, &y, ia, ca, &mut sa, &mut d3, 3));
+            let b = by_width!(k, row_in_place(true, &g, &y, ib, cb, &mut sb, &mut d3, 3));
             (p, (a, b))
         };
         assert_eq!(paired.0.to_bits(), single.0.to_bits(), "k={k}");
@@ -251,7 +251,7 @@ fn paired_wide_rows_equal_single_rows_and_match_avx2() {
         unsafe {
             by_width!(
                 k,
-                row_narrow_in_place(&g, &y, ia, ca, &mut narrow, &mut d3, 3)
+                row_in_place(false, &g, &y, ia, ca, &mut narrow, &mut d3, 3)
             )
         };
         for (w, n) in pa.iter().zip(&narrow) {
