@@ -278,6 +278,7 @@ fn cg_block_body<R: Rows>(
     let k = s.r.len();
     let mut res = 0.0;
     // A fixed matrix that stays in cache is read in place; a larger one is gathered.
+    #[cfg(target_arch = "x86_64")]
     let in_place = s.fast && std::mem::size_of_val(y) <= IN_PLACE_BYTES;
     #[cfg(target_arch = "x86_64")]
     if in_place && crate::als_kernel::wide() {

@@ -100,7 +100,7 @@ fn encode(
 fn file_prefix(header: &ModelHeader, state_len: usize) -> Result<Vec<u8>> {
     let json =
         serde_json::to_vec(header).map_err(|e| ModelError::format("<header>", e.to_string()))?;
-    let mut out = Vec::with_capacity(8 + 4 + 16 + json.len() + state_len.min(1 << 20));
+    let mut out = Vec::with_capacity(8 + 4 + 16 + json.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(json.len() as u64).to_le_bytes());

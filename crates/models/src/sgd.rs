@@ -9,10 +9,11 @@
 //! the parallelism is lock-free and race-free (safe Rust, disjoint `&mut` slices), and the
 //! result depends only on the seed, the data and `t` — never on scheduling.
 //!
-//! Within a block, each epoch visits the block's users in a freshly shuffled order and each
-//! user's ratings in a random rotation of an order shuffled once when the grid is built (the
-//! user's row stays in L1 while the item rows, prefetched one rating ahead, come from cache). Surprise visits ratings user by user in
-//! file order without shuffling; the update itself is Surprise's, rating by rating:
+//! Within a block, each epoch visits the block's users in a random rotation of their index
+//! order (user rows then stream from memory in sequence) and each user's ratings in a random
+//! rotation of an order shuffled once when the grid is built (the user's row stays in L1
+//! while the item rows, prefetched one rating ahead, come from cache). Surprise visits
+//! ratings user by user in file order without shuffling; the update itself is Surprise's, rating by rating:
 //! `e = r − (μ + b_u + b_i + q_i·p_u)`, `b_u += lr_bu (e − reg_bu b_u)`,
 //! `b_i += lr_bi (e − reg_bi b_i)`, `p_u += lr_pu (e q_i − reg_pu p_u)`,
 //! `q_i += lr_qi (e p_u − reg_qi q_i)` (old `p_u`, `q_i` on the right).

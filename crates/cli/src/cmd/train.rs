@@ -119,10 +119,11 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
     let p = params.get(&a.model);
     // Loaded only for this fit (and the model file's fingerprint): the matrix keeps just what
     // the model reads, unless --eval's temporal split needs the timestamps.
+    let mut model = cinerec_models::create(&a.model, p)?;
     let keep = if a.eval {
         cinerec_core::Keep::ALL
     } else {
-        cinerec_models::create(&a.model, p)?.data_needs()
+        model.data_needs()
     };
     let ds = match &a.store {
         Some(url) => super::import::load_from_store(url, out)?,
@@ -148,7 +149,6 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         }
         metrics.insert("eval_split".into(), r.split.clone());
     }
-    let mut model = cinerec_models::create(&a.model, p)?;
     let mut obs = FitProgress::new(out.progress(), &a.model);
     let t = Instant::now();
     model
