@@ -17,8 +17,15 @@ context with models and bounds that need no training loop:
   random split of the same set) fills the top 100 with the user's movies, of which the test
   movies are a random share ("perfect non-memorising ranker").
 
-usage: ceiling.py SPLIT_DIR   (ratings_train.csv / ratings_test.csv of bench/work/peer-split)
-Prints a markdown table. Needs numpy only; about a minute on 2 cores.
+A second table splits the test pairs by the user's number of train movies and gives, per
+bucket, the perfect-ranker bound, popularity, and the best PureSVD rank and EASE λ of each
+bucket (picked per bucket on the test split: an oracle that no single model is), then all of
+those best-per-bucket picks combined. With `--ranks FILE` (written by the `twotower_ml100k`
+example's `--ranks-out`) it adds that model's column.
+
+usage: ceiling.py SPLIT_DIR [--ranks FILE]
+       (ratings_train.csv / ratings_test.csv of bench/work/peer-split)
+Prints markdown tables. Needs numpy only; about two minutes on 2 cores.
 """
 import csv
 import os
@@ -36,7 +43,13 @@ def load(path):
 
 
 def main():
-    split = sys.argv[1] if len(sys.argv) > 1 else "bench/work/peer-split"
+    args = sys.argv[1:]
+    ranks_file = None
+    if "--ranks" in args:
+        k = args.index("--ranks")
+        ranks_file = args[k + 1]
+        del args[k:k + 2]
+    split = args[0] if args else "bench/work/peer-split"
     tr = load(os.path.join(split, "ratings_train.csv"))
     te = load(os.path.join(split, "ratings_test.csv"))
     users = np.unique(np.concatenate([tr[:, 0], te[:, 0]]))
@@ -48,14 +61,17 @@ def main():
     x = np.zeros((len(users), len(items)), dtype=np.float64)
     x[[uix[u] for u in tr[:, 0]], [iix[i] for i in tr[:, 1]]] = 1.0
 
-    def top_k_accuracy(scores):
-        """Share of test pairs whose movie has fewer than K strictly higher-scored movies."""
+    def hits(scores):
+        """Per test pair: does its movie have fewer than K strictly higher-scored movies?"""
         own = scores[tu, ti]
         higher = np.empty(len(tu), dtype=np.int64)
         for lo in range(0, len(tu), 4096):
             hi = min(lo + 4096, len(tu))
             higher[lo:hi] = (scores[tu[lo:hi]] > own[lo:hi, None]).sum(axis=1)
-        return float((higher < K).mean())
+        return higher < K
+
+    def top_k_accuracy(scores):
+        return float(hits(scores).mean())
 
     rows = []
     pop = x.sum(axis=0)
@@ -65,17 +81,19 @@ def main():
                  top_k_accuracy(masked)))
 
     u, s, vt = np.linalg.svd(x, full_matrices=False)
-    svd = {r: top_k_accuracy((u[:, :r] * s[:r]) @ vt[:r]) for r in (4, 8, 12, 16, 32, 64)}
+    svd_hits = {r: hits((u[:, :r] * s[:r]) @ vt[:r]) for r in (4, 8, 12, 16, 32, 64)}
+    svd = {r: float(h.mean()) for r, h in svd_hits.items()}
     best = max(svd, key=svd.get)
     rows.append((f"PureSVD, best rank on test of {sorted(svd)} (rank {best}; rank 64: {svd[64]:.4f})", svd[best]))
 
     g = x.T @ x
-    ease = {}
-    for lam in (300, 1000, 3000, 10000):
+    ease_hits = {}
+    for lam in (30, 100, 300, 1000, 3000, 10000):
         p = np.linalg.inv(g + lam * np.eye(len(items)))
         b = -p / np.diag(p)
         np.fill_diagonal(b, 0.0)
-        ease[lam] = top_k_accuracy(x @ b)
+        ease_hits[lam] = hits(x @ b)
+    ease = {lam: float(h.mean()) for lam, h in ease_hits.items()}
     best = max(ease, key=ease.get)
     rows.append((f"EASE, best λ on test of {sorted(ease)} (λ {best}; λ 300: {ease[300]:.4f})", ease[best]))
 
@@ -93,6 +111,39 @@ def main():
     print("|---|---:|")
     for name, v in rows:
         print(f"| {name} | {v:.4f} |")
+
+    # Per bucket of the user's train-movie count.
+    model = None
+    if ranks_file:
+        with open(ranks_file, newline="") as f:
+            # An empty rank (user unknown to the model) is a miss, as in the metric.
+            rank = {(int(d["user"]), int(d["item"])): int(d["rank"] or 10**9) for d in csv.DictReader(f)}
+        model = np.array([rank[(int(a), int(b))] < K for a, b in te], dtype=bool)
+    pop_hits = hits(np.tile(pop, (len(users), 1)))
+    ideal = np.minimum(1.0, K / np.maximum(n_train + n_test, 1))[tu]
+    edges = [0, 50, 100, 200, 300, 10**9]
+    bucket = np.digitize(n_train[tu], edges)
+    oracle = np.zeros(len(tu), dtype=bool)
+    head = "| train movies | share of test pairs | perfect non-memorising ranker | popularity | best PureSVD rank | best EASE λ |"
+    print("\nBy the user's number of train movies (best rank / λ picked per bucket ON TEST):\n")
+    print(head + (" model (--ranks) |" if model is not None else ""))
+    print("|---|---:|---:|---:|---:|---:|" + ("---:|" if model is not None else ""))
+    for b in range(1, len(edges)):
+        m = bucket == b
+        if not m.any():
+            continue
+        sv = max(svd_hits, key=lambda k: svd_hits[k][m].mean())
+        ea = max(ease_hits, key=lambda k: ease_hits[k][m].mean())
+        best_h = max([svd_hits[sv], ease_hits[ea], pop_hits], key=lambda h: h[m].mean())
+        oracle[m] = best_h[m]
+        hi = "+" if edges[b] == 10**9 else f"–{edges[b] - 1}"
+        line = (f"| {edges[b - 1]}{hi} | {m.mean():.3f} | {ideal[m].mean():.3f} | {pop_hits[m].mean():.3f} | "
+                f"{svd_hits[sv][m].mean():.3f} (rank {sv}) | {ease_hits[ea][m].mean():.3f} (λ {ea}) |")
+        print(line + (f" {model[m].mean():.3f} |" if model is not None else ""))
+    line = (f"| all | 1 | {ideal.mean():.4f} | {pop_hits.mean():.4f} | {max(svd.values()):.4f} | "
+            f"{max(ease.values()):.4f} |")
+    print(line + (f" {model.mean():.4f} |" if model is not None else ""))
+    print(f"\nBest of popularity / PureSVD / EASE picked per bucket on test, combined: {oracle.mean():.4f}")
 
 
 if __name__ == "__main__":

@@ -23,22 +23,32 @@ pub struct FactorizedAccuracy {
     pub n_unscored: usize,
 }
 
+/// The test pairs of one user with the 0-based rank of each movie among *all* movies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRanks {
+    /// The user.
+    pub user: UserIdx,
+    /// Their test movies (stored order, duplicates kept).
+    pub items: Vec<u32>,
+    /// Rank of each of `items` (`usize::MAX` for a NaN score); `None` when the model does
+    /// not know the user.
+    pub ranks: Option<Vec<usize>>,
+}
+
 /// For each test pair (u, i): the 0-based rank of i among *all* movies by `score_all(u)`
-/// (seen movies not excluded), ties by the smaller inner id (core's `rank_of` rule); the
-/// accuracy at K is the share of pairs with rank < K. Duplicate pairs count each time.
-/// `score_all` runs once per user. A NaN score for i, or an unknown user, is a miss.
-pub fn factorized_top_k(
+/// (seen movies not excluded), ties by the smaller inner id (core's `rank_of` rule), grouped
+/// by user in inner-id order. `score_all` runs once per user.
+pub fn factorized_ranks(
     model: &dyn Recommender,
     train: &Dataset,
     test: &Interactions,
-    ks: &[usize],
     workers: usize,
-) -> Result<FactorizedAccuracy> {
+) -> Result<Vec<UserRanks>> {
     check_pairs(train, test)?;
     if test.is_empty() {
         return Err(EvalError::Empty("the test set has no ratings".into()));
     }
-    let by_user = items_by_user(train.n_users(), test);
+    let mut by_user = items_by_user(train.n_users(), test);
     let users: Vec<UserIdx> = (0..train.n_users() as u32)
         .map(UserIdx)
         .filter(|u| !by_user[u.ix()].is_empty())
@@ -49,14 +59,36 @@ pub fn factorized_top_k(
         }
         Ok(Some(ranks_of(buf, &by_user[u.ix()])))
     })?;
+    Ok(users
+        .into_iter()
+        .zip(ranks)
+        .map(|(user, ranks)| UserRanks {
+            user,
+            items: std::mem::take(&mut by_user[user.ix()]),
+            ranks,
+        })
+        .collect())
+}
+
+/// Factorized top-K accuracy from [`factorized_ranks`]: the accuracy at K is the share of
+/// pairs with rank < K. Duplicate pairs count each time; a NaN score for i, or an unknown
+/// user, is a miss.
+pub fn factorized_top_k(
+    model: &dyn Recommender,
+    train: &Dataset,
+    test: &Interactions,
+    ks: &[usize],
+    workers: usize,
+) -> Result<FactorizedAccuracy> {
+    let ranks = factorized_ranks(model, train, test, workers)?;
     let mut acc = FactorizedAccuracy {
         n_pairs: test.len(),
         ..Default::default()
     };
     let mut hits = vec![0usize; ks.len()];
-    for (u, r) in users.iter().zip(&ranks) {
-        match r {
-            None => acc.n_unscored += by_user[u.ix()].len(),
+    for u in &ranks {
+        match &u.ranks {
+            None => acc.n_unscored += u.items.len(),
             Some(r) => {
                 for &rank in r {
                     for (h, &k) in hits.iter_mut().zip(ks) {

@@ -24,8 +24,8 @@ mod tests;
 
 pub use error::{EvalError, Result};
 pub use factorized::{
-    factorized_top_k, precision_in_sample, precision_out_of_sample, FactorizedAccuracy,
-    FACTORIZED_KS,
+    factorized_ranks, factorized_top_k, precision_in_sample, precision_out_of_sample,
+    FactorizedAccuracy, UserRanks, FACTORIZED_KS,
 };
 pub use parallel::DEFAULT_WORKERS;
 pub use ranking::{metrics_from_lists, ranking_metrics, relevant_sets, top_lists, RankingMetrics};

@@ -11,13 +11,15 @@
 //! cargo run --profile ci -p cinerec-neural --example twotower_ml100k -- \
 //!     --bench-epochs 3 --threads 2 --repeat 3                # speed: seconds per epoch
 //! ```
+//! `--ranks-out FILE` also writes every test pair's rank (`user,item,n_train,rank`, raw ids,
+//! 0-based rank among all movies) for `bench/neural/ceiling.py --ranks FILE`.
 //! `--bench-epochs N` trains the reference configuration for N epochs without a hold-out
 //! (as the PyTorch twin in `bench/neural/` does) and prints one `BENCH {json}` line per fit
 //! with the seconds of every epoch; `--repeat R` fits R times.
 
 use cinerec_core::{Dataset, EpochReport, FitObserver, Recommender};
 use cinerec_data::loaders::{load, load_split_files, LoadOptions, SplitFiles};
-use cinerec_eval::{evaluate, EvalConfig};
+use cinerec_eval::{evaluate, factorized_ranks, EvalConfig};
 use cinerec_neural::{TwoTower, TwoTowerParams};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -75,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut split = PathBuf::from("/work/main/bench/work/peer-split");
     let (mut over, mut bench, mut threads, mut repeat, mut test) =
         (json!({}), None::<usize>, None::<usize>, 1usize, true);
+    let mut ranks_out = None::<PathBuf>;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or(format!("{a} needs a value"));
@@ -86,6 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--threads" => threads = Some(val()?.parse()?),
             "--repeat" => repeat = val()?.parse()?,
             "--no-test" => test = false,
+            "--ranks-out" => ranks_out = Some(PathBuf::from(val()?)),
             _ => return Err(format!("unknown argument {a}").into()),
         }
     }
@@ -126,6 +130,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         } else if test {
             report(&m, &train, &test_set, fit_s)?;
+            if let Some(path) = &ranks_out {
+                write_ranks(&m, &train, &test_set, path)?;
+            }
         }
     }
     Ok(())
@@ -176,5 +183,41 @@ fn report(
         get("ndcg@10"),
     );
     println!("RESULT {}", r.to_json()?.replace('\n', ""));
+    Ok(())
+}
+
+/// Writes `user,item,n_train,rank` for every test pair (rank empty for an unknown user).
+fn write_ranks(
+    m: &TwoTower,
+    train: &Dataset,
+    test: &cinerec_core::Interactions,
+    path: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::fmt::Write as _;
+    let cat = train.catalog();
+    let mut out = String::from("user,item,n_train,rank\n");
+    for u in factorized_ranks(m, train, test, 2)? {
+        let n_train = train.user_ratings(u.user).0.len();
+        for (k, &i) in u.items.iter().enumerate() {
+            let rank = u
+                .ranks
+                .as_ref()
+                .map(|r| r[k].to_string())
+                .unwrap_or_default();
+            let item = cat.raw_item(cinerec_core::ItemIdx(i));
+            writeln!(
+                out,
+                "{},{},{n_train},{rank}",
+                cat.raw_user(u.user).0,
+                item.0
+            )?;
+        }
+    }
+    std::fs::write(path, out)?;
+    println!(
+        "ranks of {} test pairs written to {}",
+        test.len(),
+        path.display()
+    );
     Ok(())
 }

@@ -170,6 +170,26 @@ fn factorized_does_not_exclude_seen() {
 }
 
 #[test]
+fn factorized_ranks_per_pair() {
+    let (train, mut test, fake) = tiny();
+    test.push(3, 0, 2.0, 0); // a user the model does not score
+    let r = factorized_ranks(&fake, &train, &test, 2).unwrap();
+    let got: Vec<(u32, Vec<u32>, Option<Vec<usize>>)> = r
+        .into_iter()
+        .map(|u| (u.user.0, u.items, u.ranks))
+        .collect();
+    // The ranks `factorized_does_not_exclude_seen` counts: u0 items 3, 5 at 2, 4; u1 item 4 at 2.
+    assert_eq!(
+        got,
+        vec![
+            (0, vec![3, 5], Some(vec![2, 4])),
+            (1, vec![4], Some(vec![2])),
+            (3, vec![0], None),
+        ]
+    );
+}
+
+#[test]
 fn in_and_out_of_sample_precision() {
     let (train, test, fake) = tiny();
     // In-sample top 3 over all: u0 [0,1,3] 2 rated; u1 [2,1,4] 1; u2 [0,1,2] 1; u3 unknown 0.
