@@ -11,8 +11,8 @@
 //! cargo run --profile ci -p cinerec-neural --example twotower_ml100k -- \
 //!     --bench-epochs 3 --threads 2 --repeat 3                # speed: seconds per epoch
 //! ```
-//! `--ranks-out FILE` also writes every test pair's rank (`user,item,n_train,rank`, raw ids,
-//! 0-based rank among all movies) for `bench/neural/ceiling.py --ranks FILE`.
+//! `--ranks-out FILE` also writes every test pair's rank (`user,item,n_train,rank,rank_unseen`,
+//! raw ids, 0-based ranks among all movies and among the user's unseen ones) for `bench/neural/ceiling.py --ranks FILE`.
 //! `--bench-epochs N` trains the reference configuration for N epochs without a hold-out
 //! (as the PyTorch twin in `bench/neural/` does) and prints one `BENCH {json}` line per fit
 //! with the seconds of every epoch; `--repeat R` fits R times.
@@ -186,38 +186,46 @@ fn report(
     Ok(())
 }
 
-/// Writes `user,item,n_train,rank` for every test pair (rank empty for an unknown user).
+/// Writes `user,item,n_train,rank,rank_unseen` for every test pair: `rank` among all movies
+/// (the factorized metric), `rank_unseen` among the movies the user has no train rating for
+/// (for contrast only); both empty for a user the model does not know.
 fn write_ranks(
     m: &TwoTower,
     train: &Dataset,
     test: &cinerec_core::Interactions,
     path: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    use cinerec_core::{ItemIdx, UserRef};
     use std::fmt::Write as _;
     let cat = train.catalog();
-    let mut out = String::from("user,item,n_train,rank\n");
+    let mut out = String::from("user,item,n_train,rank,rank_unseen\n");
+    let mut scores = vec![0f32; train.n_items()];
     for u in factorized_ranks(m, train, test, 2)? {
-        let n_train = train.user_ratings(u.user).0.len();
+        let seen = train.user_ratings(u.user).0;
+        let unseen = match u.ranks {
+            Some(_) => {
+                m.score_all(UserRef::Known(u.user), &mut scores)?;
+                seen.iter()
+                    .for_each(|&i| scores[i as usize] = f32::NEG_INFINITY);
+                Some(cinerec_eval::factorized::ranks_of(&scores, &u.items))
+            }
+            None => None,
+        };
         for (k, &i) in u.items.iter().enumerate() {
-            let rank = u
-                .ranks
-                .as_ref()
-                .map(|r| r[k].to_string())
-                .unwrap_or_default();
-            let item = cat.raw_item(cinerec_core::ItemIdx(i));
+            let show = |r: &Option<Vec<usize>>| r.as_ref().map(|r| r[k].to_string()).unwrap_or_default();
+            let item = cat.raw_item(ItemIdx(i));
             writeln!(
                 out,
-                "{},{},{n_train},{rank}",
+                "{},{},{},{},{}",
                 cat.raw_user(u.user).0,
-                item.0
+                item.0,
+                seen.len(),
+                show(&u.ranks),
+                show(&unseen)
             )?;
         }
     }
     std::fs::write(path, out)?;
-    println!(
-        "ranks of {} test pairs written to {}",
-        test.len(),
-        path.display()
-    );
+    println!("ranks of {} test pairs written to {}", test.len(), path.display());
     Ok(())
 }
