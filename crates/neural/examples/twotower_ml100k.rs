@@ -212,7 +212,8 @@ fn write_ranks(
             None => None,
         };
         for (k, &i) in u.items.iter().enumerate() {
-            let show = |r: &Option<Vec<usize>>| r.as_ref().map(|r| r[k].to_string()).unwrap_or_default();
+            let show =
+                |r: &Option<Vec<usize>>| r.as_ref().map(|r| r[k].to_string()).unwrap_or_default();
             let item = cat.raw_item(ItemIdx(i));
             writeln!(
                 out,
@@ -226,6 +227,10 @@ fn write_ranks(
         }
     }
     std::fs::write(path, out)?;
-    println!("ranks of {} test pairs written to {}", test.len(), path.display());
+    println!(
+        "ranks of {} test pairs written to {}",
+        test.len(),
+        path.display()
+    );
     Ok(())
 }

@@ -34,6 +34,7 @@ pub mod features_input;
 mod features_model;
 mod features_net;
 mod features_train;
+mod matmul;
 pub mod mlp;
 pub mod train;
 pub mod twotower;

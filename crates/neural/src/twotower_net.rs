@@ -17,9 +17,10 @@
 //! its own movie's column; negatives, log-q and accidental hits do not apply): the exact
 //! softmax the factorized top-K metric ranks by. The softmax itself is computed outside the
 //! autodiff graph (`twotower_softmax.rs`), autodiff seeing a surrogate with the same
-//! gradients.
+//! gradients; its three matrix products run on plain slices (`matmul.rs`).
 
 use crate::backend::{floats, indices, linear, scalar, to_vec};
+use crate::matmul::{matmul, View};
 use crate::mlp::{Activation, Mlp};
 use crate::twotower_softmax as softmax;
 use crate::twotower_weights::Weights;
@@ -221,8 +222,14 @@ impl Net {
             (u, c)
         };
         let n_cols = c.dims()[0];
-        let (ud, cd) = (u.clone().detach(), c.clone().detach());
-        let mut z = to_vec(ud.clone().matmul(cd.clone().transpose()));
+        let dim = u.dims()[1];
+        let dev = u.device();
+        let (uv, cv) = (to_vec(u.clone().detach()), to_vec(c.clone().detach()));
+        let (uw, cw) = (
+            View::row_major(&uv, n, dim),
+            View::row_major(&cv, n_cols, dim),
+        );
+        let mut z = matmul(uw, cw.t());
         let inv_t = 1.0 / cfg.temperature;
         let ib = (self.item_bias.as_ref()).map(|p| p.val().select(0, b.columns.clone()));
         let ib_vals = ib.as_ref().map(|t| to_vec(t.clone().detach()));
@@ -235,10 +242,9 @@ impl Net {
         }
         let labels = b.labels.as_deref();
         let sm = softmax::cross_entropy(z, n, n_cols, labels, &b.masked, !cfg.sum_retrieval);
-        let dev = ud.device();
-        let g = floats(sm.grad, [n, n_cols], &dev);
-        let gu = g.clone().matmul(cd).mul_scalar(inv_t);
-        let gc = g.transpose().matmul(ud).mul_scalar(inv_t);
+        let g = View::row_major(&sm.grad, n, n_cols);
+        let gu = floats(matmul(g, cw), [n, dim], &dev).mul_scalar(inv_t);
+        let gc = floats(matmul(g.t(), uw), [n_cols, dim], &dev).mul_scalar(inv_t);
         let mut surrogate = (u * gu).sum() + (c * gc).sum();
         if let Some(ib) = ib {
             surrogate = surrogate + (ib * floats(sm.col_sums, [n_cols], &dev)).sum();
