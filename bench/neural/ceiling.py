@@ -116,8 +116,8 @@ def main():
     model = None
     if ranks_file:
         with open(ranks_file, newline="") as f:
-            # An empty rank (user unknown to the model) is a miss, as in the metric.
             rows_r = list(csv.DictReader(f))
+        # An empty rank (user unknown to the model) is a miss, as in the metric.
         rank = {(int(d["user"]), int(d["item"])): int(d["rank"] or 10**9) for d in rows_r}
         model = np.array([rank[(int(a), int(b))] < K for a, b in te], dtype=bool)
         unseen = {(int(d["user"]), int(d["item"])): int(d.get("rank_unseen") or 10**9) for d in rows_r}
