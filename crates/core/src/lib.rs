@@ -4,11 +4,15 @@
 //! - [`ids`]: raw ids (what files say) vs dense inner ids, and the [`IdMap`] between them;
 //! - [`Interactions`] (columnar rating triples) and [`RatingMatrix`] (CSR by user and by item);
 //! - [`Catalog`] (id maps + movie and user metadata, title lookup) and [`Dataset`];
-//! - the [`Recommender`] trait and [`RecommenderExt`] (recommend / similar / explain written once);
+//! - the [`Recommender`] trait and [`RecommenderExt`] (recommend / similar / explain written once),
+//!   and [`Configurable`] (a model built from its parameter struct);
 //! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`];
+//! - [`atomic`]: the one atomic file writer (temporary file, sync, rename);
 //! - [`state`]: bounds-checked binary helpers every model uses for its fitted state.
 
+pub mod atomic;
 pub mod catalog;
+pub mod configurable;
 pub mod dataset;
 pub mod error;
 pub mod ids;
@@ -20,13 +24,14 @@ pub mod state;
 pub mod topk;
 
 pub use catalog::{Catalog, ItemMeta, TitleMatch, UserMeta};
+pub use configurable::Configurable;
 pub use dataset::Dataset;
 pub use error::{CoreError, Result};
 pub use ids::{IdMap, ItemIdx, RawItemId, RawUserId, UserIdx};
 pub use interactions::{Interactions, Rating};
 pub use matrix::{Keep, RatingMatrix};
 pub use recommender::{
-    contributions, seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver,
+    contributions, mask_seen, seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver,
     RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,
 };
 pub use rng::Rng;

@@ -134,13 +134,24 @@ pub trait RecommenderExt: Recommender {
         user: UserRef<'_>,
         opts: &RecommendOptions<'_>,
     ) -> Result<Vec<Scored>> {
-        let n_items = data.n_items();
-        let mut scores = vec![0f32; n_items];
-        self.score_all(user, &mut scores)?;
+        self.recommend_into(data, user, opts, &mut Vec::new())
+    }
+
+    /// [`RecommenderExt::recommend`] scoring into `scores` (resized to the catalogue), so a
+    /// caller that keeps the buffer (a server thread) allocates no catalogue-sized vector per
+    /// request. On return `scores` holds the masked scores the top-N was taken from.
+    fn recommend_into(
+        &self,
+        data: &Dataset,
+        user: UserRef<'_>,
+        opts: &RecommendOptions<'_>,
+        scores: &mut Vec<f32>,
+    ) -> Result<Vec<Scored>> {
+        scores.clear();
+        scores.resize(data.n_items(), 0.0);
+        self.score_all(user, scores)?;
         if !opts.include_seen {
-            for i in seen_items(data, user)? {
-                scores[i as usize] = f32::NEG_INFINITY;
-            }
+            mask_seen(data, user, scores)?;
         }
         if let Some(f) = opts.filter {
             for (i, s) in scores.iter_mut().enumerate() {
@@ -149,7 +160,7 @@ pub trait RecommenderExt: Recommender {
                 }
             }
         }
-        Ok(top_k(&scores, opts.n))
+        Ok(top_k(scores, opts.n))
     }
 
     /// The `n` movies most similar to `item` (itself excluded).
@@ -208,6 +219,29 @@ pub fn contributions(
 }
 
 impl<T: Recommender + ?Sized> RecommenderExt for T {}
+
+/// Sets the scores of the movies the user rated (in `data`, or listed in the profile) to −∞.
+pub fn mask_seen(data: &Dataset, user: UserRef<'_>, scores: &mut [f32]) -> Result<()> {
+    match user {
+        UserRef::Known(u) => {
+            if u.ix() >= data.n_users() {
+                return Err(CoreError::UnknownUser(u.to_string()));
+            }
+            for &i in data.user_ratings(u).0 {
+                scores[i as usize] = f32::NEG_INFINITY;
+            }
+        }
+        UserRef::Profile(p) => {
+            for &(i, _) in p {
+                match scores.get_mut(i.ix()) {
+                    Some(s) => *s = f32::NEG_INFINITY,
+                    None => return Err(CoreError::UnknownItem(i.to_string())),
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Items the user has rated: from the dataset for a known user, from the profile otherwise.
 pub fn seen_items(data: &Dataset, user: UserRef<'_>) -> Result<Vec<u32>> {

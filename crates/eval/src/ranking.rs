@@ -253,16 +253,7 @@ fn intra_list_diversity(train: &Dataset, list: &[u32]) -> f64 {
     let (mut sum, mut pairs) = (0f64, 0usize);
     for a in 0..genres.len() {
         for b in a + 1..genres.len() {
-            let inter = genres[a]
-                .iter()
-                .filter(|g| genres[b].binary_search(g).is_ok())
-                .count();
-            let union = genres[a].len() + genres[b].len() - inter;
-            sum += if union == 0 {
-                0.0
-            } else {
-                1.0 - inter as f64 / union as f64
-            };
+            sum += 1.0 - cinerec_core::catalog::genre_jaccard(&genres[a], &genres[b]);
             pairs += 1;
         }
     }

@@ -10,7 +10,7 @@
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
 use crate::common::{mean, Shape};
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserIdx, UserRef,

@@ -1,13 +1,13 @@
-//! [`Hybrid`]: a weighted blend of a collaborative model and a content model, both built
-//! through [`crate::registry::create`] from their names (defaults `ease` and `tfidf`), with a
-//! cold-start chain.
+//! [`Hybrid`]: a weighted blend of a collaborative model and a content model, both built by
+//! name (defaults `ease` and `tfidf`) through a [`ModelFactory`] the caller injects (the
+//! engine passes its registry), with a cold-start chain.
 //!
 //! Scores: each component's scores for the user are normalised per user — `zscore`
 //! (`(s − mean) / std`, the default) or `minmax` (`(s − min) / (max − min)`) — with the
 //! statistics taken over the movies the user has *not* rated (the candidates; rated movies
 //! would otherwise stretch the scale), then blended as `w · collab + (1 − w) · content`
-//! (`weight` = w, default 0.7 as in the reference system; [`crate::hybrid_tune`] picks it on
-//! a validation split carved from train).
+//! (`weight` = w, default 0.7 as in the reference system; `cinerec tune --model hybrid` picks
+//! it on a validation split carved from train).
 //!
 //! Cold-start chain: no rating at all → movies by training popularity (log of the rating
 //! count; in requested genres with [`Hybrid::recommend_in_genres`]); fewer than
@@ -18,7 +18,6 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, UserRows};
-use crate::registry::{create, Configurable};
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, NoObserver, RecommendOptions,
@@ -90,16 +89,20 @@ pub struct Hybrid {
     fitted: Option<Fitted>,
 }
 
-impl Configurable for Hybrid {
-    type Params = HybridParams;
-    fn from_params(p: Self::Params) -> Result<Self> {
+/// Builds an unfitted model from a name and optional JSON parameters; the error says why not.
+pub type ModelFactory<'a> =
+    &'a dyn Fn(&str, Option<&Value>) -> std::result::Result<Box<dyn Recommender>, String>;
+
+impl Hybrid {
+    /// An unfitted hybrid whose components `factory` builds from the names in `p`.
+    pub fn new(p: HybridParams, factory: ModelFactory<'_>) -> Result<Self> {
         if !(0.0..=1.0).contains(&p.weight) {
             return invalid("weight", "must be in [0, 1]");
         }
         let make = |name: &str, params: &Option<Value>, field: &str| {
-            create(name, params.as_ref()).map_err(|e| CoreError::InvalidParam {
+            factory(name, params.as_ref()).map_err(|reason| CoreError::InvalidParam {
                 name: field.into(),
-                reason: e.to_string(),
+                reason,
             })
         };
         let collab = make(&p.collaborative, &p.collaborative_params, "collaborative")?;

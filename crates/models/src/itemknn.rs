@@ -16,7 +16,7 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, keep_top, par_map, NeighborLists, UserRows};
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use crate::{Baseline, BaselineParams};
 use cinerec_core::{

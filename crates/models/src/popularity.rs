@@ -3,7 +3,7 @@
 //! movie's mean rating (the global mean for movies without ratings).
 
 use crate::common::{mean, Shape};
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserRef,

@@ -8,7 +8,7 @@
 //! scores are the unclipped draws (random, but fixed per user).
 
 use crate::common::{mean, mix64, user_key, Shape};
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,

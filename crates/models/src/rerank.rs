@@ -46,18 +46,10 @@ impl Default for MmrOptions {
     }
 }
 
-/// Genre Jaccard similarity of two movies.
+/// Genre Jaccard similarity of two movies ([`cinerec_core::catalog::genre_jaccard`]).
 pub fn genre_jaccard(data: &Dataset, a: ItemIdx, b: ItemIdx) -> f32 {
-    let (ga, gb) = (
-        &data.catalog().meta(a).genres,
-        &data.catalog().meta(b).genres,
-    );
-    if ga.is_empty() && gb.is_empty() {
-        return 1.0;
-    }
-    let inter = ga.iter().filter(|g| gb.contains(g)).count();
-    let union = ga.len() + gb.len() - inter;
-    inter as f32 / union.max(1) as f32
+    let cat = data.catalog();
+    cinerec_core::catalog::genre_jaccard(&cat.meta(a).genres, &cat.meta(b).genres) as f32
 }
 
 /// Re-ranks `candidates` (best first) and returns the first `n` picks with their original

@@ -14,7 +14,7 @@
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::sgd::{Grid, Params, Rates};
 use crate::sgd_model::MfFit;
 use crate::state::{StateReader, StateWriter};

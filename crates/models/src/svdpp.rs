@@ -20,7 +20,7 @@
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::sgd::dot8;
 use crate::sgd_model::{MfFit, UserVec};
 use crate::state::{StateReader, StateWriter};

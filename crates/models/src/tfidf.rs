@@ -11,7 +11,7 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, NeighborLists, UserRows};
-use crate::registry::Configurable;
+use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use crate::tfidf_features::{item_vectors, FieldWeights};
 use cinerec_core::UserRef;

@@ -12,8 +12,9 @@
 //! - [`autoencoder`] / [`autorec`]: rating autoencoders — user-based with demographics, and
 //!   item-based AutoRec — trained on sparse rows (`ae_*` modules hold their shared parts).
 //!
-//! Every model here implements [`cinerec_core::Recommender`]; `cinerec-models` lists them in
-//! its registry, so they pass the same contract suite as every other model.
+//! Every model here implements [`cinerec_core::Recommender`] and [`cinerec_core::Configurable`];
+//! `cinerec-engine` lists them in its registry (feature `neural`), so they pass the same
+//! contract suite as every other model.
 
 pub mod ae_autoencoder;
 pub mod ae_autorec;
@@ -26,6 +27,7 @@ pub mod ae_sparse;
 pub mod autoencoder;
 pub mod autorec;
 pub mod backend;
+mod configurable;
 pub mod error;
 pub mod features;
 pub mod features_eval;

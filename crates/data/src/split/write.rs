@@ -5,10 +5,10 @@
 //! it, so a reader never sees a half-written file.
 
 use crate::error::{DataError, Result};
+use cinerec_core::atomic::AtomicFile;
 use cinerec_core::{Catalog, Dataset, Interactions};
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 /// Writes `rows` (inner ids of `catalog`) **in their stored order** — pass the parts of an
 /// [`super::InteractionSplit`] to reproduce the peers' files (random split: file order;
@@ -59,33 +59,14 @@ fn write_field(w: &mut impl Write, s: &str) -> std::io::Result<()> {
     }
 }
 
-/// Writes through `f` into `<dir>/.<name>.tmp-<pid>`, syncs, and renames onto `path`.
+/// Writes through `f` into a [`cinerec_core::atomic::AtomicFile`] committed onto `path`.
 fn atomic_write(
     path: &Path,
-    f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    f: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>,
 ) -> Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| DataError::Invalid(format!("{}: not a file path", path.display())))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp: PathBuf = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let file = File::create(&tmp)?;
-        let mut w = BufWriter::new(file);
-        f(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(DataError::io(&tmp, e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        DataError::io(path, e)
-    })
+    let mut file = AtomicFile::create(path).map_err(|e| DataError::io(path, e))?;
+    f(&mut file).map_err(|e| DataError::io(path, e))?;
+    file.commit().map_err(|e| DataError::io(path, e))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! drawn from the item factors. Users are generated in fixed chunks, each from its own
 //! [`Rng::fork`] stream, so the bytes depend on the config alone, never on the thread count.
 //! Output is streamed chunk by chunk (memory stays at a few chunks plus the item model) into
-//! temporary files that are renamed into place once complete.
+//! temporary files that are renamed into place once complete ([`cinerec_core::atomic`]).
 
 mod config;
 mod model;
@@ -20,12 +20,12 @@ pub use config::SynthConfig;
 pub use model::{GENRES, NO_GENRES};
 
 use crate::error::{DataError, Result};
+use cinerec_core::atomic::AtomicFile;
 use cinerec_core::Rng;
 use model::{ItemModel, UserModel};
 use sample::{AliasTable, ItemSampler, Method, Popularity};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
@@ -181,67 +181,31 @@ fn gen_chunk(sh: &Shared, c: usize, s: &mut Scratch, st: &mut Stats, buf: &mut V
     rows
 }
 
-/// A file being written under a temporary name, renamed into place by [`Staged::commit`]
-/// and removed if dropped uncommitted.
+/// A file being written atomically ([`AtomicFile`]), with errors naming its destination;
+/// removed if dropped uncommitted.
 struct Staged {
-    tmp: PathBuf,
+    file: AtomicFile,
     dest: PathBuf,
-    out: Option<BufWriter<File>>,
 }
 
 impl Staged {
     fn create(dest: PathBuf) -> Result<Self> {
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let f = File::create(&tmp).map_err(|e| DataError::io(&tmp, e))?;
-        Ok(Staged {
-            out: Some(BufWriter::with_capacity(1 << 20, f)),
-            tmp,
-            dest,
-        })
+        let file = AtomicFile::create(&dest).map_err(|e| DataError::io(&dest, e))?;
+        Ok(Staged { file, dest })
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        match self.out.as_mut() {
-            Some(out) => out
-                .write_all(bytes)
-                .map_err(|e| DataError::io(&self.tmp, e)),
-            None => Err(DataError::Invalid("synth: write after commit".into())),
-        }
+        self.file
+            .write_all(bytes)
+            .map_err(|e| DataError::io(&self.dest, e))
     }
 
-    fn commit(mut self) -> Result<()> {
-        let Some(out) = self.out.take() else {
-            return Err(DataError::Invalid("synth: committed twice".into()));
-        };
-        let tmp = self.tmp.clone();
-        let done = out
-            .into_inner()
-            .map_err(|e| DataError::io(&tmp, e.into_error()))
-            .and_then(|f| {
-                drop(f);
-                std::fs::rename(&tmp, &self.dest).map_err(|e| DataError::io(&self.dest, e))
-            });
-        if done.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        done
+    fn commit(self) -> Result<()> {
+        let dest = self.dest;
+        self.file.commit().map_err(|e| DataError::io(&dest, e))
     }
 }
 
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-/// Writes `movies.csv` (every item, `movieId,title,genres`) under its temporary name; the
-/// caller commits it together with `ratings.csv`.
 fn write_movies(cfg: &SynthConfig, items: &ItemModel, sig: f64, dest: PathBuf) -> Result<Staged> {
     let mut rng = Rng::fork(cfg.seed, STREAM_MOVIES);
     let dirs = model::genre_directions(cfg.factors, &mut rng);

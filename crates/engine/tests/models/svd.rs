@@ -7,7 +7,7 @@ use cinerec_core::{
     Catalog, Dataset, IdMap, Interactions, ItemIdx, ItemMeta, NoObserver, Recommender, Rng,
     UserIdx, UserMeta, UserRef,
 };
-use cinerec_models::{registry, testing, ModelError};
+use cinerec_engine::{registry, testing, ModelError};
 use serde_json::{json, Value};
 use std::sync::Arc;
 

@@ -30,7 +30,7 @@ fn popularity_on_ml100k_matches_peer_reference() {
 
     let full = load(&data, &LoadOptions::default()).unwrap();
     let s = split(&full, &SplitSpec::peer_temporal()).unwrap();
-    let mut model = cinerec_models::registry::create("popularity", None).unwrap();
+    let mut model = cinerec_engine::registry::create("popularity", None).unwrap();
     model.fit(&s.train, &mut cinerec_core::NoObserver).unwrap();
     let cfg = EvalConfig {
         rating: false,

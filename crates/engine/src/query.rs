@@ -1,17 +1,16 @@
-//! The recommendation hot path and the similarity measures behind `/similar` and
-//! explanations. Scores go into a per-thread buffer (no per-request allocation of the
-//! catalogue-sized vector), seen movies and genre filters are masked in place, and the top-N
-//! is taken with the project-wide tie rule. Diversity re-ranks a larger pool with the models'
-//! MMR re-ranker (genre Jaccard), the same one the CLI and the benchmarks use.
+//! Answering with a fitted model, the same way for the CLI and the server: top-N (the core's
+//! [`RecommenderExt::recommend_into`] scoring into a per-thread buffer, so no catalogue-sized
+//! vector is allocated per request), an optional genre filter, MMR diversity re-ranking of a
+//! larger pool (genre Jaccard), similar movies by content, collaborative signal or both, and
+//! explanations.
 
+use cinerec_core::catalog::genre_jaccard;
 use cinerec_core::{
-    top_k, Contribution, Dataset, ItemIdx, Recommender, RecommenderExt, Scored, UserRef,
+    top_k, Contribution, Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt,
+    Result, Scored, UserRef,
 };
 use cinerec_models::rerank::{mmr, DiversityBy, MmrOptions};
 use std::cell::RefCell;
-
-use crate::error::ServerError;
-use crate::index::CatalogIndex;
 
 thread_local! {
     static SCORES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
@@ -26,6 +25,8 @@ pub struct Ask {
     pub genre: Option<u16>,
     /// MMR trade-off λ in [0, 1] (1 = relevance only); None = plain top-N.
     pub diversity: Option<f32>,
+    /// Keep movies the user already rated.
+    pub include_seen: bool,
 }
 
 /// Top-N unseen movies for `user` under `model`.
@@ -34,63 +35,38 @@ pub fn recommend(
     data: &Dataset,
     user: UserRef<'_>,
     ask: Ask,
-) -> Result<Vec<Scored>, ServerError> {
-    let n_items = data.n_items();
-    SCORES
-        .with(|cell| {
-            let mut buf = cell.borrow_mut();
-            buf.clear();
-            buf.resize(n_items, 0.0);
-            model.score_all(user, &mut buf)?;
-            match user {
-                UserRef::Known(u) => {
-                    for &i in data.user_ratings(u).0 {
-                        buf[i as usize] = f32::NEG_INFINITY;
-                    }
-                }
-                UserRef::Profile(p) => {
-                    for &(i, _) in p {
-                        if let Some(s) = buf.get_mut(i.ix()) {
-                            *s = f32::NEG_INFINITY;
-                        }
-                    }
-                }
-            }
-            if let Some(g) = ask.genre {
-                let meta = &data.catalog().item_meta;
-                for (s, m) in buf.iter_mut().zip(meta) {
-                    if !m.genres.contains(&g) {
-                        *s = f32::NEG_INFINITY;
-                    }
-                }
-            }
-            match ask.diversity {
-                None => Ok(top_k(&buf, ask.n)),
-                Some(lambda) => {
-                    let pool = top_k(&buf, (ask.n * 5).max(50));
-                    let opts = MmrOptions {
-                        lambda: lambda as f64,
-                        pool: pool.len(),
-                        by: DiversityBy::Genre,
-                    };
-                    mmr(data, model, &pool, ask.n, &opts)
-                }
-            }
-        })
-        .map_err(|e: cinerec_core::CoreError| ServerError::from(e))
-}
-
-/// Genre Jaccard for the content similarity of `/similar` (two genre-less movies: 0).
-fn jaccard(a: &[u16], b: &[u16]) -> f32 {
-    if a.is_empty() && b.is_empty() {
-        return 0.0;
+) -> Result<Vec<Scored>> {
+    let meta = &data.catalog().item_meta;
+    let in_genre = |i: ItemIdx| ask.genre.is_none_or(|g| meta[i.ix()].genres.contains(&g));
+    let opts = RecommendOptions {
+        n: match ask.diversity {
+            None => ask.n,
+            Some(_) => (ask.n * 5).max(50),
+        },
+        include_seen: ask.include_seen,
+        filter: ask
+            .genre
+            .is_some()
+            .then_some(&in_genre as &dyn Fn(ItemIdx) -> bool),
+    };
+    let top =
+        SCORES.with(|cell| model.recommend_into(data, user, &opts, &mut cell.borrow_mut()))?;
+    match ask.diversity {
+        None => Ok(top),
+        Some(lambda) => {
+            let mmr_opts = MmrOptions {
+                lambda: lambda as f64,
+                pool: top.len(),
+                by: DiversityBy::Genre,
+            };
+            mmr(data, model, &top, ask.n, &mmr_opts)
+        }
     }
-    let common = a.iter().filter(|g| b.contains(g)).count();
-    common as f32 / (a.len() + b.len() - common) as f32
 }
 
 /// How `/movies/{id}/similar` measures similarity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Genres and release year.
@@ -102,6 +78,7 @@ pub enum Method {
 }
 
 /// Content similarity of `item` to every movie: 0.9 × genre Jaccard + 0.1 × year closeness.
+/// A movie without genres has no genre evidence: its genre term is 0 against every movie.
 pub fn content_sims(data: &Dataset, item: ItemIdx, out: &mut [f32]) {
     let meta = &data.catalog().item_meta;
     let me = &meta[item.ix()];
@@ -110,7 +87,12 @@ pub fn content_sims(data: &Dataset, item: ItemIdx, out: &mut [f32]) {
             (Some(a), Some(b)) => (-(a.abs_diff(b) as f32) / 10.0).exp(),
             _ => 0.0,
         };
-        *o = 0.9 * jaccard(&me.genres, &m.genres) + 0.1 * year;
+        let genres = if me.genres.is_empty() {
+            0.0
+        } else {
+            genre_jaccard(&me.genres, &m.genres) as f32
+        };
+        *o = 0.9 * genres + 0.1 * year;
     }
 }
 
@@ -118,7 +100,7 @@ pub fn content_sims(data: &Dataset, item: ItemIdx, out: &mut [f32]) {
 pub fn collaborative_sims(
     model: &dyn Recommender,
     data: &Dataset,
-    index: &CatalogIndex,
+    item_norms: &[f32],
     item: ItemIdx,
     out: &mut [f32],
 ) {
@@ -135,8 +117,8 @@ pub fn collaborative_sims(
             out[j as usize] += r * v;
         }
     }
-    let ni = index.item_norms[item.ix()];
-    for (o, &nj) in out.iter_mut().zip(&index.item_norms) {
+    let ni = item_norms[item.ix()];
+    for (o, &nj) in out.iter_mut().zip(item_norms) {
         *o = if ni > 0.0 && nj > 0.0 {
             *o / (ni * nj)
         } else {
@@ -149,7 +131,7 @@ pub fn collaborative_sims(
 pub fn similar(
     model: &dyn Recommender,
     data: &Dataset,
-    index: &CatalogIndex,
+    item_norms: &[f32],
     item: ItemIdx,
     method: Method,
     n: usize,
@@ -157,11 +139,11 @@ pub fn similar(
     let mut a = vec![0f32; data.n_items()];
     match method {
         Method::Content => content_sims(data, item, &mut a),
-        Method::Collaborative => collaborative_sims(model, data, index, item, &mut a),
+        Method::Collaborative => collaborative_sims(model, data, item_norms, item, &mut a),
         Method::Hybrid => {
             let mut b = vec![0f32; data.n_items()];
             content_sims(data, item, &mut a);
-            collaborative_sims(model, data, index, item, &mut b);
+            collaborative_sims(model, data, item_norms, item, &mut b);
             a.iter_mut()
                 .zip(&b)
                 .for_each(|(x, y)| *x = 0.5 * *x + 0.5 * y);
@@ -178,7 +160,7 @@ pub fn similar(
 pub fn explain(
     model: &dyn Recommender,
     data: &Dataset,
-    index: &CatalogIndex,
+    item_norms: &[f32],
     profile: &[(ItemIdx, f32)],
     item: ItemIdx,
     k: usize,
@@ -187,6 +169,6 @@ pub fn explain(
         return c;
     }
     let mut sims = vec![0f32; data.n_items()];
-    collaborative_sims(model, data, index, item, &mut sims);
+    collaborative_sims(model, data, item_norms, item, &mut sims);
     cinerec_core::contributions(&sims, profile, item, k)
 }

@@ -117,14 +117,14 @@ fn group_auc(m: &Features, data: &Dataset, items: &[usize]) -> f64 {
 
 #[test]
 fn contract_suite() {
-    cinerec_models::testing::check_model(&|| {
+    cinerec_engine::testing::check_model(&|| {
         Box::new(Features::new(Default::default()).unwrap()) as Box<dyn Recommender>
     });
 }
 
 #[test]
 fn contract_suite_density() {
-    cinerec_models::testing::check_model(&|| {
+    cinerec_engine::testing::check_model(&|| {
         let p = FeaturesParams {
             method: ScoreMethod::Density,
             ..Default::default()

@@ -11,13 +11,12 @@
 //! through the registry, restores the state, and refuses a dataset whose hash or size differs
 //! from the one recorded (unless forced).
 
-use crate::error::{DatasetMismatch, ModelError, Result};
+use crate::model_error::{DatasetMismatch, ModelError, Result};
 use crate::registry;
 use cinerec_core::{Dataset, Recommender};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"CINEREC\0";
@@ -118,47 +117,9 @@ pub fn save(
 ) -> Result<ModelHeader> {
     // The bytes of `to_bytes`, written in two parts so a large model's state is not copied.
     let (prefix, state, header) = encode(model, data, metrics)?;
-    write_atomic_parts(path, &[&prefix, &state])?;
+    cinerec_core::atomic::write_atomic(path, &[&prefix, &state])
+        .map_err(|e| ModelError::io(path, e))?;
     Ok(header)
-}
-
-/// Writes `bytes` to a temporary file next to `path`, syncs it and renames it over `path`,
-/// so a reader never sees a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_parts(path, &[bytes])
-}
-
-/// [`write_atomic`] of the concatenation of `parts`.
-pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| ModelError::format(path, "not a file path"))?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(
-        ".{}.tmp{}-{nanos}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        for part in parts {
-            f.write_all(part)?;
-        }
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ModelError::io(path, e));
-    }
-    Ok(())
 }
 
 /// A cursor over the file bytes that reports truncation as a format error.

@@ -6,7 +6,7 @@ use cinerec_core::{
     Dataset, EpochReport, FitObserver, Interactions, ItemIdx, NoObserver, Recommender, Rng,
     UserIdx, UserRef,
 };
-use cinerec_models::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
+use cinerec_engine::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
 use cinerec_neural::{AutoRec, AutoRecParams};
 
 fn small() -> AutoRecParams {

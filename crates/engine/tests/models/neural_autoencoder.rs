@@ -6,7 +6,7 @@ use cinerec_core::{
     Catalog, Dataset, EpochReport, FitObserver, IdMap, Interactions, ItemIdx, ItemMeta, NoObserver,
     Recommender, Rng, UserIdx, UserMeta, UserRef,
 };
-use cinerec_models::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
+use cinerec_engine::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
 use cinerec_neural::{Autoencoder, AutoencoderParams};
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use cinerec_core::{
     Catalog, Dataset, IdMap, Interactions, ItemIdx, ItemMeta, NoObserver, RecommendOptions,
     Recommender, RecommenderExt, UserIdx, UserMeta, UserRef,
 };
-use cinerec_models::registry;
+use cinerec_engine::registry;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

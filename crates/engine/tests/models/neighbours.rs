@@ -6,9 +6,11 @@ use cinerec_core::{
     Catalog, CoreError, Dataset, IdMap, Interactions, ItemIdx, ItemMeta, NoObserver,
     RecommendOptions, Recommender, RecommenderExt, Rng, Scored, UserIdx, UserMeta, UserRef,
 };
-use cinerec_models::hybrid_tune::{carve_last, tune_weight};
+use cinerec_data::split::{carve_validation, SplitSpec};
+use cinerec_engine::create;
+use cinerec_eval::tune::{tune, Objective, SearchSpace, TuneConfig};
 use cinerec_models::rerank::{mmr, DiversityBy, MmrOptions};
-use cinerec_models::{create, Configurable, Hybrid, HybridParams};
+use cinerec_models::{Hybrid, HybridParams};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -249,11 +251,12 @@ fn hybrid_weights_one_and_zero_reproduce_the_components() {
 #[test]
 fn hybrid_cold_start_chain() {
     let d = data();
-    let mut h = Hybrid::from_params(HybridParams {
+    let factory = |n: &str, p: Option<&serde_json::Value>| create(n, p).map_err(|e| e.to_string());
+    let params = HybridParams {
         collaborative: "itemknn".into(),
         ..Default::default()
-    })
-    .unwrap();
+    };
+    let mut h = Hybrid::new(params, &factory).unwrap();
     h.fit(&d, &mut NoObserver).unwrap();
     // Empty profile + genre "Comedy" (1): the most-rated comedies, by count.
     let got = h
@@ -277,19 +280,29 @@ fn hybrid_cold_start_chain() {
 #[test]
 fn hybrid_weight_is_tuned_on_a_validation_carve_of_train() {
     let d = data();
-    let (fit, val) = carve_last(&d, 0.2);
-    assert_eq!(fit.n_ratings() + val.len(), d.n_ratings());
-    assert!(!val.is_empty());
-    let p = HybridParams {
-        collaborative: "itemknn".into(),
-        ..Default::default()
+    let carve = carve_validation(&d, &SplitSpec::peer_temporal()).unwrap();
+    assert_eq!(
+        carve.fit.n_ratings() + carve.validation.len(),
+        d.n_ratings()
+    );
+    assert!(!carve.validation.is_empty());
+    let make = |p: &serde_json::Value| create("hybrid", Some(p)).map_err(|e| e.to_string());
+    let space = SearchSpace::from_json(&json!({"weight": [0.0, 0.5, 1.0]})).unwrap();
+    let cfg = TuneConfig {
+        objective: Objective::new("ndcg@10"),
+        trials: None,
+        seed: 0,
+        base_params: json!({"collaborative": "itemknn"}),
+        eval: Default::default(),
+        validation: json!("temporal"),
     };
-    let grid = [0.0, 0.5, 1.0];
-    let (best, table) = tune_weight(&p, &fit, &val, &grid).unwrap();
-    assert_eq!(table.len(), 3);
-    assert!(grid.contains(&best));
-    let top = table.iter().map(|t| t.1).fold(f64::MIN, f64::max);
-    assert_eq!(table.iter().find(|t| t.0 == best).unwrap().1, top);
+    let r = tune("hybrid", &make, &carve.fit, &carve.validation, &space, &cfg, &mut |_| {})
+        .unwrap();
+    assert_eq!(r.trials.len(), 3);
+    let best = r.best_point["weight"].as_f64().unwrap();
+    assert!([0.0, 0.5, 1.0].contains(&best));
+    let top = r.trials.iter().filter_map(|t| t.value).fold(f64::MIN, f64::max);
+    assert_eq!(r.best_value, top);
 }
 
 fn genre_diversity(d: &Dataset, list: &[Scored]) -> f64 {

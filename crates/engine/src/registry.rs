@@ -1,25 +1,16 @@
 //! The model registry: every algorithm by name, with a one-line description and a
 //! constructor from JSON parameters. Adding a model is one line in [`MODELS`] (its type must
-//! implement [`Configurable`]).
+//! implement [`Configurable`]). The neural models are listed when the `neural` feature is on
+//! (the default). The hybrid gets its components from this registry, injected as its factory.
 
-use crate::error::{ModelError, Result};
-use crate::{Als, Baseline, Bpr, Popularity, RandomNormal};
-use crate::{Ease, Hybrid, ItemKnn, TfIdf};
-use crate::{Svd, SvdPp};
-use cinerec_core::Recommender;
+use crate::model_error::{ModelError, Result};
+use cinerec_core::{Configurable, Recommender};
+use cinerec_models::{Als, Baseline, Bpr, Popularity, RandomNormal};
+use cinerec_models::{Ease, Hybrid, HybridParams, ItemKnn, TfIdf};
+use cinerec_models::{Svd, SvdPp};
+#[cfg(feature = "neural")]
 use cinerec_neural::{AutoRec, Autoencoder, Features, TwoTower};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
-
-/// A model that can be built from a serde parameter struct.
-pub trait Configurable: Recommender + Sized + 'static {
-    /// The parameters; missing fields take their defaults.
-    type Params: Serialize + DeserializeOwned + Default;
-    /// Builds an unfitted model, rejecting out-of-range values with
-    /// [`cinerec_core::CoreError::InvalidParam`].
-    fn from_params(params: Self::Params) -> cinerec_core::Result<Self>;
-}
 
 /// Builds a model from its registry name and optional JSON parameters.
 type MakeFn = fn(&'static str, Option<&Value>) -> Result<Box<dyn Recommender>>;
@@ -91,41 +82,65 @@ pub const MODELS: &[ModelInfo] = &[
         "tfidf",
         "content model: TF-IDF over title, genres, decade, tags, knowledge graph; ranking only",
     ),
-    entry::<Hybrid>(
-        "hybrid",
-        "blend of a collaborative (ease) and a content (tfidf) model with a cold-start chain",
-    ),
+    ModelInfo {
+        name: "hybrid",
+        description:
+            "blend of a collaborative (ease) and a content (tfidf) model with a cold-start chain",
+        make: build_hybrid,
+    },
+    #[cfg(feature = "neural")]
     entry::<TwoTower>(
         "twotower",
         "two-tower multitask network: 64-d towers, rating MLP 256-128-1 + in-batch softmax retrieval (burn)",
     ),
+    #[cfg(feature = "neural")]
     entry::<Features>(
         "features",
         "movie embeddings from features + user embeddings from the watched set (new movies and users without retraining); --method density|likelihood",
     ),
+    #[cfg(feature = "neural")]
     entry::<Autoencoder>(
         "autoencoder",
         "user-based rating autoencoder with demographics (256-128-64, sigmoid output), burn",
     ),
+    #[cfg(feature = "neural")]
     entry::<AutoRec>(
         "autorec",
         "item-based AutoRec (Sedhain et al. 2015), the accurate rating autoencoder, burn",
     ),
 ];
 
+fn params_error(name: &str, message: String) -> ModelError {
+    ModelError::Params {
+        model: name.to_string(),
+        message,
+    }
+}
+
+/// The parameter struct of a model from optional JSON (`None` or `null` = defaults).
+fn parse<P: serde::de::DeserializeOwned + Default>(
+    name: &str,
+    params: Option<&Value>,
+) -> Result<P> {
+    match params {
+        None | Some(Value::Null) => Ok(P::default()),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| params_error(name, e.to_string())),
+    }
+}
+
 fn build<M: Configurable>(
     name: &'static str,
     params: Option<&Value>,
 ) -> Result<Box<dyn Recommender>> {
-    let perr = |message: String| ModelError::Params {
-        model: name.to_string(),
-        message,
-    };
-    let p: M::Params = match params {
-        None | Some(Value::Null) => M::Params::default(),
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| perr(e.to_string()))?,
-    };
-    let m = M::from_params(p).map_err(|e| perr(e.to_string()))?;
+    let m = M::from_params(parse(name, params)?).map_err(|e| params_error(name, e.to_string()))?;
+    Ok(Box::new(m))
+}
+
+/// The hybrid, with this registry as the factory of its components.
+fn build_hybrid(name: &'static str, params: Option<&Value>) -> Result<Box<dyn Recommender>> {
+    let p: HybridParams = parse(name, params)?;
+    let factory = |n: &str, p: Option<&Value>| create(n, p).map_err(|e| e.to_string());
+    let m = Hybrid::new(p, &factory).map_err(|e| params_error(name, e.to_string()))?;
     Ok(Box::new(m))
 }
 

@@ -4,8 +4,10 @@
 use cinerec_core::{
     Dataset, ItemIdx, NoObserver, RecommendOptions, Recommender, RecommenderExt, UserIdx, UserRef,
 };
-use cinerec_models::testing::{synthetic, SYN_USERS};
-use cinerec_models::{registry, Baseline, BaselineMethod, BaselineParams, Configurable};
+use cinerec_engine::testing::{synthetic, SYN_USERS};
+use cinerec_core::Configurable;
+use cinerec_engine::registry;
+use cinerec_models::{Baseline, BaselineMethod, BaselineParams};
 use serde_json::json;
 
 fn fit(name: &str, params: Option<serde_json::Value>, data: &Dataset) -> Box<dyn Recommender> {

@@ -1,8 +1,8 @@
 //! The shared model contract, one test per property, run for every registry model: a model
 //! added to the registry is covered without touching this file.
 
-use cinerec_models::registry;
-use cinerec_models::testing::{self, registered};
+use cinerec_engine::registry;
+use cinerec_engine::testing::{self, registered};
 
 fn for_all(check: fn(testing::Make<'_>)) {
     let names = registry::names();

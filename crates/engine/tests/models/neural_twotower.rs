@@ -5,7 +5,7 @@ use cinerec_core::{
     Catalog, Dataset, EpochReport, FitObserver, IdMap, Interactions, ItemIdx, ItemMeta, NoObserver,
     Recommender, Rng, UserIdx, UserMeta, UserRef,
 };
-use cinerec_models::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
+use cinerec_engine::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
 use cinerec_neural::{Reduction, TwoTower, TwoTowerParams};
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! a model with one planted defect and must fail, and on the sound model and must pass.
 
 use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, UserRef};
-use cinerec_models::testing::*;
+use cinerec_engine::testing::*;
 use cinerec_models::Popularity;
 use std::sync::atomic::{AtomicU32, Ordering};
 

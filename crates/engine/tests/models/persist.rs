@@ -2,9 +2,9 @@
 //! clear error instead of a panic.
 
 use cinerec_core::{NoObserver, Recommender};
-use cinerec_models::persist::{self, LoadOptions, FORMAT_VERSION, MAGIC};
-use cinerec_models::testing::{empty, synthetic};
-use cinerec_models::{registry, ModelError};
+use cinerec_engine::persist::{self, LoadOptions, FORMAT_VERSION, MAGIC};
+use cinerec_engine::testing::{empty, synthetic};
+use cinerec_engine::{registry, ModelError};
 use serde_json::json;
 use std::path::Path;
 

@@ -1,12 +1,11 @@
-//! Registry glue for the neural models of `cinerec-neural` (two-tower, feature-based
-//! embeddings, rating autoencoders): their parameter structs and constructors, so they are
-//! built by name like every other model and pass the same contract suite.
+//! [`cinerec_core::Configurable`] for the neural models: their parameter structs and
+//! constructors, so the engine's registry builds them by name like every other model.
 
-use crate::registry::Configurable;
-use cinerec_neural::{
+use crate::{
     AutoRec, AutoRecParams, Autoencoder, AutoencoderParams, Features, FeaturesParams, TwoTower,
     TwoTowerParams,
 };
+use cinerec_core::Configurable;
 
 macro_rules! configurable {
     ($($model:ty => $params:ty),* $(,)?) => {$(

@@ -1,5 +1,6 @@
-//! [`ModelError`], the one error type of this crate: model files (I/O, format, dataset
-//! mismatch), the registry (unknown names, bad parameters) and wrapped [`CoreError`]s.
+//! [`ModelError`]: what can go wrong with a model as a thing to build and keep: model files
+//! (I/O, format, dataset mismatch), the registry (unknown names, bad parameters) and the
+//! models' own [`CoreError`]s.
 
 use cinerec_core::CoreError;
 use std::path::PathBuf;

@@ -1,0 +1,34 @@
+//! # cinerec-engine
+//!
+//! The engine the CLI and the server are thin shells over. It owns:
+//! - [`registry`]: every algorithm by name (the neural ones behind the default `neural`
+//!   feature), built from JSON parameters; the hybrid gets its components from it;
+//! - [`persist`]: the versioned, atomically written model file, and [`ModelError`];
+//! - the services: [`source`] (a dataset from a file or a store), [`train`] (fit with
+//!   progress, timings, losses, hold-out evaluation), [`lifecycle`] (model file paths, save,
+//!   register, load, activate, seed), [`query`] (recommend / similar / explain with the same
+//!   options everywhere) and [`params`] (model parameters as callers give them);
+//! - [`EngineError`], the error of every service;
+//! - `testing` (feature `testing`): the contract suite every registered model passes.
+//!
+//! Models (`cinerec-models`, `cinerec-neural`) depend only on `cinerec-core` (and
+//! `cinerec-eval` where they must); they never see each other or the engine.
+
+pub mod error;
+pub mod lifecycle;
+pub mod model_error;
+pub mod params;
+pub mod persist;
+pub mod query;
+pub mod registry;
+pub mod source;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod train;
+
+pub use error::{EngineError, Result};
+pub use model_error::{DatasetMismatch, ModelError};
+pub use persist::{load, load_with, save, LoadOptions, ModelHeader};
+pub use registry::create;
+pub use source::Source;
+pub use train::{TrainSpec, Trained};

@@ -1,0 +1,130 @@
+//! The model lifecycle against a store: where model files go (one rule for every caller),
+//! registering a saved file, loading a registered model, activating one, seeding an empty
+//! store, and the whole "train → save → register" step the CLI's `train --store` and the
+//! server's start-up share.
+
+use crate::error::{EngineError, Result};
+use crate::persist::{self, LoadOptions, ModelHeader};
+use crate::train::{self, TrainSpec, Trained};
+use cinerec_core::{Dataset, Recommender};
+use cinerec_store::{ModelRecord, NewModel, Store};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Default model file for a dataset and model: `<model_dir>/<dataset file name>-<model>.cinerec`.
+pub fn default_model_path(model_dir: &Path, dataset: &str, model: &str) -> PathBuf {
+    let stem = Path::new(dataset)
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| dataset.into());
+    model_dir.join(format!("{stem}-{model}.cinerec"))
+}
+
+/// A fresh model file name for a model trained by a running service:
+/// `<dir>/<dataset hash>-<model>-<unix millis>.cinerec` (never overwrites a registered file).
+pub fn versioned_model_path(dir: &Path, data: &Dataset, model: &str) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    dir.join(format!("{}-{model}-{stamp}.cinerec", data.hash()))
+}
+
+/// Where the train/validation loss curves of a model file go: beside it, `<file>.loss.svg`.
+pub fn loss_curves_path(model_file: &Path) -> PathBuf {
+    let mut name = model_file.file_name().unwrap_or_default().to_os_string();
+    name.push(".loss.svg");
+    model_file.with_file_name(name)
+}
+
+/// The artifact path recorded in a registry: always absolute, so a model registered from one
+/// working directory loads from any other (the one rule for the CLI and the server).
+pub fn artifact(path: &Path) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    });
+    abs.to_string_lossy().into_owned()
+}
+
+/// Registers a saved model file (inactive) and returns its record.
+pub async fn register(store: &dyn Store, header: &ModelHeader, file: &Path) -> Result<ModelRecord> {
+    let m = NewModel {
+        algorithm: header.algorithm.clone(),
+        params: header.params.clone(),
+        dataset_hash: header.dataset_hash.clone(),
+        metrics: header.metrics.clone(),
+        artifact: artifact(file),
+    };
+    Ok(store.register_model(&m).await?)
+}
+
+/// Loads the model file of a registry record for `data`. The dataset hash may differ (the
+/// store gained ratings since training) but the catalogue sizes must agree.
+pub async fn load_registered(rec: &ModelRecord, data: Arc<Dataset>) -> Result<Box<dyn Recommender>> {
+    let path = PathBuf::from(&rec.artifact);
+    tokio::task::spawn_blocking(move || {
+        persist::load_with(&path, &data, LoadOptions { force: true }).map(|(m, _)| m)
+    })
+    .await
+    .map_err(|e| EngineError::Task(e.to_string()))?
+    .map_err(EngineError::from)
+}
+
+/// Makes `version` the active model; returns its record.
+pub async fn activate(store: &dyn Store, version: i64) -> Result<ModelRecord> {
+    Ok(store.activate_model(version).await?)
+}
+
+/// Seeds `store` from `data` with the store's importer (idempotent upserts) when the store
+/// holds no rating yet; returns whether it imported.
+pub async fn seed(store: &dyn Store, data: &Dataset) -> Result<bool> {
+    if store.counts().await?.ratings > 0 {
+        return Ok(false);
+    }
+    let opts = cinerec_store::ImportOptions::default();
+    cinerec_store::import_dataset(store, data, &opts, &|_, _| {}).await?;
+    Ok(true)
+}
+
+/// Fits `spec` on `data` (on a blocking thread), saves it to `file`, registers it and returns
+/// the record and the fitted model. `extra` adds figures to the recorded metrics.
+pub async fn train_and_register(
+    store: &dyn Store,
+    data: Arc<Dataset>,
+    spec: TrainSpec,
+    file: PathBuf,
+    extra: Option<Value>,
+) -> Result<(ModelRecord, Box<dyn Recommender>)> {
+    let (trained, header, file) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut trained = train::train(&spec, &data, &mut cinerec_core::NoObserver)?;
+        if let Some(Value::Object(m)) = extra {
+            trained.metrics.extend(m);
+        }
+        let header = save(&trained, &data, &file)?;
+        Ok((trained, header, file))
+    })
+    .await
+    .map_err(|e| EngineError::Task(e.to_string()))??;
+    let rec = register(store, &header, &file).await?;
+    Ok((rec, trained.model))
+}
+
+/// Saves a trained model to `file` (creating its folder) with its metrics in the header, and
+/// its loss curves beside it when it reported epochs; returns the header.
+pub fn save(trained: &Trained, data: &Dataset, file: &Path) -> Result<ModelHeader> {
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+    }
+    let metrics = Some(Value::Object(trained.metrics.clone()));
+    Ok(persist::save(file, trained.model.as_ref(), data, metrics)?)
+}
+
+/// Writes the loss curves of `trained` beside `file`; returns their path when there were any.
+pub fn save_loss_curves(trained: &Trained, file: &Path) -> Result<Option<PathBuf>> {
+    let path = loss_curves_path(file);
+    let written = cinerec_eval::curves::write_loss_curves(&trained.algorithm, &trained.history, &path)?;
+    Ok(written.then_some(path))
+}
