@@ -55,6 +55,16 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// A registered model cannot be loaded for the data being served (its file is missing or
+    /// unreadable, or it was trained on another catalogue).
+    #[error("model {version} cannot be served: {source}")]
+    Unservable {
+        /// Registry version.
+        version: i64,
+        /// Why.
+        #[source]
+        source: Box<EngineError>,
+    },
     /// A background task failed to finish (panicked or was cancelled).
     #[error("background task failed: {0}")]
     Task(String),

@@ -62,7 +62,8 @@ pub async fn register(store: &dyn Store, header: &ModelHeader, file: &Path) -> R
 }
 
 /// Loads the model file of a registry record for `data`. The dataset hash may differ (the
-/// store gained ratings since training) but the catalogue sizes must agree.
+/// store gained ratings since training) but the catalogue sizes must agree; a file that
+/// cannot serve this data is [`EngineError::Unservable`].
 pub async fn load_registered(rec: &ModelRecord, data: Arc<Dataset>) -> Result<Box<dyn Recommender>> {
     let path = PathBuf::from(&rec.artifact);
     tokio::task::spawn_blocking(move || {
@@ -70,7 +71,10 @@ pub async fn load_registered(rec: &ModelRecord, data: Arc<Dataset>) -> Result<Bo
     })
     .await
     .map_err(|e| EngineError::Task(e.to_string()))?
-    .map_err(EngineError::from)
+    .map_err(|e| EngineError::Unservable {
+        version: rec.version,
+        source: Box::new(e.into()),
+    })
 }
 
 /// Makes `version` the active model; returns its record.

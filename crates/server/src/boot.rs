@@ -1,11 +1,14 @@
-//! Bringing a server up and changing what it serves: seeding an empty store from a dataset,
-//! reading the training snapshot back from the store, loading a registered model (or
-//! training, saving and registering one when none fits), and rebuilding the [`Serving`]
-//! snapshot when a model trained on newer data is activated (live changes are carried over).
+//! Bringing a server up and changing what it serves: seeding an empty store, reading the
+//! training snapshot back from the store, loading the registered active model (or training,
+//! saving and registering one through the engine when none fits), and rebuilding the
+//! [`Serving`] snapshot when a model trained on newer data is activated (live changes are
+//! carried over). The model lifecycle itself is `cinerec_engine::lifecycle`.
 
-use cinerec_core::{Dataset, NoObserver};
-use cinerec_store::{ModelRecord, NewModel, Store};
-use std::path::{Path, PathBuf};
+use cinerec_core::Dataset;
+use cinerec_engine::lifecycle;
+use cinerec_engine::TrainSpec;
+use cinerec_store::{ModelRecord, Store};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::ServerError;
@@ -13,35 +16,9 @@ use crate::index::CatalogIndex;
 use crate::live::LiveRatings;
 use crate::state::{LoadedModel, Serving};
 
-fn store_err(e: cinerec_store::StoreError) -> ServerError {
-    ServerError::Store(e.to_string())
-}
-
-/// Seeds `store` from `data` with the store's importer (idempotent upserts) when the store
-/// holds no rating yet; returns whether it imported.
-pub async fn seed(store: &dyn Store, data: &Dataset) -> Result<bool, ServerError> {
-    let counts = store.counts().await.map_err(store_err)?;
-    if counts.ratings > 0 {
-        return Ok(false);
-    }
-    let opts = cinerec_store::ImportOptions::default();
-    cinerec_store::import_dataset(store, data, &opts, &|_, _| {})
-        .await
-        .map_err(store_err)?;
-    Ok(true)
-}
-
-/// Loads the model file of `rec` for `data`. The dataset hash may differ (the store gained
-/// ratings since training) but the catalogue sizes must agree.
+/// Loads the model file of `rec` for `data` (see [`lifecycle::load_registered`]).
 pub async fn load_model(rec: &ModelRecord, data: Arc<Dataset>) -> Result<LoadedModel, ServerError> {
-    let path = PathBuf::from(&rec.artifact);
-    let model = tokio::task::spawn_blocking(move || {
-        cinerec_models::load_with(&path, &data, cinerec_models::LoadOptions { force: true })
-    })
-    .await
-    .map_err(|e| ServerError::Internal(e.to_string()))?
-    .map_err(|e| ServerError::Conflict(format!("model {} cannot be served: {e}", rec.version)))?
-    .0;
+    let model = lifecycle::load_registered(rec, data).await?;
     Ok(LoadedModel::new(rec, model))
 }
 
@@ -53,58 +30,17 @@ pub async fn train_and_register(
     params: Option<serde_json::Value>,
     dir: &Path,
 ) -> Result<LoadedModel, ServerError> {
-    let mut model = cinerec_models::create(algorithm, params.as_ref())
-        .map_err(|e| ServerError::BadParam(e.to_string()))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| ServerError::Internal(format!("{}: {e}", dir.display())))?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    let path = dir.join(format!("{}-{algorithm}-{stamp}.cinerec", data.hash()));
-    let (model, path, metrics) = {
-        let data = data.clone();
-        tokio::task::spawn_blocking(move || -> Result<_, ServerError> {
-            let start = std::time::Instant::now();
-            model
-                .fit(&data, &mut NoObserver)
-                .map_err(|e| ServerError::Internal(format!("training failed: {e}")))?;
-            // What is known without a held-out split (`cinerec train --eval` adds evaluation).
-            let metrics = serde_json::json!({
-                "fit_seconds": start.elapsed().as_secs_f64(),
-                "trained_by": "serve",
-                "ratings": data.n_ratings(),
-            });
-            cinerec_models::save(&path, model.as_ref(), &data, Some(metrics.clone()))
-                .map_err(|e| ServerError::Internal(e.to_string()))?;
-            Ok((model, path, metrics))
-        })
-        .await
-        .map_err(|e| ServerError::Internal(e.to_string()))??
-    };
-    let abs = std::fs::canonicalize(&path).unwrap_or(path);
-    let rec = store
-        .register_model(&NewModel {
-            algorithm: algorithm.to_string(),
-            params: model.params(),
-            dataset_hash: data.hash().to_string(),
-            metrics: Some(metrics),
-            artifact: abs.to_string_lossy().into_owned(),
-        })
-        .await
-        .map_err(store_err)?;
+    let spec = TrainSpec::new(algorithm, params);
+    let file = lifecycle::versioned_model_path(dir, &data, algorithm);
+    // What is known without a held-out split (`cinerec train --eval` adds evaluation).
+    let extra = serde_json::json!({ "trained_by": "serve", "ratings": data.n_ratings() });
+    let (rec, model) = lifecycle::train_and_register(store, data, spec, file, Some(extra)).await?;
     Ok(LoadedModel::new(&rec, model))
 }
 
 /// The store's current contents as the training snapshot.
 pub async fn snapshot(store: &dyn Store) -> Result<Arc<Dataset>, ServerError> {
-    let mut d = store.load_dataset().await.map_err(store_err)?;
-    if let Ok(info) = store.dataset_info().await {
-        if let Some((lo, hi)) = info.rating_scale {
-            d.set_scale(lo, hi);
-        }
-    }
-    Ok(Arc::new(d))
+    Ok(Arc::new(cinerec_engine::source::load_store(store).await?))
 }
 
 /// A first [`Serving`] over `data` with `model` active.
@@ -146,7 +82,7 @@ pub struct Boot {
 
 /// The algorithm used when nothing is asked for.
 pub fn default_algorithm() -> &'static str {
-    if cinerec_models::registry::names().contains(&"svd") {
+    if cinerec_engine::registry::names().contains(&"svd") {
         "svd"
     } else {
         "baseline"
@@ -156,20 +92,21 @@ pub fn default_algorithm() -> &'static str {
 /// Opens the store, seeds it if asked and empty, reads the snapshot, loads the active model
 /// (or trains, registers and activates one) and returns the application state.
 pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppState, ServerError> {
-    let store = cinerec_store::open(&cfg.store).await.map_err(store_err)?;
+    let store = cinerec_store::open(&cfg.store).await?;
     if let Some(d) = &boot.seed {
-        if seed(store.as_ref(), d).await? {
+        if lifecycle::seed(store.as_ref(), d).await? {
             tracing::info!(ratings = d.n_ratings(), "seeded the store");
         }
     }
     let data = snapshot(store.as_ref()).await?;
     if data.n_ratings() == 0 {
-        return Err(ServerError::BadParam(format!(
+        return Err(cinerec_engine::EngineError::Empty(format!(
             "the store {} holds no ratings; seed it with `cinerec serve --data DATASET` or `cinerec import`",
             cinerec_store::redact_url(&cfg.store)
-        )));
+        ))
+        .into());
     }
-    let active = store.active_model().await.map_err(store_err)?;
+    let active = store.active_model().await?;
     let wanted = boot.algorithm.clone();
     let mut model = None;
     if let Some(rec) =
@@ -186,16 +123,10 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
         Some(m) => m,
         None => {
             let algo = wanted.unwrap_or_else(|| default_algorithm().to_string());
-            let dir = PathBuf::from(&cfg.models_dir);
-            let m = train_and_register(
-                store.as_ref(),
-                data.clone(),
-                &algo,
-                boot.params.clone(),
-                &dir,
-            )
-            .await?;
-            store.activate_model(m.version).await.map_err(store_err)?;
+            let dir = Path::new(&cfg.models_dir);
+            let m = train_and_register(store.as_ref(), data.clone(), &algo, boot.params.clone(), dir)
+                .await?;
+            lifecycle::activate(store.as_ref(), m.version).await?;
             m
         }
     };

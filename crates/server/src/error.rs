@@ -136,6 +136,43 @@ impl From<cinerec_core::CoreError> for ServerError {
     }
 }
 
+impl From<cinerec_store::StoreError> for ServerError {
+    fn from(e: cinerec_store::StoreError) -> Self {
+        use cinerec_store::StoreError as S;
+        match e {
+            S::ModelNotFound(v) => ServerError::NotFound(format!("no model with version {v}")),
+            S::Invalid { .. } => ServerError::InvalidBody(e.to_string()),
+            e => ServerError::Store(e.to_string()),
+        }
+    }
+}
+
+impl From<cinerec_engine::ModelError> for ServerError {
+    fn from(e: cinerec_engine::ModelError) -> Self {
+        use cinerec_engine::ModelError as M;
+        match e {
+            M::Core(c) => c.into(),
+            M::UnknownModel { .. } | M::Params { .. } => ServerError::BadParam(e.to_string()),
+            e => ServerError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<cinerec_engine::EngineError> for ServerError {
+    fn from(e: cinerec_engine::EngineError) -> Self {
+        use cinerec_engine::EngineError as E;
+        match e {
+            E::Model(m) => m.into(),
+            E::Store(s) => s.into(),
+            E::Core(c) => c.into(),
+            E::Unservable { .. } => ServerError::Conflict(e.to_string()),
+            E::Invalid(_) | E::Empty(_) => ServerError::BadParam(e.to_string()),
+            E::NoDataset { .. } => ServerError::NotFound(e.to_string()),
+            e => ServerError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<JsonRejection> for ServerError {
     fn from(r: JsonRejection) -> Self {
         use JsonRejection::*;

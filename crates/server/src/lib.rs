@@ -1,7 +1,7 @@
 //! # cinerec-server
 //!
 //! cinerec's REST API (`cinerec serve`): axum handlers, one module per resource under
-//! [`api`]; the precomputed catalogue [`index`]; the recommendation hot path [`engine`];
+//! [`api`], answering through `cinerec_engine::query`; the precomputed catalogue [`index`];
 //! live ratings posted since training ([`live`]); the swappable serving snapshot
 //! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
 //! ([`config`]); Prometheus metrics ([`metrics`]); and the one error type ([`error`]).
@@ -9,7 +9,6 @@
 pub mod api;
 pub mod boot;
 pub mod config;
-pub mod engine;
 pub mod error;
 pub mod index;
 pub mod live;

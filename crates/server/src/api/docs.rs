@@ -35,7 +35,7 @@ impl Modify for KeyScheme {
         models::list, models::activate,
         metrics::metrics,
     ),
-    components(schemas(crate::error::MovieRef, crate::engine::Method)),
+    components(schemas(crate::error::MovieRef, cinerec_engine::query::Method)),
     modifiers(&KeyScheme),
 )]
 pub struct ApiDoc;

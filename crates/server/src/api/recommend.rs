@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiId;
 use super::{count, genre, json, MovieOut};
-use crate::engine::{self, Ask};
+use cinerec_engine::query::{self as engine, Ask};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ServerError};
 use crate::index::CatalogIndex;
 use crate::live::Who;
@@ -86,6 +86,7 @@ fn ask(state: &AppState, s: &Serving, q: &RecQuery) -> Result<Ask, ServerError> 
         n,
         genre: genre(&s.data, q.genre.as_deref())?,
         diversity,
+        include_seen: false,
     })
 }
 
@@ -126,7 +127,7 @@ fn explainer<'a>(
     profile: &'a [(ItemIdx, f32)],
 ) -> impl Fn(ItemIdx) -> Vec<Because<'a>> + 'a {
     move |item| {
-        engine::explain(m.model.as_ref(), &s.data, &s.index, profile, item, 3)
+        engine::explain(m.model.as_ref(), &s.data, &s.index.item_norms, profile, item, 3)
             .into_iter()
             .map(|c| {
                 let mv = s.index.movie(c.item);

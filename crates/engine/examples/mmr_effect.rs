@@ -3,7 +3,7 @@
 //! re-ranked top-10 for several λ, side by side.
 //!
 //! ```sh
-//! cargo run --release -p cinerec-models --example mmr_effect -- --data data/ml-100k \
+//! cargo run --release -p cinerec-engine --example mmr_effect -- --data data/ml-100k \
 //!   --train /tmp/sp/temporal_train.csv --test /tmp/sp/temporal_test.csv --model ease
 //! ```
 
@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         items: None,
     };
     let (train, test) = loaders::load_split_files(&files, Some(&base))?;
-    let mut model = cinerec_models::create(&model_name, params.as_ref())?;
+    let mut model = cinerec_engine::create(&model_name, params.as_ref())?;
     model.fit(&train, &mut NoObserver)?;
     let relevant = relevant_sets(train.n_users(), &test);
     let users: Vec<UserIdx> = (0..train.n_users() as u32)

@@ -2,7 +2,7 @@
 //! synthetic file of the scale target, or a peer split's train file.
 //!
 //! ```sh
-//! cargo run --release -p cinerec-models --example als_scale -- FILE [--model als|bpr]
+//! cargo run --release -p cinerec-engine --example als_scale -- FILE [--model als|bpr]
 //!     [--factors 64] [--iterations 15] [--threads 0] [--reps 1]
 //! /usr/bin/time -v target/release/examples/als_scale /tmp/syn32m   # peak RSS of the process
 //! ```
@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params =
         serde_json::json!({"factors": factors, "iterations": iterations, "threads": threads});
     for rep in 1..=reps {
-        let mut m = cinerec_models::create(&model, Some(&params))?;
+        let mut m = cinerec_engine::create(&model, Some(&params))?;
         let t = Instant::now();
         m.fit(&data, &mut NoObserver)?;
         println!(

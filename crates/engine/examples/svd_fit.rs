@@ -3,9 +3,9 @@
 //! test RMSE when a test file is given, and the process's peak resident memory.
 //!
 //! ```sh
-//! cargo run --release -p cinerec-models --example svd_fit -- \
+//! cargo run --release -p cinerec-engine --example svd_fit -- \
 //!     --train /tmp/sp/ratings_train.csv --test /tmp/sp/ratings_test.csv --model svd --repeat 5
-//! cargo run --release -p cinerec-models --example svd_fit -- --data /tmp/syn32m --model svd
+//! cargo run --release -p cinerec-engine --example svd_fit -- --data /tmp/syn32m --model svd
 //! ```
 
 use cinerec_core::{EpochReport, FitObserver, ItemIdx, NoObserver, UserRef};
@@ -87,9 +87,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         peak_rss_mib()
     );
     let (mut times, mut cpu) = (vec![], vec![]);
-    let mut m = cinerec_models::registry::create(&model, params.as_ref())?;
+    let mut m = cinerec_engine::create(&model, params.as_ref())?;
     for rep in 0..repeat.max(1) {
-        m = cinerec_models::registry::create(&model, params.as_ref())?;
+        m = cinerec_engine::create(&model, params.as_ref())?;
         let (t, c) = (Instant::now(), thread_cpu_ns());
         if verbose && rep == 0 {
             m.fit(&ds, &mut Printer)?;

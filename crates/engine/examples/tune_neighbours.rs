@@ -3,7 +3,7 @@
 //! figures once.
 //!
 //! ```sh
-//! cargo run --release -p cinerec-models --example tune_neighbours -- \
+//! cargo run --release -p cinerec-engine --example tune_neighbours -- \
 //!   --data data/ml-100k --train /tmp/sp/temporal_train.csv --test /tmp/sp/temporal_test.csv \
 //!   --model ease --grid '[{"lambda":100},{"lambda":300},{"lambda":500}]'
 //! ```
@@ -30,7 +30,7 @@ fn ranking(
     train: &Dataset,
     test: &Interactions,
 ) -> Result<(f64, f64, f64), Box<dyn std::error::Error>> {
-    let mut m = cinerec_models::create(name, Some(params))?;
+    let mut m = cinerec_engine::create(name, Some(params))?;
     m.fit(train, &mut NoObserver)?;
     let cfg = EvalConfig {
         ranking: true,
