@@ -1,7 +1,8 @@
 //! `cinerec` — the command-line tool. Thin by design: argument parsing, progress, printing.
-//! All the work happens in the library crates (`cinerec-data`, `cinerec-models`,
-//! `cinerec-eval`); each subcommand lives in its own file under `cmd/`.
+//! The work happens in `cinerec-engine` and the library crates; each subcommand lives in its
+//! own file under `cmd/`, argument groups several share under `args/`.
 
+mod args;
 mod cmd;
 mod output;
 mod progress;
@@ -42,19 +43,33 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `cinerec data …`.
+#[derive(Subcommand, Debug)]
+pub enum DataCmd {
+    /// Download a MovieLens release into the data folder (checksum-verified, atomic).
+    Fetch(cmd::data::FetchArgs),
+    /// Load a dataset and print its statistics.
+    Info(cmd::data::InfoArgs),
+    /// Generate a synthetic MovieLens-like ratings.csv for scale tests.
+    Synth(cmd::data::SynthArgs),
+    /// Split a dataset and write train/test CSV files (user,item,rating,timestamp).
+    Split(cmd::split::SplitArgs),
+}
+
+/// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Get, inspect, generate and split datasets.
     #[command(subcommand)]
-    Data(cmd::data::DataCmd),
+    Data(DataCmd),
     /// Train a model and save it to a file.
     Train(cmd::train::TrainArgs),
     /// Evaluate models on a split (or on given train/test files) and write reports.
     Eval(cmd::eval::EvalArgs),
     /// Top-N movies for a user.
-    Recommend(cmd::query::RecommendArgs),
+    Recommend(cmd::recommend::RecommendArgs),
     /// Predicted rating of a movie (by id or title) for a user.
-    Predict(cmd::query::PredictArgs),
+    Predict(cmd::predict::PredictArgs),
     /// List the available models.
     Models,
     /// Bulk-import a dataset into a store (SQLite by default, PostgreSQL, MySQL/MariaDB).
@@ -72,12 +87,15 @@ fn main() {
     let json = cli.output == OutputFormat::Json;
     let out = output::Output::new(cli.quiet, json);
     let result = match &cli.command {
-        Command::Data(c) => cmd::data::run(c, &cli, &out),
+        Command::Data(DataCmd::Fetch(a)) => cmd::data::fetch(a, &cli, &out),
+        Command::Data(DataCmd::Info(a)) => cmd::data::info(a, &cli, &out),
+        Command::Data(DataCmd::Synth(a)) => cmd::data::synth(a, &out),
+        Command::Data(DataCmd::Split(a)) => cmd::split::run(a, &cli, &out),
         Command::Train(a) => cmd::train::run(a, &cli, &out),
         Command::Eval(a) => cmd::eval::run(a, &cli, &out),
-        Command::Recommend(a) => cmd::query::recommend(a, &cli, &out),
-        Command::Predict(a) => cmd::query::predict(a, &cli, &out),
-        Command::Models => cmd::models(&out),
+        Command::Recommend(a) => cmd::recommend::run(a, &cli, &out),
+        Command::Predict(a) => cmd::predict::run(a, &cli, &out),
+        Command::Models => cmd::models::run(&out),
         Command::Import(a) => cmd::import::run(a, &cli, &out),
         Command::Tune(a) => cmd::tune::run(a, &cli, &out),
         Command::Rate(a) => cmd::rate::run(a, &cli, &out),

@@ -85,3 +85,40 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     s
 }
+
+/// One row per model with the headline metrics present in the reports.
+pub fn summary_table(reports: &[cinerec_eval::Report]) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for r in reports {
+        for k in r.metrics.keys() {
+            let wanted =
+                !k.starts_with("n_") && !k.starts_with("mean_train") && !k.starts_with("share_");
+            if wanted && !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    let mut header: Vec<&str> = vec!["model"];
+    header.extend(keys.iter().map(|s| s.as_str()));
+    header.push("fit s");
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.model.name.clone()];
+            row.extend(keys.iter().map(|k| {
+                r.metrics
+                    .get(k)
+                    .map(|v| format!("{v:.4}"))
+                    .unwrap_or_else(|| "-".into())
+            }));
+            row.push(
+                r.timings
+                    .fit_s
+                    .map(|s| format!("{s:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+            );
+            row
+        })
+        .collect();
+    table(&header, &rows)
+}

@@ -64,7 +64,10 @@ pub async fn register(store: &dyn Store, header: &ModelHeader, file: &Path) -> R
 /// Loads the model file of a registry record for `data`. The dataset hash may differ (the
 /// store gained ratings since training) but the catalogue sizes must agree; a file that
 /// cannot serve this data is [`EngineError::Unservable`].
-pub async fn load_registered(rec: &ModelRecord, data: Arc<Dataset>) -> Result<Box<dyn Recommender>> {
+pub async fn load_registered(
+    rec: &ModelRecord,
+    data: Arc<Dataset>,
+) -> Result<Box<dyn Recommender>> {
     let path = PathBuf::from(&rec.artifact);
     tokio::task::spawn_blocking(move || {
         persist::load_with(&path, &data, LoadOptions { force: true }).map(|(m, _)| m)
@@ -129,6 +132,7 @@ pub fn save(trained: &Trained, data: &Dataset, file: &Path) -> Result<ModelHeade
 /// Writes the loss curves of `trained` beside `file`; returns their path when there were any.
 pub fn save_loss_curves(trained: &Trained, file: &Path) -> Result<Option<PathBuf>> {
     let path = loss_curves_path(file);
-    let written = cinerec_eval::curves::write_loss_curves(&trained.algorithm, &trained.history, &path)?;
+    let written =
+        cinerec_eval::curves::write_loss_curves(&trained.algorithm, &trained.history, &path)?;
     Ok(written.then_some(path))
 }

@@ -14,7 +14,9 @@ pub fn parse_params(raw: Option<&str>, models: &[String]) -> Result<HashMap<Stri
     let v: Value = serde_json::from_str(raw)
         .map_err(|e| EngineError::Invalid(format!("--params is not valid JSON: {raw}: {e}")))?;
     let Value::Object(map) = &v else {
-        return Err(EngineError::Invalid("--params must be a JSON object".into()));
+        return Err(EngineError::Invalid(
+            "--params must be a JSON object".into(),
+        ));
     };
     if models.len() == 1 && !map.keys().any(|k| k == &models[0]) {
         out.insert(models[0].clone(), v);

@@ -6,8 +6,8 @@
 
 use cinerec_core::catalog::genre_jaccard;
 use cinerec_core::{
-    top_k, Contribution, Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt,
-    Result, Scored, UserRef,
+    top_k, Contribution, Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, Result,
+    Scored, UserRef,
 };
 use cinerec_models::rerank::{mmr, DiversityBy, MmrOptions};
 use std::cell::RefCell;
@@ -171,4 +171,19 @@ pub fn explain(
     let mut sims = vec![0f32; data.n_items()];
     collaborative_sims(model, data, item_norms, item, &mut sims);
     cinerec_core::contributions(&sims, profile, item, k)
+}
+
+/// Euclidean norm of each movie's rating column (the denominators of the cosine fallback of
+/// [`collaborative_sims`]).
+pub fn item_norms(data: &Dataset) -> Vec<f32> {
+    let m = data.matrix();
+    (0..data.n_items() as u32)
+        .map(|i| {
+            let (_, pos) = m.item_col(ItemIdx(i));
+            pos.iter()
+                .map(|&p| (m.value_at(p) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt() as f32
+        })
+        .collect()
 }

@@ -100,7 +100,10 @@ pub fn fit_model(
     let mut metrics = Map::new();
     metrics.insert("fit_seconds".into(), fit_seconds.into());
     if !rec.history.is_empty() {
-        metrics.insert("epochs".into(), serde_json::to_value(&rec.history).unwrap_or_default());
+        metrics.insert(
+            "epochs".into(),
+            serde_json::to_value(&rec.history).unwrap_or_default(),
+        );
     }
     Ok(Trained {
         algorithm: model.name().to_string(),

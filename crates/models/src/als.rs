@@ -13,8 +13,8 @@ use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Row
 use crate::common::Shape;
 use crate::dense::worker_count;
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Keep, RatingMatrix, Recommender, Result,
     Rng, UserIdx, UserRef,

@@ -10,8 +10,8 @@
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
 use crate::common::{mean, Shape};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserIdx, UserRef,
 };

@@ -13,8 +13,8 @@ use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
 use crate::common::{user_key, Shape};
 use crate::dense::worker_count;
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
 };

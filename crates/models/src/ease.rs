@@ -15,8 +15,8 @@
 use crate::common::Shape;
 use crate::linalg::axpy;
 use crate::neighbors::{check_item, invalid, par_map, UserRows};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
 use cinerec_core::{UserIdx, UserRef};
 use serde::{Deserialize, Serialize};

@@ -16,9 +16,9 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, keep_top, par_map, NeighborLists, UserRows};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use crate::{Baseline, BaselineParams};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, NoObserver, Recommender, Result,
     UserIdx, UserRef,

@@ -3,8 +3,8 @@
 //! movie's mean rating (the global mean for movies without ratings).
 
 use crate::common::{mean, Shape};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserRef,
 };

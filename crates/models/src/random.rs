@@ -8,8 +8,8 @@
 //! scores are the unclipped draws (random, but fixed per user).
 
 use crate::common::{mean, mix64, user_key, Shape};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
 };

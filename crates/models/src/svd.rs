@@ -14,10 +14,10 @@
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::sgd::{Grid, Params, Rates};
 use crate::sgd_model::MfFit;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserIdx,
     UserRef,

@@ -20,11 +20,11 @@
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::sgd::dot8;
 use crate::sgd_model::{MfFit, UserVec};
 use crate::state::{StateReader, StateWriter};
 use crate::svd::{counts, validate};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
 };

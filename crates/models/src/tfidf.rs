@@ -11,9 +11,9 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, NeighborLists, UserRows};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use crate::tfidf_features::{item_vectors, FieldWeights};
+use cinerec_core::Configurable;
 use cinerec_core::UserRef;
 use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
 use serde::{Deserialize, Serialize};

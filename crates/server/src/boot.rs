@@ -124,8 +124,14 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
         None => {
             let algo = wanted.unwrap_or_else(|| default_algorithm().to_string());
             let dir = Path::new(&cfg.models_dir);
-            let m = train_and_register(store.as_ref(), data.clone(), &algo, boot.params.clone(), dir)
-                .await?;
+            let m = train_and_register(
+                store.as_ref(),
+                data.clone(),
+                &algo,
+                boot.params.clone(),
+                dir,
+            )
+            .await?;
             lifecycle::activate(store.as_ref(), m.version).await?;
             m
         }

@@ -1,25 +1,13 @@
-//! `cinerec data fetch|info|synth|split`.
+//! `cinerec data fetch|info|synth` (`data split` is `cmd/split.rs`).
 
 use crate::output::{table, Output};
 use crate::{progress, resolve, Cli};
 use anyhow::{Context, Result};
 use cinerec_core::{Dataset, ItemIdx, UserIdx};
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
-
-#[derive(Subcommand, Debug)]
-pub enum DataCmd {
-    /// Download a MovieLens release into the data folder (checksum-verified, atomic).
-    Fetch(FetchArgs),
-    /// Load a dataset and print its statistics.
-    Info(InfoArgs),
-    /// Generate a synthetic MovieLens-like ratings.csv for scale tests.
-    Synth(SynthArgs),
-    /// Split a dataset and write train/test CSV files (user,item,rating,timestamp).
-    Split(super::eval::SplitCliArgs),
-}
 
 #[derive(Args, Debug)]
 pub struct FetchArgs {
@@ -56,16 +44,8 @@ pub struct SynthArgs {
     pub out: PathBuf,
 }
 
-pub fn run(c: &DataCmd, cli: &Cli, out: &Output) -> Result<()> {
-    match c {
-        DataCmd::Fetch(a) => fetch(a, cli, out),
-        DataCmd::Info(a) => info(a, cli, out),
-        DataCmd::Synth(a) => synth(a, out),
-        DataCmd::Split(a) => super::eval::split_cmd(a, cli, out),
-    }
-}
-
-fn fetch(a: &FetchArgs, cli: &Cli, out: &Output) -> Result<()> {
+/// `cinerec data fetch`.
+pub fn fetch(a: &FetchArgs, cli: &Cli, out: &Output) -> Result<()> {
     std::fs::create_dir_all(&cli.data_dir)
         .with_context(|| format!("creating {}", cli.data_dir.display()))?;
     out.note(format!(
@@ -136,7 +116,8 @@ pub struct Info {
     load_seconds: f64,
 }
 
-fn info(a: &InfoArgs, cli: &Cli, out: &Output) -> Result<()> {
+/// `cinerec data info`.
+pub fn info(a: &InfoArgs, cli: &Cli, out: &Output) -> Result<()> {
     let t = Instant::now();
     let ds = resolve::load_dataset(&a.dataset, &cli.data_dir, out)?;
     let load_seconds = t.elapsed().as_secs_f64();
@@ -265,7 +246,8 @@ pub fn stats(ds: &Dataset, load_seconds: f64) -> Info {
     }
 }
 
-fn synth(a: &SynthArgs, out: &Output) -> Result<()> {
+/// `cinerec data synth`.
+pub fn synth(a: &SynthArgs, out: &Output) -> Result<()> {
     let cfg = cinerec_data::synth::SynthConfig {
         users: a.users as _,
         items: a.items as _,

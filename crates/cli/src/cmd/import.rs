@@ -44,7 +44,7 @@ fn rows_bar(enabled: bool) -> ProgressBar {
 pub fn run(a: &ImportArgs, cli: &Cli, out: &Output) -> Result<()> {
     let ds = resolve::load_dataset(&a.dataset, &cli.data_dir, out)?;
     let url = redact_url(&a.store);
-    let (rep, counts) = runtime()?.block_on(async {
+    let (rep, counts) = cinerec_engine::source::runtime()?.block_on(async {
         let store = cinerec_store::open(&a.store).await?;
         let pb = rows_bar(out.progress());
         let bar = pb.clone();
@@ -80,63 +80,4 @@ pub fn run(a: &ImportArgs, cli: &Cli, out: &Output) -> Result<()> {
             counts.ratings
         )
     })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-/// The whole store as a dataset (for `cinerec train --store URL`).
-pub fn load_from_store(url: &str, out: &Output) -> Result<cinerec_core::Dataset> {
-    let t = std::time::Instant::now();
-    let ds = runtime()?.block_on(async {
-        let store = cinerec_store::open(url).await?;
-        let ds = store.load_dataset().await;
-        store.close().await;
-        ds
-    });
-    let ds = ds.with_context(|| format!("loading the store {}", redact_url(url)))?;
-    out.note(format!(
-        "loaded {} from {}: {} users, {} movies, {} ratings in {:.2}s",
-        ds.name,
-        redact_url(url),
-        ds.n_users(),
-        ds.n_items(),
-        ds.n_ratings(),
-        t.elapsed().as_secs_f64()
-    ));
-    Ok(ds)
-}
-
-/// Registers a saved model file in the store's model registry (inactive); returns its version.
-pub fn register_model(
-    url: &str,
-    header: &cinerec_models::ModelHeader,
-    file: &std::path::Path,
-    out: &Output,
-) -> Result<i64> {
-    let m = cinerec_store::NewModel {
-        algorithm: header.algorithm.clone(),
-        params: header.params.clone(),
-        dataset_hash: header.dataset_hash.clone(),
-        metrics: header.metrics.clone(),
-        artifact: file.display().to_string(),
-    };
-    let rec = runtime()?.block_on(async {
-        let store = cinerec_store::open(url).await?;
-        let r = store.register_model(&m).await;
-        store.close().await;
-        r
-    });
-    let version = rec
-        .with_context(|| format!("registering the model in {}", redact_url(url)))?
-        .version;
-    out.note(format!(
-        "registered as model version {version} in {} (inactive)",
-        redact_url(url)
-    ));
-    Ok(version)
 }

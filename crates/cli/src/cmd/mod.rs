@@ -1,27 +1,16 @@
-//! One file per subcommand.
+//! One file per subcommand: each parses its arguments and prints; the work is in the engine
+//! and the library crates. No subcommand imports another; what several share lives in
+//! `crate::args` (argument groups), `crate::resolve` (data and model lookup) and
+//! `crate::output` (printing).
 
 pub mod data;
 pub mod eval;
 pub mod import;
-pub mod query;
+pub mod models;
+pub mod predict;
 pub mod rate;
+pub mod recommend;
 pub mod serve;
+pub mod split;
 pub mod train;
 pub mod tune;
-
-use crate::output::{table, Output};
-
-/// `cinerec models`: the registered algorithms.
-pub fn models(out: &Output) -> anyhow::Result<()> {
-    let list: Vec<(String, String)> = cinerec_models::registry::list()
-        .iter()
-        .map(|(n, d)| (n.to_string(), d.to_string()))
-        .collect();
-    out.result(&list, || {
-        let rows: Vec<Vec<String>> = list
-            .iter()
-            .map(|(n, d)| vec![n.clone(), d.clone()])
-            .collect();
-        table(&["model", "description"], &rows)
-    })
-}

@@ -9,7 +9,6 @@
 //! the session also works with piped stdin for scripting (EOF ends the questions).
 
 use crate::output::Output;
-use crate::progress::FitProgress;
 use crate::{resolve, Cli};
 use anyhow::{Context, Result};
 use cinerec_core::{Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, UserRef};
@@ -307,30 +306,6 @@ pub fn recommend_for(
         .collect())
 }
 
-fn model_for(a: &RateArgs, ds: &Dataset, out: &Output) -> Result<Box<dyn Recommender>> {
-    let path = a
-        .model_file
-        .clone()
-        .unwrap_or_else(|| super::train::default_model_path(&a.model_dir, &ds.name, &a.model));
-    if path.exists() {
-        out.note(format!("using model file {}", path.display()));
-        return cinerec_models::load(&path, ds)
-            .with_context(|| format!("loading {}", path.display()));
-    }
-    if a.model_file.is_some() {
-        anyhow::bail!("model file {} does not exist", path.display());
-    }
-    out.note(format!(
-        "fitting {} on {} (save one with `cinerec train` to skip this)",
-        a.model, ds.name
-    ));
-    let mut m = cinerec_models::create(&a.model, None)?;
-    let mut obs = FitProgress::new(out.progress(), &a.model);
-    m.fit(ds, &mut obs)?;
-    obs.finish();
-    Ok(m)
-}
-
 /// A rated movie in the saved profile.
 #[derive(Debug, Clone, Serialize)]
 pub struct RatedMovie {
@@ -582,7 +557,14 @@ pub fn render(s: &Session) -> String {
 /// `cinerec rate`.
 pub fn run(a: &RateArgs, cli: &Cli, out: &Output) -> Result<()> {
     let ds = resolve::load_dataset(&a.data, &cli.data_dir, out)?;
-    let model = model_for(a, &ds, out)?;
+    let model = resolve::model_for(
+        &ds,
+        &a.model,
+        a.model_file.as_deref(),
+        &a.model_dir,
+        None,
+        out,
+    )?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut input = stdin.lock();

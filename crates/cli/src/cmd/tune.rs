@@ -4,13 +4,13 @@
 //! the validation part by `cinerec_eval::tune`. The test part of the split is dropped
 //! unread, so a search never sees it.
 
-use super::eval::{SplitKind, SplitOpts};
+use crate::args::split::{SplitKind, SplitOpts};
 use crate::output::{table, Output};
 use crate::{resolve, Cli};
 use anyhow::{bail, Context, Result};
 use cinerec_core::Dataset;
 use cinerec_data::loaders::{self, SplitFiles};
-use cinerec_data::split::{self as splits, SplitSpec};
+use cinerec_data::split as splits;
 use cinerec_eval::tune::{self, Objective, SearchSpace, TuneConfig, TuneReport};
 use cinerec_eval::EvalConfig;
 use clap::Args;
@@ -50,6 +50,9 @@ pub struct TuneArgs {
     /// Dataset name or path (split here; with --train only used for titles/metadata).
     #[arg(long, short)]
     pub data: Option<String>,
+    /// Split the contents of this store (sqlite://…, postgres://…, mysql://…) instead of --data.
+    #[arg(long)]
+    pub store: Option<String>,
     #[command(flatten)]
     pub split: SplitOpts,
     /// Tune on this train file (CSV user,item,rating,timestamp) instead of splitting --data,
@@ -67,26 +70,9 @@ pub struct TuneArgs {
     pub md: Option<PathBuf>,
 }
 
-/// The validation carve matching the outer split kind, with `validation_ratio` held out.
-fn validation_spec(a: &TuneArgs) -> SplitSpec {
-    let opts = SplitOpts {
-        test_ratio: a.validation_ratio,
-        // Carving a fold out of a train part is a random hold-out.
-        kind: match a.split.kind {
-            SplitKind::Kfold => SplitKind::Random,
-            k => k,
-        },
-        ..a.split.clone()
-    };
-    opts.spec()
-}
-
 /// The train part to tune on, and a description of where it came from.
 fn train_part(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<(Dataset, Value)> {
-    let base = match &a.data {
-        Some(d) => Some(resolve::load_dataset(d, &cli.data_dir, out)?),
-        None => None,
-    };
+    let base = resolve::base_dataset(a.data.as_deref(), a.store.as_deref(), &cli.data_dir, out)?;
     if let Some(train) = &a.train {
         // The loader wants a test file; the train file is passed again and its copy dropped.
         let files = SplitFiles {
@@ -100,7 +86,7 @@ fn train_part(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<(Dataset, Value)>
         return Ok((tr, from));
     }
     let Some(ds) = base else {
-        bail!("give --data DATASET (split here) or --train FILE")
+        bail!("give --data DATASET or --store URL (split here) or --train FILE")
     };
     let spec = a.split.spec();
     let s = splits::split(&ds, &spec)?;
@@ -127,7 +113,7 @@ pub fn run(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<()> {
         None => Value::Null,
     };
     // Fail early on an unknown model name (before loading and splitting).
-    cinerec_models::create(&a.model, None)?;
+    cinerec_engine::create(&a.model, None)?;
     let metric = a.metric.clone().unwrap_or_else(|| {
         let rating_split =
             a.train.is_none() && matches!(a.split.kind, SplitKind::Random | SplitKind::Kfold);
@@ -139,7 +125,7 @@ pub fn run(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<()> {
     });
 
     let (train, from) = train_part(a, cli, out)?;
-    let vspec = validation_spec(a);
+    let vspec = a.split.validation_spec(a.validation_ratio);
     let v = splits::carve_validation(&train, &vspec)?;
     out.note(format!(
         "tuning {} on {} ratings, validating on {} ({} carved from the train part)",
@@ -161,7 +147,7 @@ pub fn run(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<()> {
     };
     let name = a.model.clone();
     let make = move |p: &Value| -> std::result::Result<Box<dyn cinerec_core::Recommender>, String> {
-        cinerec_models::create(&name, Some(p)).map_err(|e| e.to_string())
+        cinerec_engine::create(&name, Some(p)).map_err(|e| e.to_string())
     };
     let report = tune::tune(
         &a.model,

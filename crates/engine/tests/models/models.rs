@@ -1,12 +1,12 @@
 //! Model-specific behaviour on the synthetic data, each checked against an independent
 //! computation from the ratings (not against recorded numbers).
 
+use cinerec_core::Configurable;
 use cinerec_core::{
     Dataset, ItemIdx, NoObserver, RecommendOptions, Recommender, RecommenderExt, UserIdx, UserRef,
 };
-use cinerec_engine::testing::{synthetic, SYN_USERS};
-use cinerec_core::Configurable;
 use cinerec_engine::registry;
+use cinerec_engine::testing::{synthetic, SYN_USERS};
 use cinerec_models::{Baseline, BaselineMethod, BaselineParams};
 use serde_json::json;
 

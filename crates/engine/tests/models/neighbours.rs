@@ -296,12 +296,24 @@ fn hybrid_weight_is_tuned_on_a_validation_carve_of_train() {
         eval: Default::default(),
         validation: json!("temporal"),
     };
-    let r = tune("hybrid", &make, &carve.fit, &carve.validation, &space, &cfg, &mut |_| {})
-        .unwrap();
+    let r = tune(
+        "hybrid",
+        &make,
+        &carve.fit,
+        &carve.validation,
+        &space,
+        &cfg,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(r.trials.len(), 3);
     let best = r.best_point["weight"].as_f64().unwrap();
     assert!([0.0, 0.5, 1.0].contains(&best));
-    let top = r.trials.iter().filter_map(|t| t.value).fold(f64::MIN, f64::max);
+    let top = r
+        .trials
+        .iter()
+        .filter_map(|t| t.value)
+        .fold(f64::MIN, f64::max);
     assert_eq!(r.best_value, top);
 }
 

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{count, genre, json, MovieOut};
-use cinerec_engine::query::{self as engine, Method};
 use crate::error::{ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
+use cinerec_engine::query::{self as engine, Method};
 
 /// Query of `GET /movies`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -162,7 +162,14 @@ pub async fn similar(
     let i = s.index.by_id(&s.data, &id)?;
     let n = count("n", q.n, 10, state.config().max_results)?;
     let method = q.method.unwrap_or(Method::Hybrid);
-    let found = engine::similar(s.active.model.as_ref(), &s.data, &s.index.item_norms, i, method, n);
+    let found = engine::similar(
+        s.active.model.as_ref(),
+        &s.data,
+        &s.index.item_norms,
+        i,
+        method,
+        n,
+    );
     let items = found
         .iter()
         .map(|x| ScoredMovie {
