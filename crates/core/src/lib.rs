@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod configurable;
 pub mod dataset;
 pub mod error;
+pub mod fixtures;
 pub mod ids;
 pub mod interactions;
 pub mod matrix;

@@ -341,7 +341,7 @@ mod tests {
             n_epochs: 3,
             ..Default::default()
         });
-        let data = crate::testing::synthetic(3);
+        let data = cinerec_core::fixtures::synthetic(3);
         m.fit(&data, &mut NoObserver).unwrap();
         let fit = m.fitted().unwrap();
         let mut out = vec![0f32; data.n_items()];

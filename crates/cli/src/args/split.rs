@@ -3,6 +3,7 @@
 
 use cinerec_data::split::{RngKind, SplitSpec};
 use clap::{Args, ValueEnum};
+use std::path::PathBuf;
 
 /// How to split a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,4 +115,21 @@ impl SplitOpts {
             _ => None,
         }
     }
+}
+
+/// What `eval` and `tune` split: a dataset (`--data`) or a store (`--store`), with the split
+/// options, and the catalogue file that goes with given train/test files.
+#[derive(Args, Debug, Clone)]
+pub struct SplitSource {
+    /// Dataset name or path (split here, or used for titles/metadata with --train).
+    #[arg(long, short)]
+    pub data: Option<String>,
+    /// Split the contents of this store (sqlite://…, postgres://…, mysql://…) instead of --data.
+    #[arg(long)]
+    pub store: Option<String>,
+    #[command(flatten)]
+    pub split: SplitOpts,
+    /// Catalogue file (CSV with an `item` column); default: items.csv beside --train.
+    #[arg(long)]
+    pub items: Option<PathBuf>,
 }

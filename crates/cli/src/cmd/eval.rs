@@ -3,7 +3,7 @@
 //! table, JSON and Markdown.
 
 use crate::args::params::ParamsArgs;
-use crate::args::split::SplitOpts;
+use crate::args::split::{SplitOpts, SplitSource};
 use crate::output::{summary_table, Output};
 use crate::progress::FitProgress;
 use crate::{resolve, Cli};
@@ -29,23 +29,14 @@ pub struct EvalArgs {
     pub model: Vec<String>,
     #[command(flatten)]
     pub params: ParamsArgs,
-    /// Dataset name or path (split here, or used for titles/metadata with --train/--test).
-    #[arg(long, short)]
-    pub data: Option<String>,
-    /// Split the contents of this store (sqlite://…, postgres://…, mysql://…) instead of --data.
-    #[arg(long)]
-    pub store: Option<String>,
     #[command(flatten)]
-    pub split: SplitOpts,
+    pub source: SplitSource,
     /// Train file (CSV user,item,rating,timestamp) instead of splitting --data.
     #[arg(long, requires = "test")]
     pub train: Option<PathBuf>,
     /// Test file matching --train.
     #[arg(long, requires = "train")]
     pub test: Option<PathBuf>,
-    /// Catalogue file (CSV with an `item` column); default: items.csv beside --train.
-    #[arg(long)]
-    pub items: Option<PathBuf>,
     /// Ranking cut-off.
     #[arg(long, default_value_t = 10)]
     pub k: usize,
@@ -74,12 +65,17 @@ pub struct Prepared {
 
 /// Builds the train/test pair from the arguments.
 pub fn prepare(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<Prepared> {
-    let base = resolve::base_dataset(a.data.as_deref(), a.store.as_deref(), &cli.data_dir, out)?;
+    let base = resolve::base_dataset(
+        a.source.data.as_deref(),
+        a.source.store.as_deref(),
+        &cli.data_dir,
+        out,
+    )?;
     if let (Some(train), Some(test)) = (&a.train, &a.test) {
         let files = SplitFiles {
             train: train.clone(),
             test: test.clone(),
-            items: a.items.clone(),
+            items: a.source.items.clone(),
         };
         let (tr, te) = loaders::load_split_files(&files, base.as_ref())
             .with_context(|| format!("reading {} / {}", train.display(), test.display()))?;
@@ -101,7 +97,7 @@ pub fn prepare(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<Prepared> {
     let Some(ds) = base else {
         bail!("give --data DATASET or --store URL (to split) or --train FILE --test FILE")
     };
-    let spec = a.split.spec();
+    let spec = a.source.split.spec();
     let s = splits::split(&ds, &spec)?;
     out.note(&s.description);
     let seed = SplitOpts::seed_of(&spec);

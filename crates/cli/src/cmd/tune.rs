@@ -4,7 +4,7 @@
 //! the validation part by `cinerec_eval::tune`. The test part of the split is dropped
 //! unread, so a search never sees it.
 
-use crate::args::split::{SplitKind, SplitOpts};
+use crate::args::split::{SplitKind, SplitSource};
 use crate::output::{table, Output};
 use crate::{resolve, Cli};
 use anyhow::{bail, Context, Result};
@@ -47,21 +47,12 @@ pub struct TuneArgs {
     /// per-user most recent for temporal, random for random/k-fold, …).
     #[arg(long, default_value_t = 0.2)]
     pub validation_ratio: f64,
-    /// Dataset name or path (split here; with --train only used for titles/metadata).
-    #[arg(long, short)]
-    pub data: Option<String>,
-    /// Split the contents of this store (sqlite://…, postgres://…, mysql://…) instead of --data.
-    #[arg(long)]
-    pub store: Option<String>,
     #[command(flatten)]
-    pub split: SplitOpts,
+    pub source: SplitSource,
     /// Tune on this train file (CSV user,item,rating,timestamp) instead of splitting --data,
     /// e.g. the peers' temporal_train.csv. No test file is read.
     #[arg(long)]
     pub train: Option<PathBuf>,
-    /// Catalogue file (CSV with an `item` column); default: items.csv beside --train.
-    #[arg(long)]
-    pub items: Option<PathBuf>,
     /// Write the search report (chosen parameters and every trial) as JSON.
     #[arg(long = "json", value_name = "FILE")]
     pub json_out: Option<PathBuf>,
@@ -72,13 +63,18 @@ pub struct TuneArgs {
 
 /// The train part to tune on, and a description of where it came from.
 fn train_part(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<(Dataset, Value)> {
-    let base = resolve::base_dataset(a.data.as_deref(), a.store.as_deref(), &cli.data_dir, out)?;
+    let base = resolve::base_dataset(
+        a.source.data.as_deref(),
+        a.source.store.as_deref(),
+        &cli.data_dir,
+        out,
+    )?;
     if let Some(train) = &a.train {
         // The loader wants a test file; the train file is passed again and its copy dropped.
         let files = SplitFiles {
             train: train.clone(),
             test: train.clone(),
-            items: a.items.clone(),
+            items: a.source.items.clone(),
         };
         let (tr, _) = loaders::load_split_files(&files, base.as_ref())
             .with_context(|| format!("reading {}", train.display()))?;
@@ -88,7 +84,7 @@ fn train_part(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<(Dataset, Value)>
     let Some(ds) = base else {
         bail!("give --data DATASET or --store URL (split here) or --train FILE")
     };
-    let spec = a.split.spec();
+    let spec = a.source.split.spec();
     let s = splits::split(&ds, &spec)?;
     out.note(format!(
         "{} (the {} test ratings are not used)",
@@ -115,8 +111,8 @@ pub fn run(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<()> {
     // Fail early on an unknown model name (before loading and splitting).
     cinerec_engine::create(&a.model, None)?;
     let metric = a.metric.clone().unwrap_or_else(|| {
-        let rating_split =
-            a.train.is_none() && matches!(a.split.kind, SplitKind::Random | SplitKind::Kfold);
+        let rating_split = a.train.is_none()
+            && matches!(a.source.split.kind, SplitKind::Random | SplitKind::Kfold);
         if rating_split {
             "rmse".into()
         } else {
@@ -125,7 +121,7 @@ pub fn run(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<()> {
     });
 
     let (train, from) = train_part(a, cli, out)?;
-    let vspec = a.split.validation_spec(a.validation_ratio);
+    let vspec = a.source.split.validation_spec(a.validation_ratio);
     let v = splits::carve_validation(&train, &vspec)?;
     out.note(format!(
         "tuning {} on {} ratings, validating on {} ({} carved from the train part)",
