@@ -34,7 +34,7 @@ pub use report::{
     comparison_markdown, write_atomic, DatasetInfo, Metrics, ModelInfo, Report, Timings,
 };
 
-use cinerec_core::{Dataset, Interactions, NoObserver, Recommender};
+use cinerec_core::{Dataset, Interactions, Recommender};
 use std::time::Instant;
 
 /// What [`evaluate`] computes and how the report is labelled.
@@ -199,18 +199,3 @@ pub fn predicts_ratings(model: &dyn Recommender, train: &Dataset) -> bool {
     )
 }
 
-/// Fits `model` on `train` (timing it as `fit_s`), then runs [`evaluate`].
-pub fn fit_and_evaluate(
-    model: &mut dyn Recommender,
-    train: &Dataset,
-    test: &Interactions,
-    cfg: &EvalConfig,
-) -> Result<Report> {
-    let t = Instant::now();
-    model.fit(train, &mut NoObserver)?;
-    let cfg = EvalConfig {
-        fit_seconds: Some(t.elapsed().as_secs_f64()),
-        ..cfg.clone()
-    };
-    evaluate(model, train, test, &cfg)
-}
