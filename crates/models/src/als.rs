@@ -13,8 +13,8 @@ use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Row
 use crate::common::Shape;
 use crate::dense::worker_count;
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Keep, RatingMatrix, Recommender, Result,
     Rng, UserIdx, UserRef,
@@ -138,17 +138,7 @@ pub struct Als {
 }
 
 impl Als {
-    /// A new, unfitted model.
-    pub fn new(params: AlsParams) -> Self {
-        Als {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("als"))
-    }
+    cinerec_core::model_basics!(Als, AlsParams, Fitted, "als");
 
     /// The fitted user and item factors.
     pub fn factors(&self) -> Result<&Factors> {
@@ -205,13 +195,7 @@ impl Configurable for Als {
 }
 
 impl Recommender for Als {
-    fn name(&self) -> &'static str {
-        "als"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("als");
 
     /// No timestamps; values by item only when confidences come from the ratings.
     fn data_needs(&self) -> Keep {

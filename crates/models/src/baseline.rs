@@ -10,8 +10,8 @@
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
 use crate::common::{mean, Shape};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserIdx, UserRef,
 };
@@ -87,17 +87,7 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// A new, unfitted model.
-    pub fn new(params: BaselineParams) -> Self {
-        Baseline {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("baseline"))
-    }
+    cinerec_core::model_basics!(Baseline, BaselineParams, Fitted, "baseline");
 
     /// Global mean, user biases and item biases of the fitted model.
     pub fn biases(&self) -> Result<(f64, &[f64], &[f64])> {

@@ -13,8 +13,8 @@ use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
 use crate::common::{user_key, Shape};
 use crate::dense::worker_count;
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
 };
@@ -73,17 +73,7 @@ pub struct Bpr {
 }
 
 impl Bpr {
-    /// A new, unfitted model.
-    pub fn new(params: BprParams) -> Self {
-        Bpr {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("bpr"))
-    }
+    cinerec_core::model_basics!(Bpr, BprParams, Fitted, "bpr");
 
     /// The fitted factors (`factors + 1` columns; the last is 1 for users, the bias for items).
     pub fn factors(&self) -> Result<&Factors> {
@@ -138,13 +128,7 @@ impl Configurable for Bpr {
 }
 
 impl Recommender for Bpr {
-    fn name(&self) -> &'static str {
-        "bpr"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("bpr");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

@@ -15,8 +15,8 @@
 use crate::common::Shape;
 use crate::linalg::axpy;
 use crate::neighbors::{check_item, invalid, par_map, UserRows};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
 use cinerec_core::{UserIdx, UserRef};
 use serde::{Deserialize, Serialize};
@@ -189,19 +189,11 @@ fn inverse_gram(rows: &UserRows, shape: &Shape, p: &EaseParams) -> Result<Option
 }
 
 impl Ease {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("ease"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "ease");
 }
 
 impl Recommender for Ease {
-    fn name(&self) -> &'static str {
-        "ease"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("ease");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

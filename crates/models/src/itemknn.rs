@@ -16,9 +16,9 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, keep_top, par_map, NeighborLists, UserRows};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use crate::{Baseline, BaselineParams};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, NoObserver, Recommender, Result,
     UserIdx, UserRef,
@@ -125,9 +125,7 @@ struct Scratch {
 }
 
 impl ItemKnn {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("itemknn"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "itemknn");
 
     /// Stored neighbours of every item: for each item, the `neighbors` most similar items
     /// with a positive shrunk similarity.

@@ -14,10 +14,10 @@
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::sgd::{Grid, Params, Rates};
 use crate::sgd_model::MfFit;
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserIdx,
     UserRef,
@@ -173,17 +173,7 @@ pub struct Svd {
 }
 
 impl Svd {
-    /// A new, unfitted model.
-    pub fn new(params: SvdParams) -> Self {
-        Svd {
-            params,
-            fitted: None,
-        }
-    }
-
-    pub(crate) fn fitted(&self) -> Result<&MfFit> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("svd"))
-    }
+    cinerec_core::model_basics!(Svd, SvdParams, pub(crate) MfFit, "svd");
 
     fn user<'a>(&'a self, user: UserRef<'_>) -> Result<crate::sgd_model::UserVec<'a>> {
         let r = self.params.rates();
@@ -226,13 +216,7 @@ impl Configurable for Svd {
 }
 
 impl Recommender for Svd {
-    fn name(&self) -> &'static str {
-        "svd"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("svd");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

@@ -20,11 +20,11 @@
 
 use crate::common::{mean, Shape};
 use crate::factors::Factors;
-use cinerec_core::Configurable;
 use crate::sgd::dot8;
 use crate::sgd_model::{MfFit, UserVec};
 use crate::state::{StateReader, StateWriter};
 use crate::svd::{counts, validate};
+use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
 };
@@ -118,17 +118,7 @@ pub struct SvdPp {
 }
 
 impl SvdPp {
-    /// A new, unfitted model.
-    pub fn new(params: SvdPpParams) -> Self {
-        SvdPp {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&(MfFit, Vec<f32>)> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("svdpp"))
-    }
+    cinerec_core::model_basics!(SvdPp, SvdPpParams, (MfFit, Vec<f32>), "svdpp");
 
     fn user<'a>(&'a self, user: UserRef<'_>) -> Result<(&'a MfFit, UserVec<'a>)> {
         let (fit, y) = self.fitted()?;
@@ -298,13 +288,7 @@ unsafe fn epoch_avx2(
 }
 
 impl Recommender for SvdPp {
-    fn name(&self) -> &'static str {
-        "svdpp"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("svdpp");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

@@ -11,9 +11,9 @@
 
 use crate::common::Shape;
 use crate::neighbors::{check_item, invalid, NeighborLists, UserRows};
-use cinerec_core::Configurable;
 use crate::state::{StateReader, StateWriter};
 use crate::tfidf_features::{item_vectors, FieldWeights};
+use cinerec_core::Configurable;
 use cinerec_core::UserRef;
 use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
 use serde::{Deserialize, Serialize};
@@ -81,9 +81,7 @@ fn postings_of(vectors: &NeighborLists, n_items: usize, n_features: usize) -> Ve
 }
 
 impl TfIdf {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("tfidf"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "tfidf");
 
     /// Number of distinct metadata tokens (features) of the fitted model.
     pub fn n_features(&self) -> Result<usize> {
@@ -101,13 +99,7 @@ impl TfIdf {
 }
 
 impl Recommender for TfIdf {
-    fn name(&self) -> &'static str {
-        "tfidf"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("tfidf");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

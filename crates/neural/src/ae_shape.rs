@@ -3,59 +3,35 @@
 //! helpers their burn-free scoring shares (dot product, cosine over rows).
 
 use cinerec_core::state::{StateReader, StateWriter};
-use cinerec_core::{CoreError, Dataset, ItemIdx, Result, UserRef};
+use cinerec_core::{CoreError, Dataset, Result};
 
-/// Catalogue sizes and rating scale of the data a model was fitted on.
+/// Catalogue sizes and rating scale of the data a model was fitted on:
+/// [`cinerec_core::shape::Shape`] (its checks and fields through `Deref`) with the
+/// autoencoders' ordered scale, clipping, and wording of their errors.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shape {
-    /// Catalogue users.
-    pub n_users: usize,
-    /// Catalogue movies.
-    pub n_items: usize,
-    /// Rating scale (low, high).
-    pub scale: (f32, f32),
+pub struct Shape(pub cinerec_core::shape::Shape);
+
+impl std::ops::Deref for Shape {
+    type Target = cinerec_core::shape::Shape;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Shape {
     /// The shape of `data`.
     pub fn of(data: &Dataset) -> Self {
         let (lo, hi) = data.rating_scale();
-        Shape {
+        Shape(cinerec_core::shape::Shape {
             n_users: data.n_users(),
             n_items: data.n_items(),
             scale: (lo.min(hi), hi.max(lo)),
-        }
-    }
-
-    /// A known user must be in range; a profile's movies must be.
-    pub fn check_user(&self, user: UserRef<'_>) -> Result<()> {
-        match user {
-            UserRef::Known(u) if u.ix() >= self.n_users => {
-                Err(CoreError::UnknownUser(u.to_string()))
-            }
-            UserRef::Known(_) => Ok(()),
-            UserRef::Profile(p) => p.iter().try_for_each(|&(i, _)| self.check_item(i)),
-        }
-    }
-
-    /// The movie must be in range.
-    pub fn check_item(&self, item: ItemIdx) -> Result<()> {
-        if item.ix() >= self.n_items {
-            return Err(CoreError::UnknownItem(item.to_string()));
-        }
-        Ok(())
+        })
     }
 
     /// A score buffer must have one entry per movie.
     pub fn check_out(&self, out: &[f32]) -> Result<()> {
-        if out.len() != self.n_items {
-            return Err(CoreError::Mismatch(format!(
-                "score buffer has {} entries, the model has {} movies",
-                out.len(),
-                self.n_items
-            )));
-        }
-        Ok(())
+        self.0.check_len(out, "movies")
     }
 
     /// `v` clipped to the rating scale (the scale's middle for a non-finite `v`).
@@ -67,30 +43,9 @@ impl Shape {
         }
     }
 
-    /// Appends the shape to model state.
-    pub fn write(&self, w: &mut StateWriter) {
-        w.u64(self.n_users as u64);
-        w.u64(self.n_items as u64);
-        w.f32(self.scale.0);
-        w.f32(self.scale.1);
-    }
-
-    /// Reads a shape written by [`Shape::write`].
+    /// Reads a shape written by `write`.
     pub fn read(r: &mut StateReader<'_>) -> Result<Self> {
-        let n_users = r.u64()? as usize;
-        let n_items = r.u64()? as usize;
-        let scale = (r.f32()?, r.f32()?);
-        if n_users > u32::MAX as usize
-            || n_items > u32::MAX as usize
-            || !(scale.0.is_finite() && scale.1.is_finite() && scale.0 <= scale.1)
-        {
-            return Err(CoreError::Corrupt("autoencoder shape".into()));
-        }
-        Ok(Shape {
-            n_users,
-            n_items,
-            scale,
-        })
+        cinerec_core::shape::Shape::read_or(r, |_, _, _| "autoencoder shape".into()).map(Shape)
     }
 }
 
