@@ -10,7 +10,7 @@
 //! any `threads`.
 
 use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Rows};
-use crate::common::Shape;
+use crate::common::{bad, Shape};
 use crate::dense::worker_count;
 use crate::factors::Factors;
 use crate::state::{StateReader, StateWriter};
@@ -172,12 +172,6 @@ impl Als {
 impl Configurable for Als {
     type Params = AlsParams;
     fn from_params(p: Self::Params) -> Result<Self> {
-        let bad = |name: &str, reason: &str| {
-            Err(CoreError::InvalidParam {
-                name: name.into(),
-                reason: reason.into(),
-            })
-        };
         if p.factors == 0 || p.factors > 4096 {
             return bad("factors", "must be in 1..=4096");
         }
@@ -279,13 +273,9 @@ impl Recommender for Als {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let fit = self.fitted()?;
-        fit.shape.check_user(user)?;
-        fit.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "als",
-            what: "rating prediction",
-        })
+        self.fitted()?
+            .shape
+            .no_prediction(user, item, "als", "rating prediction")
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
@@ -298,10 +288,7 @@ impl Recommender for Als {
 
     fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
         let fit = self.fitted()?;
-        fit.shape.check_item(item)?;
-        fit.shape.check_out(out)?;
-        fit.f.item_cosine_into(item.ix(), out);
-        Ok(())
+        fit.f.item_similarities(&fit.shape, item, out)
     }
 
     fn save_state(&self) -> Result<Vec<u8>> {

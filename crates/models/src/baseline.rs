@@ -9,7 +9,7 @@
 //! All arithmetic is in `f64`. Predictions are clipped to the rating scale; ranking scores
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
-use crate::common::{mean, Shape};
+use crate::common::{bad, mean, Shape};
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::Configurable;
 use cinerec_core::{
@@ -117,12 +117,6 @@ impl Baseline {
 impl Configurable for Baseline {
     type Params = BaselineParams;
     fn from_params(p: Self::Params) -> Result<Self> {
-        let bad = |name: &str, reason: &str| {
-            Err(CoreError::InvalidParam {
-                name: name.into(),
-                reason: reason.into(),
-            })
-        };
         let nonneg = |x: f64| x.is_finite() && x >= 0.0;
         if !nonneg(p.reg_u) || !nonneg(p.reg_i) || !nonneg(p.reg) {
             return bad("reg_u/reg_i/reg", "must be finite and >= 0");

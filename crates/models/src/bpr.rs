@@ -10,7 +10,7 @@
 //! with the training's sampling (seeded by the profile, so deterministic). Ranking only.
 
 use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
-use crate::common::{user_key, Shape};
+use crate::common::{bad, user_key, Shape};
 use crate::dense::worker_count;
 use crate::factors::Factors;
 use crate::state::{StateReader, StateWriter};
@@ -105,12 +105,6 @@ impl Bpr {
 impl Configurable for Bpr {
     type Params = BprParams;
     fn from_params(p: Self::Params) -> Result<Self> {
-        let bad = |name: &str, reason: &str| {
-            Err(CoreError::InvalidParam {
-                name: name.into(),
-                reason: reason.into(),
-            })
-        };
         if p.factors == 0 || p.factors > 4096 {
             return bad("factors", "must be in 1..=4096");
         }
@@ -229,13 +223,9 @@ impl Recommender for Bpr {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let fit = self.fitted()?;
-        fit.shape.check_user(user)?;
-        fit.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "bpr",
-            what: "rating prediction",
-        })
+        self.fitted()?
+            .shape
+            .no_prediction(user, item, "bpr", "rating prediction")
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
@@ -251,10 +241,7 @@ impl Recommender for Bpr {
 
     fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
         let fit = self.fitted()?;
-        fit.shape.check_item(item)?;
-        fit.shape.check_out(out)?;
-        fit.f.item_cosine_into(item.ix(), out);
-        Ok(())
+        fit.f.item_similarities(&fit.shape, item, out)
     }
 
     fn save_state(&self) -> Result<Vec<u8>> {

@@ -1,7 +1,7 @@
 //! Small helpers shared by the models: argument checks that turn bad input into typed
 //! errors, the fitted-shape record, and a stateless 64-bit mixer for seeded hashing.
 
-use cinerec_core::{Dataset, Result, UserRef};
+use cinerec_core::{CoreError, Dataset, Result, UserRef};
 
 /// Shape of the data a model was fitted on, kept in its state: [`cinerec_core::shape::Shape`]
 /// (its checks and fields through `Deref`) with the classical models' clipping, scale middle,
@@ -37,6 +37,20 @@ impl Shape {
         (self.scale.0 as f64 + self.scale.1 as f64) / 2.0
     }
 
+    /// For a ranking-only model's `predict`: checks `user` and `item` (bad input is reported
+    /// as such first), then reports that `model` does not support `what`.
+    pub fn no_prediction(
+        &self,
+        user: UserRef<'_>,
+        item: cinerec_core::ItemIdx,
+        model: &'static str,
+        what: &'static str,
+    ) -> Result<f32> {
+        self.check_user(user)?;
+        self.check_item(item)?;
+        Err(CoreError::Unsupported { model, what })
+    }
+
     /// Reads a shape written by `Shape::write`.
     pub fn read(r: &mut crate::state::StateReader<'_>) -> Result<Self> {
         cinerec_core::shape::Shape::read_or(r, |n_users, n_items, scale| {
@@ -44,6 +58,14 @@ impl Shape {
         })
         .map(Shape)
     }
+}
+
+/// An invalid-parameter error naming the parameter and why.
+pub(crate) fn bad<T>(name: &str, reason: &str) -> Result<T> {
+    Err(CoreError::InvalidParam {
+        name: name.into(),
+        reason: reason.into(),
+    })
 }
 
 /// Mean of the values, or `None` when empty (accumulated in `f64`).

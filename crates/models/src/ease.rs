@@ -242,14 +242,12 @@ impl Recommender for Ease {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        // Bad input is reported as such before the model says it cannot predict ratings.
-        let f = self.fitted()?;
-        f.shape.check_user(user)?;
-        f.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "ease",
-            what: "rating prediction (EASE is a ranking model)",
-        })
+        self.fitted()?.shape.no_prediction(
+            user,
+            item,
+            "ease",
+            "rating prediction (EASE is a ranking model)",
+        )
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {

@@ -12,7 +12,7 @@
 //! reported per epoch is over the errors seen during the epoch (before each update), as SGD
 //! libraries report it, so it costs no extra pass.
 
-use crate::common::{mean, Shape};
+use crate::common::{bad, mean, Shape};
 use crate::factors::Factors;
 use crate::sgd::{Grid, Params, Rates};
 use crate::sgd_model::MfFit;
@@ -114,12 +114,6 @@ pub(crate) fn validate(
     lrs: &[(&str, Option<f64>)],
     regs: &[(&str, Option<f64>)],
 ) -> Result<()> {
-    let bad = |name: &str, reason: &str| {
-        Err(CoreError::InvalidParam {
-            name: name.into(),
-            reason: reason.into(),
-        })
-    };
     if !(1..=4096).contains(&n_factors) {
         return bad("n_factors", "must be in 1..=4096");
     }

@@ -122,13 +122,12 @@ impl Recommender for TfIdf {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let f = self.fitted()?;
-        f.shape.check_user(user)?;
-        f.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "tfidf",
-            what: "rating prediction (the content model ranks)",
-        })
+        self.fitted()?.shape.no_prediction(
+            user,
+            item,
+            "tfidf",
+            "rating prediction (the content model ranks)",
+        )
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {

@@ -60,10 +60,7 @@ fn write_field(w: &mut impl Write, s: &str) -> std::io::Result<()> {
 }
 
 /// Writes through `f` into a [`cinerec_core::atomic::AtomicFile`] committed onto `path`.
-fn atomic_write(
-    path: &Path,
-    f: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>,
-) -> Result<()> {
+fn atomic_write(path: &Path, f: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>) -> Result<()> {
     let mut file = AtomicFile::create(path).map_err(|e| DataError::io(path, e))?;
     f(&mut file).map_err(|e| DataError::io(path, e))?;
     file.commit().map_err(|e| DataError::io(path, e))
