@@ -328,7 +328,34 @@ mod avx2 {
 mod tests {
     use super::*;
     use crate::Svd;
-    use cinerec_core::{NoObserver, Recommender, UserIdx};
+    use cinerec_core::{
+        Catalog, Dataset, IdMap, Interactions, ItemMeta, NoObserver, Recommender, Rng, UserIdx,
+        UserMeta,
+    };
+    use std::sync::Arc;
+
+    /// A small rated dataset: 24 users and 30 movies in two taste groups (id parity).
+    fn synthetic(seed: u64) -> Dataset {
+        let (nu, ni) = (24usize, 30usize);
+        let mut rng = Rng::new(seed);
+        let mut r = Interactions::default();
+        for u in 0..nu as u32 {
+            for i in 0..ni as u32 {
+                if rng.f64() < 0.6 {
+                    r.push(u, i, if u % 2 == i % 2 { 4.5 } else { 2.0 }, 0);
+                }
+            }
+        }
+        let ids = |n: usize| IdMap::from_ordered((1..=n).map(|x| x.to_string()).collect());
+        let catalog = Catalog {
+            users: ids(nu),
+            items: ids(ni),
+            item_meta: vec![ItemMeta::default(); ni],
+            user_meta: vec![UserMeta::default(); nu],
+            genre_names: vec![],
+        };
+        Dataset::new("synthetic", Arc::new(catalog), r)
+    }
 
     #[test]
     fn the_vectorised_score_path_is_bit_identical_to_estimate() {
@@ -338,7 +365,7 @@ mod tests {
             n_epochs: 3,
             ..Default::default()
         });
-        let data = crate::testing::synthetic(3);
+        let data = synthetic(3);
         m.fit(&data, &mut NoObserver).unwrap();
         let fit = m.fitted().unwrap();
         let mut out = vec![0f32; data.n_items()];

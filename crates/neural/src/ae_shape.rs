@@ -5,37 +5,36 @@
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Dataset, Result};
 
-/// Catalogue sizes and rating scale of the data a model was fitted on:
-/// [`cinerec_core::shape::Shape`] (its checks and fields through `Deref`) with the
-/// autoencoders' ordered scale, clipping, and wording of their errors.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shape(pub cinerec_core::shape::Shape);
+pub use cinerec_core::shape::Shape;
 
-impl std::ops::Deref for Shape {
-    type Target = cinerec_core::shape::Shape;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
+/// The autoencoders' reading of the fitted [`Shape`]: an ordered scale, clipping with the
+/// scale's middle for non-finite values, and their wording of the errors.
+pub trait AeShape: Sized {
+    /// The shape of `data`, its scale ordered (low, high).
+    fn ordered_of(data: &Dataset) -> Self;
+    /// A score buffer must have one entry per movie.
+    fn check_out(&self, out: &[f32]) -> Result<()>;
+    /// `v` clipped to the rating scale (the scale's middle for a non-finite `v`).
+    fn clip(&self, v: f32) -> f32;
+    /// Reads a shape written by [`Shape::write`].
+    fn read(r: &mut StateReader<'_>) -> Result<Self>;
 }
 
-impl Shape {
-    /// The shape of `data`.
-    pub fn of(data: &Dataset) -> Self {
+impl AeShape for Shape {
+    fn ordered_of(data: &Dataset) -> Self {
         let (lo, hi) = data.rating_scale();
-        Shape(cinerec_core::shape::Shape {
+        Shape {
             n_users: data.n_users(),
             n_items: data.n_items(),
             scale: (lo.min(hi), hi.max(lo)),
-        })
+        }
     }
 
-    /// A score buffer must have one entry per movie.
-    pub fn check_out(&self, out: &[f32]) -> Result<()> {
-        self.0.check_len(out, "movies")
+    fn check_out(&self, out: &[f32]) -> Result<()> {
+        self.check_len(out, "movies")
     }
 
-    /// `v` clipped to the rating scale (the scale's middle for a non-finite `v`).
-    pub fn clip(&self, v: f32) -> f32 {
+    fn clip(&self, v: f32) -> f32 {
         if v.is_finite() {
             v.clamp(self.scale.0, self.scale.1)
         } else {
@@ -43,9 +42,8 @@ impl Shape {
         }
     }
 
-    /// Reads a shape written by `write`.
-    pub fn read(r: &mut StateReader<'_>) -> Result<Self> {
-        cinerec_core::shape::Shape::read_or(r, |_, _, _| "autoencoder shape".into()).map(Shape)
+    fn read(r: &mut StateReader<'_>) -> Result<Self> {
+        Shape::read_or(r, |_, _, _| "autoencoder shape".into())
     }
 }
 

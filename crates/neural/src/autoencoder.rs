@@ -17,7 +17,7 @@ use crate::ae_autoencoder::Fitted;
 use crate::ae_demo::Demographics;
 use crate::ae_fit::{train, AeData};
 use crate::ae_net::NetSpec;
-use crate::ae_shape::{centered_cosine, Shape};
+use crate::ae_shape::{centered_cosine, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::error::check;
 use crate::mlp::Activation;
@@ -132,7 +132,7 @@ impl Recommender for Autoencoder {
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
         let p = &self.params;
-        let shape = Shape::of(data);
+        let shape = Shape::ordered_of(data);
         let side = if p.demographics {
             Demographics::of(data.catalog()).rows(data.catalog())
         } else {

@@ -25,7 +25,7 @@ use crate::ae_autorec::Fitted;
 use crate::ae_fit::{train, AeData};
 use crate::ae_net::NetSpec;
 use crate::ae_ridge;
-use crate::ae_shape::{centered_cosine, dot, Shape};
+use crate::ae_shape::{centered_cosine, dot, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::error::check;
 use crate::mlp::Activation;
@@ -164,7 +164,7 @@ impl Recommender for AutoRec {
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
         let p = &self.params;
-        let shape = Shape::of(data);
+        let shape = Shape::ordered_of(data);
         let all = Rows::items_of(data);
         let (input, val) = all.holdout(p.validation_fraction, &mut Rng::fork(p.seed, 1));
         let spec = NetSpec {
