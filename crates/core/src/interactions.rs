@@ -52,6 +52,12 @@ impl Interactions {
         self.times.push(time);
     }
 
+    /// Appends rating `k` of `from`.
+    #[inline]
+    pub fn push_from(&mut self, from: &Interactions, k: usize) {
+        self.push(from.users[k], from.items[k], from.values[k], from.times[k]);
+    }
+
     /// Number of ratings.
     pub fn len(&self) -> usize {
         self.users.len()

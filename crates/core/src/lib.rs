@@ -8,7 +8,9 @@
 //!   and [`Configurable`] (a model built from its parameter struct);
 //! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`];
 //! - [`atomic`]: the one atomic file writer (temporary file, sync, rename);
-//! - [`state`]: bounds-checked binary helpers every model uses for its fitted state.
+//! - [`state`]: bounds-checked binary helpers every model uses for its fitted state, and
+//!   [`shape`]: the fitted catalogue shape with the argument checks every model makes;
+//! - [`model_macros`]: the constructor, fitted accessor and `name`/`params` every model shares.
 
 pub mod atomic;
 pub mod catalog;
@@ -19,8 +21,10 @@ pub mod fixtures;
 pub mod ids;
 pub mod interactions;
 pub mod matrix;
+pub mod model_macros;
 pub mod recommender;
 pub mod rng;
+pub mod shape;
 pub mod state;
 pub mod topk;
 
@@ -37,3 +41,6 @@ pub use recommender::{
 };
 pub use rng::Rng;
 pub use topk::{rank_of, top_k};
+
+#[doc(hidden)]
+pub use serde_json as __serde_json;

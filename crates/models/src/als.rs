@@ -10,7 +10,7 @@
 //! any `threads`.
 
 use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Rows};
-use crate::common::Shape;
+use crate::common::{bad, Shape};
 use crate::dense::worker_count;
 use crate::factors::Factors;
 use crate::state::{StateReader, StateWriter};
@@ -138,17 +138,7 @@ pub struct Als {
 }
 
 impl Als {
-    /// A new, unfitted model.
-    pub fn new(params: AlsParams) -> Self {
-        Als {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("als"))
-    }
+    cinerec_core::model_basics!(Als, AlsParams, Fitted, "als");
 
     /// The fitted user and item factors.
     pub fn factors(&self) -> Result<&Factors> {
@@ -182,12 +172,6 @@ impl Als {
 impl Configurable for Als {
     type Params = AlsParams;
     fn from_params(p: Self::Params) -> Result<Self> {
-        let bad = |name: &str, reason: &str| {
-            Err(CoreError::InvalidParam {
-                name: name.into(),
-                reason: reason.into(),
-            })
-        };
         if p.factors == 0 || p.factors > 4096 {
             return bad("factors", "must be in 1..=4096");
         }
@@ -205,13 +189,7 @@ impl Configurable for Als {
 }
 
 impl Recommender for Als {
-    fn name(&self) -> &'static str {
-        "als"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("als");
 
     /// No timestamps; values by item only when confidences come from the ratings.
     fn data_needs(&self) -> Keep {
@@ -295,13 +273,9 @@ impl Recommender for Als {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let fit = self.fitted()?;
-        fit.shape.check_user(user)?;
-        fit.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "als",
-            what: "rating prediction",
-        })
+        self.fitted()?
+            .shape
+            .no_prediction(user, item, "als", "rating prediction")
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
@@ -314,10 +288,7 @@ impl Recommender for Als {
 
     fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
         let fit = self.fitted()?;
-        fit.shape.check_item(item)?;
-        fit.shape.check_out(out)?;
-        fit.f.item_cosine_into(item.ix(), out);
-        Ok(())
+        fit.f.item_similarities(&fit.shape, item, out)
     }
 
     fn save_state(&self) -> Result<Vec<u8>> {

@@ -9,7 +9,11 @@
 //! All arithmetic is in `f64`. Predictions are clipped to the rating scale; ranking scores
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
+<<<<<<< HEAD
 use crate::common::{mean, Shape};
+=======
+use crate::common::{bad, mean, Shape};
+>>>>>>> wt-dups
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::Configurable;
 use cinerec_core::{
@@ -87,17 +91,7 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// A new, unfitted model.
-    pub fn new(params: BaselineParams) -> Self {
-        Baseline {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("baseline"))
-    }
+    cinerec_core::model_basics!(Baseline, BaselineParams, Fitted, "baseline");
 
     /// Global mean, user biases and item biases of the fitted model.
     pub fn biases(&self) -> Result<(f64, &[f64], &[f64])> {
@@ -127,12 +121,6 @@ impl Baseline {
 impl Configurable for Baseline {
     type Params = BaselineParams;
     fn from_params(p: Self::Params) -> Result<Self> {
-        let bad = |name: &str, reason: &str| {
-            Err(CoreError::InvalidParam {
-                name: name.into(),
-                reason: reason.into(),
-            })
-        };
         let nonneg = |x: f64| x.is_finite() && x >= 0.0;
         if !nonneg(p.reg_u) || !nonneg(p.reg_i) || !nonneg(p.reg) {
             return bad("reg_u/reg_i/reg", "must be finite and >= 0");

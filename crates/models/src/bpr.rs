@@ -10,7 +10,7 @@
 //! with the training's sampling (seeded by the profile, so deterministic). Ranking only.
 
 use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
-use crate::common::{user_key, Shape};
+use crate::common::{bad, user_key, Shape};
 use crate::dense::worker_count;
 use crate::factors::Factors;
 use crate::state::{StateReader, StateWriter};
@@ -73,17 +73,7 @@ pub struct Bpr {
 }
 
 impl Bpr {
-    /// A new, unfitted model.
-    pub fn new(params: BprParams) -> Self {
-        Bpr {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("bpr"))
-    }
+    cinerec_core::model_basics!(Bpr, BprParams, Fitted, "bpr");
 
     /// The fitted factors (`factors + 1` columns; the last is 1 for users, the bias for items).
     pub fn factors(&self) -> Result<&Factors> {
@@ -115,12 +105,6 @@ impl Bpr {
 impl Configurable for Bpr {
     type Params = BprParams;
     fn from_params(p: Self::Params) -> Result<Self> {
-        let bad = |name: &str, reason: &str| {
-            Err(CoreError::InvalidParam {
-                name: name.into(),
-                reason: reason.into(),
-            })
-        };
         if p.factors == 0 || p.factors > 4096 {
             return bad("factors", "must be in 1..=4096");
         }
@@ -138,13 +122,7 @@ impl Configurable for Bpr {
 }
 
 impl Recommender for Bpr {
-    fn name(&self) -> &'static str {
-        "bpr"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("bpr");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
@@ -245,13 +223,9 @@ impl Recommender for Bpr {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let fit = self.fitted()?;
-        fit.shape.check_user(user)?;
-        fit.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "bpr",
-            what: "rating prediction",
-        })
+        self.fitted()?
+            .shape
+            .no_prediction(user, item, "bpr", "rating prediction")
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
@@ -267,10 +241,7 @@ impl Recommender for Bpr {
 
     fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
         let fit = self.fitted()?;
-        fit.shape.check_item(item)?;
-        fit.shape.check_out(out)?;
-        fit.f.item_cosine_into(item.ix(), out);
-        Ok(())
+        fit.f.item_similarities(&fit.shape, item, out)
     }
 
     fn save_state(&self) -> Result<Vec<u8>> {

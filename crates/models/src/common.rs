@@ -1,58 +1,30 @@
 //! Small helpers shared by the models: argument checks that turn bad input into typed
 //! errors, the fitted-shape record, and a stateless 64-bit mixer for seeded hashing.
 
-use cinerec_core::{CoreError, Dataset, ItemIdx, Result, UserRef};
+use cinerec_core::{CoreError, Dataset, Result, UserRef};
 
-/// Shape of the data a model was fitted on, kept in its state.
+/// Shape of the data a model was fitted on, kept in its state: [`cinerec_core::shape::Shape`]
+/// (its checks and fields through `Deref`) with the classical models' clipping, scale middle,
+/// and wording of the buffer-length and corrupt-state errors.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Shape {
-    /// Catalogue users.
-    pub n_users: usize,
-    /// Catalogue items.
-    pub n_items: usize,
-    /// Rating scale (low, high).
-    pub scale: (f32, f32),
+pub(crate) struct Shape(cinerec_core::shape::Shape);
+
+impl std::ops::Deref for Shape {
+    type Target = cinerec_core::shape::Shape;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Shape {
     /// Shape of a dataset.
     pub fn of(data: &Dataset) -> Self {
-        Shape {
-            n_users: data.n_users(),
-            n_items: data.n_items(),
-            scale: data.rating_scale(),
-        }
-    }
-
-    /// Checks a user reference: a known user must be in range, profile items must be too.
-    pub fn check_user(&self, user: UserRef<'_>) -> Result<()> {
-        match user {
-            UserRef::Known(u) if u.ix() >= self.n_users => {
-                Err(CoreError::UnknownUser(u.to_string()))
-            }
-            UserRef::Known(_) => Ok(()),
-            UserRef::Profile(p) => p.iter().try_for_each(|&(i, _)| self.check_item(i)),
-        }
-    }
-
-    /// Checks an item index.
-    pub fn check_item(&self, item: ItemIdx) -> Result<()> {
-        if item.ix() >= self.n_items {
-            return Err(CoreError::UnknownItem(item.to_string()));
-        }
-        Ok(())
+        Shape(cinerec_core::shape::Shape::of(data))
     }
 
     /// Checks the length of a `score_all` output buffer.
     pub fn check_out(&self, out: &[f32]) -> Result<()> {
-        if out.len() != self.n_items {
-            return Err(CoreError::Mismatch(format!(
-                "score buffer has {} entries, the model has {} items",
-                out.len(),
-                self.n_items
-            )));
-        }
-        Ok(())
+        self.0.check_len(out, "items")
     }
 
     /// Clips a value to the rating scale.
@@ -65,35 +37,35 @@ impl Shape {
         (self.scale.0 as f64 + self.scale.1 as f64) / 2.0
     }
 
-    /// Writes the shape into a state.
-    pub fn write(&self, w: &mut crate::state::StateWriter) {
-        w.u64(self.n_users as u64);
-        w.u64(self.n_items as u64);
-        w.f32(self.scale.0);
-        w.f32(self.scale.1);
+    /// For a ranking-only model's `predict`: checks `user` and `item` (bad input is reported
+    /// as such first), then reports that `model` does not support `what`.
+    pub fn no_prediction(
+        &self,
+        user: UserRef<'_>,
+        item: cinerec_core::ItemIdx,
+        model: &'static str,
+        what: &'static str,
+    ) -> Result<f32> {
+        self.check_user(user)?;
+        self.check_item(item)?;
+        Err(CoreError::Unsupported { model, what })
     }
 
-    /// Reads a shape written by [`Shape::write`].
+    /// Reads a shape written by `Shape::write`.
     pub fn read(r: &mut crate::state::StateReader<'_>) -> Result<Self> {
-        let n_users = r.u64()?;
-        let n_items = r.u64()?;
-        let scale = (r.f32()?, r.f32()?);
-        let ok = |n: u64| usize::try_from(n).ok().filter(|&n| n <= u32::MAX as usize);
-        match (ok(n_users), ok(n_items)) {
-            (Some(n_users), Some(n_items))
-                if scale.0.is_finite() && scale.1.is_finite() && scale.0 <= scale.1 =>
-            {
-                Ok(Shape {
-                    n_users,
-                    n_items,
-                    scale,
-                })
-            }
-            _ => Err(CoreError::Corrupt(format!(
-                "bad shape {n_users} users, {n_items} items, scale {scale:?}"
-            ))),
-        }
+        cinerec_core::shape::Shape::read_or(r, |n_users, n_items, scale| {
+            format!("bad shape {n_users} users, {n_items} items, scale {scale:?}")
+        })
+        .map(Shape)
     }
+}
+
+/// An invalid-parameter error naming the parameter and why.
+pub(crate) fn bad<T>(name: &str, reason: &str) -> Result<T> {
+    Err(CoreError::InvalidParam {
+        name: name.into(),
+        reason: reason.into(),
+    })
 }
 
 /// Mean of the values, or `None` when empty (accumulated in `f64`).

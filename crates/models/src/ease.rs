@@ -189,19 +189,11 @@ fn inverse_gram(rows: &UserRows, shape: &Shape, p: &EaseParams) -> Result<Option
 }
 
 impl Ease {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("ease"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "ease");
 }
 
 impl Recommender for Ease {
-    fn name(&self) -> &'static str {
-        "ease"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("ease");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
@@ -250,14 +242,12 @@ impl Recommender for Ease {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        // Bad input is reported as such before the model says it cannot predict ratings.
-        let f = self.fitted()?;
-        f.shape.check_user(user)?;
-        f.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "ease",
-            what: "rating prediction (EASE is a ranking model)",
-        })
+        self.fitted()?.shape.no_prediction(
+            user,
+            item,
+            "ease",
+            "rating prediction (EASE is a ranking model)",
+        )
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {

@@ -115,6 +115,20 @@ impl Factors {
         }
     }
 
+    /// Checks `item` and `out` against `shape`, then writes the cosine of `item`'s factors with
+    /// every item's into `out` (see [`Factors::item_cosine_into`]).
+    pub(crate) fn item_similarities(
+        &self,
+        shape: &crate::common::Shape,
+        item: cinerec_core::ItemIdx,
+        out: &mut [f32],
+    ) -> cinerec_core::Result<()> {
+        shape.check_item(item)?;
+        shape.check_out(out)?;
+        self.item_cosine_into(item.ix(), out);
+        Ok(())
+    }
+
     /// `out[j] = cos(item_i, item_j)` (0 for zero vectors).
     pub fn item_cosine_into(&self, i: usize, out: &mut [f32]) {
         let a = self.item(i);

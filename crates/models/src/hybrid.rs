@@ -151,9 +151,7 @@ fn supported(r: Result<()>) -> Result<bool> {
 }
 
 impl Hybrid {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("hybrid"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "hybrid");
 
     /// Sets the collaborative share without refitting (used by the weight tuner).
     pub fn set_weight(&mut self, weight: f64) -> Result<()> {

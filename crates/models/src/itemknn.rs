@@ -125,9 +125,7 @@ struct Scratch {
 }
 
 impl ItemKnn {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("itemknn"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "itemknn");
 
     /// Stored neighbours of every item: for each item, the `neighbors` most similar items
     /// with a positive shrunk similarity.

@@ -82,14 +82,7 @@ impl UserRows {
 
     /// Writes the rows into a state.
     pub fn write(&self, w: &mut StateWriter) {
-        let counts: Vec<u32> = self
-            .offsets
-            .windows(2)
-            .map(|x| (x[1] - x[0]) as u32)
-            .collect();
-        w.u32s(&counts);
-        w.u32s(&self.items);
-        w.f32s(&self.values);
+        write_csr(w, &self.offsets, &self.items, &self.values);
     }
 
     /// Reads rows written by [`UserRows::write`], checking them against `shape`.
@@ -105,6 +98,15 @@ impl UserRows {
             values,
         })
     }
+}
+
+/// Writes rows as per-row counts (from `offsets`), column indices and values: what
+/// [`read_csr`] and a values read take back.
+fn write_csr(w: &mut StateWriter, offsets: &[usize], items: &[u32], values: &[f32]) {
+    let counts: Vec<u32> = offsets.windows(2).map(|x| (x[1] - x[0]) as u32).collect();
+    w.u32s(&counts);
+    w.u32s(items);
+    w.f32s(values);
 }
 
 /// Reads per-row counts and column indices; checks lengths and that columns are `< n_cols`.
@@ -171,14 +173,7 @@ impl NeighborLists {
 
     /// Writes the lists into a state.
     pub fn write(&self, w: &mut StateWriter) {
-        let counts: Vec<u32> = self
-            .offsets
-            .windows(2)
-            .map(|x| (x[1] - x[0]) as u32)
-            .collect();
-        w.u32s(&counts);
-        w.u32s(&self.items);
-        w.f32s(&self.weights);
+        write_csr(w, &self.offsets, &self.items, &self.weights);
     }
 
     /// Reads lists written by [`NeighborLists::write`] for `n_items` items.

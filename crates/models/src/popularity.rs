@@ -33,19 +33,7 @@ pub struct Popularity {
 }
 
 impl Popularity {
-    /// A new, unfitted model.
-    pub fn new(params: PopularityParams) -> Self {
-        Popularity {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted
-            .as_ref()
-            .ok_or(CoreError::NotFitted("popularity"))
-    }
+    cinerec_core::model_basics!(Popularity, PopularityParams, Fitted, "popularity");
 }
 
 impl Configurable for Popularity {
@@ -56,13 +44,7 @@ impl Configurable for Popularity {
 }
 
 impl Recommender for Popularity {
-    fn name(&self) -> &'static str {
-        "popularity"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("popularity");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         let shape = Shape::of(data);

@@ -46,17 +46,7 @@ pub struct RandomNormal {
 }
 
 impl RandomNormal {
-    /// A new, unfitted model.
-    pub fn new(params: RandomParams) -> Self {
-        RandomNormal {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("random"))
-    }
+    cinerec_core::model_basics!(RandomNormal, RandomParams, Fitted, "random");
 
     /// The unclipped draw for `(user key, item)`.
     fn draw(&self, f: &Fitted, ukey: u64, item: u32) -> f64 {
@@ -73,13 +63,7 @@ impl Configurable for RandomNormal {
 }
 
 impl Recommender for RandomNormal {
-    fn name(&self) -> &'static str {
-        "random"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("random");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         let shape = Shape::of(data);

@@ -20,6 +20,7 @@
 //! The kernels are `f32`; on x86-64 with AVX2 a copy compiled for AVX2 is picked at run time
 //! (same arithmetic, same results as the portable copy).
 
+use crate::dense::avx2_fn;
 use cinerec_core::{RatingMatrix, Rng, UserIdx};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, Mutex};
@@ -268,46 +269,7 @@ fn split_rows<'a>(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_block(
-    blk: &mut Block,
-    rng: &mut Rng,
-    k: usize,
-    mu: f32,
-    biased: bool,
-    r: &Rates,
-    u: RowsMut<'_>,
-    i: RowsMut<'_>,
-    u0: usize,
-    i0: usize,
-) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { run_block_avx2(blk, rng, k, mu, biased, r, u, i, u0, i0) };
-        }
-    }
-    run_block_body(blk, rng, k, mu, biased, r, u, i, u0, i0)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn run_block_avx2(
-    blk: &mut Block,
-    rng: &mut Rng,
-    k: usize,
-    mu: f32,
-    biased: bool,
-    r: &Rates,
-    u: RowsMut<'_>,
-    i: RowsMut<'_>,
-    u0: usize,
-    i0: usize,
-) -> f64 {
-    run_block_body(blk, rng, k, mu, biased, r, u, i, u0, i0)
-}
+avx2_fn!(fn run_block[](blk: &mut Block, rng: &mut Rng, k: usize, mu: f32, biased: bool, r: &Rates, u: RowsMut<'_>, i: RowsMut<'_>, u0: usize, i0: usize) -> f64 = run_block_body);
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]

@@ -176,10 +176,7 @@ impl MfFit {
 
     /// Cosine of `item`'s factors with every item's.
     pub fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
-        self.shape.check_item(item)?;
-        self.shape.check_out(out)?;
-        self.f.item_cosine_into(item.ix(), out);
-        Ok(())
+        self.f.item_similarities(&self.shape, item, out)
     }
 
     /// Writes the state.

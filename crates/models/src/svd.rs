@@ -12,7 +12,7 @@
 //! reported per epoch is over the errors seen during the epoch (before each update), as SGD
 //! libraries report it, so it costs no extra pass.
 
-use crate::common::{mean, Shape};
+use crate::common::{bad, mean, Shape};
 use crate::factors::Factors;
 use crate::sgd::{Grid, Params, Rates};
 use crate::sgd_model::MfFit;
@@ -114,12 +114,6 @@ pub(crate) fn validate(
     lrs: &[(&str, Option<f64>)],
     regs: &[(&str, Option<f64>)],
 ) -> Result<()> {
-    let bad = |name: &str, reason: &str| {
-        Err(CoreError::InvalidParam {
-            name: name.into(),
-            reason: reason.into(),
-        })
-    };
     if !(1..=4096).contains(&n_factors) {
         return bad("n_factors", "must be in 1..=4096");
     }
@@ -173,17 +167,7 @@ pub struct Svd {
 }
 
 impl Svd {
-    /// A new, unfitted model.
-    pub fn new(params: SvdParams) -> Self {
-        Svd {
-            params,
-            fitted: None,
-        }
-    }
-
-    pub(crate) fn fitted(&self) -> Result<&MfFit> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("svd"))
-    }
+    cinerec_core::model_basics!(Svd, SvdParams, pub(crate) MfFit, "svd");
 
     fn user<'a>(&'a self, user: UserRef<'_>) -> Result<crate::sgd_model::UserVec<'a>> {
         let r = self.params.rates();
@@ -226,13 +210,7 @@ impl Configurable for Svd {
 }
 
 impl Recommender for Svd {
-    fn name(&self) -> &'static str {
-        "svd"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("svd");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

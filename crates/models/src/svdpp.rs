@@ -19,6 +19,7 @@
 //! profiles are folded in with their own implicit term (see [`crate::sgd_model`]).
 
 use crate::common::{mean, Shape};
+use crate::dense::avx2_fn;
 use crate::factors::Factors;
 use crate::sgd::dot8;
 use crate::sgd_model::{MfFit, UserVec};
@@ -118,17 +119,7 @@ pub struct SvdPp {
 }
 
 impl SvdPp {
-    /// A new, unfitted model.
-    pub fn new(params: SvdPpParams) -> Self {
-        SvdPp {
-            params,
-            fitted: None,
-        }
-    }
-
-    fn fitted(&self) -> Result<&(MfFit, Vec<f32>)> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("svdpp"))
-    }
+    cinerec_core::model_basics!(SvdPp, SvdPpParams, (MfFit, Vec<f32>), "svdpp");
 
     fn user<'a>(&'a self, user: UserRef<'_>) -> Result<(&'a MfFit, UserVec<'a>)> {
         let (fit, y) = self.fitted()?;
@@ -240,7 +231,7 @@ fn user_pass(
     sse as f64
 }
 
-// Inlined into the AVX2 copy so the AVX kernels inside are inlined too.
+// Inlined into `run_epoch`'s AVX2 copy so the AVX kernels inside are inlined too.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn epoch_body(
@@ -280,31 +271,10 @@ fn epoch_body(
     sse
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn epoch_avx2(
-    m: &cinerec_core::RatingMatrix,
-    order: &[u32],
-    rng: &mut Rng,
-    mu: f32,
-    r: &Rates,
-    f: &mut Factors,
-    bu: &mut [f32],
-    bi: &mut [f32],
-    y: &mut [f32],
-) -> f64 {
-    epoch_body(m, order, rng, mu, r, f, bu, bi, y)
-}
+avx2_fn!(fn run_epoch[](m: &cinerec_core::RatingMatrix, order: &[u32], rng: &mut Rng, mu: f32, r: &Rates, f: &mut Factors, bu: &mut [f32], bi: &mut [f32], y: &mut [f32]) -> f64 = epoch_body);
 
 impl Recommender for SvdPp {
-    fn name(&self) -> &'static str {
-        "svdpp"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("svdpp");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
@@ -327,21 +297,7 @@ impl Recommender for SvdPp {
         for epoch in 1..=p.n_epochs {
             let mut erng = Rng::fork(p.seed, epoch as u64);
             erng.shuffle(&mut order);
-            #[cfg(target_arch = "x86_64")]
-            let sse = if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                unsafe {
-                    epoch_avx2(
-                        m, &order, &mut erng, mu, &rates, &mut f, &mut bu, &mut bi, &mut y,
-                    )
-                }
-            } else {
-                epoch_body(
-                    m, &order, &mut erng, mu, &rates, &mut f, &mut bu, &mut bi, &mut y,
-                )
-            };
-            #[cfg(not(target_arch = "x86_64"))]
-            let sse = epoch_body(
+            let sse = run_epoch(
                 m, &order, &mut erng, mu, &rates, &mut f, &mut bu, &mut bi, &mut y,
             );
             let mse = sse / m.nnz().max(1) as f64;

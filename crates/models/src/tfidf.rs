@@ -81,9 +81,7 @@ fn postings_of(vectors: &NeighborLists, n_items: usize, n_features: usize) -> Ve
 }
 
 impl TfIdf {
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("tfidf"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "tfidf");
 
     /// Number of distinct metadata tokens (features) of the fitted model.
     pub fn n_features(&self) -> Result<usize> {
@@ -101,13 +99,7 @@ impl TfIdf {
 }
 
 impl Recommender for TfIdf {
-    fn name(&self) -> &'static str {
-        "tfidf"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("tfidf");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
@@ -130,13 +122,12 @@ impl Recommender for TfIdf {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let f = self.fitted()?;
-        f.shape.check_user(user)?;
-        f.shape.check_item(item)?;
-        Err(CoreError::Unsupported {
-            model: "tfidf",
-            what: "rating prediction (the content model ranks)",
-        })
+        self.fitted()?.shape.no_prediction(
+            user,
+            item,
+            "tfidf",
+            "rating prediction (the content model ranks)",
+        )
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {

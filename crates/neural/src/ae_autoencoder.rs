@@ -4,7 +4,7 @@
 //! model-state format `autoencoder/1`.
 
 use crate::ae_net::scale_output;
-use crate::ae_shape::{ensure, unwrap, wrap, Shape};
+use crate::ae_shape::{ensure, unwrap, wrap, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::mlp::{Activation, Mlp};
 use cinerec_core::state::{StateReader, StateWriter};

@@ -10,7 +10,7 @@
 //! the same person arriving as a profile of their ratings would be.
 
 use crate::ae_ridge::fold_in;
-use crate::ae_shape::{ensure, unwrap, wrap, Shape};
+use crate::ae_shape::{ensure, unwrap, wrap, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::mlp::Mlp;
 use cinerec_core::state::{StateReader, StateWriter};

@@ -3,22 +3,25 @@
 //! helpers their burn-free scoring shares (dot product, cosine over rows).
 
 use cinerec_core::state::{StateReader, StateWriter};
-use cinerec_core::{CoreError, Dataset, ItemIdx, Result, UserRef};
+use cinerec_core::{CoreError, Dataset, Result};
 
-/// Catalogue sizes and rating scale of the data a model was fitted on.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shape {
-    /// Catalogue users.
-    pub n_users: usize,
-    /// Catalogue movies.
-    pub n_items: usize,
-    /// Rating scale (low, high).
-    pub scale: (f32, f32),
+pub use cinerec_core::shape::Shape;
+
+/// The autoencoders' reading of the fitted [`Shape`]: an ordered scale, clipping with the
+/// scale's middle for non-finite values, and their wording of the errors.
+pub trait AeShape: Sized {
+    /// The shape of `data`, its scale ordered (low, high).
+    fn ordered_of(data: &Dataset) -> Self;
+    /// A score buffer must have one entry per movie.
+    fn check_out(&self, out: &[f32]) -> Result<()>;
+    /// `v` clipped to the rating scale (the scale's middle for a non-finite `v`).
+    fn clip(&self, v: f32) -> f32;
+    /// Reads a shape written by [`Shape::write`].
+    fn read(r: &mut StateReader<'_>) -> Result<Self>;
 }
 
-impl Shape {
-    /// The shape of `data`.
-    pub fn of(data: &Dataset) -> Self {
+impl AeShape for Shape {
+    fn ordered_of(data: &Dataset) -> Self {
         let (lo, hi) = data.rating_scale();
         Shape {
             n_users: data.n_users(),
@@ -27,39 +30,11 @@ impl Shape {
         }
     }
 
-    /// A known user must be in range; a profile's movies must be.
-    pub fn check_user(&self, user: UserRef<'_>) -> Result<()> {
-        match user {
-            UserRef::Known(u) if u.ix() >= self.n_users => {
-                Err(CoreError::UnknownUser(u.to_string()))
-            }
-            UserRef::Known(_) => Ok(()),
-            UserRef::Profile(p) => p.iter().try_for_each(|&(i, _)| self.check_item(i)),
-        }
+    fn check_out(&self, out: &[f32]) -> Result<()> {
+        self.check_len(out, "movies")
     }
 
-    /// The movie must be in range.
-    pub fn check_item(&self, item: ItemIdx) -> Result<()> {
-        if item.ix() >= self.n_items {
-            return Err(CoreError::UnknownItem(item.to_string()));
-        }
-        Ok(())
-    }
-
-    /// A score buffer must have one entry per movie.
-    pub fn check_out(&self, out: &[f32]) -> Result<()> {
-        if out.len() != self.n_items {
-            return Err(CoreError::Mismatch(format!(
-                "score buffer has {} entries, the model has {} movies",
-                out.len(),
-                self.n_items
-            )));
-        }
-        Ok(())
-    }
-
-    /// `v` clipped to the rating scale (the scale's middle for a non-finite `v`).
-    pub fn clip(&self, v: f32) -> f32 {
+    fn clip(&self, v: f32) -> f32 {
         if v.is_finite() {
             v.clamp(self.scale.0, self.scale.1)
         } else {
@@ -67,30 +42,8 @@ impl Shape {
         }
     }
 
-    /// Appends the shape to model state.
-    pub fn write(&self, w: &mut StateWriter) {
-        w.u64(self.n_users as u64);
-        w.u64(self.n_items as u64);
-        w.f32(self.scale.0);
-        w.f32(self.scale.1);
-    }
-
-    /// Reads a shape written by [`Shape::write`].
-    pub fn read(r: &mut StateReader<'_>) -> Result<Self> {
-        let n_users = r.u64()? as usize;
-        let n_items = r.u64()? as usize;
-        let scale = (r.f32()?, r.f32()?);
-        if n_users > u32::MAX as usize
-            || n_items > u32::MAX as usize
-            || !(scale.0.is_finite() && scale.1.is_finite() && scale.0 <= scale.1)
-        {
-            return Err(CoreError::Corrupt("autoencoder shape".into()));
-        }
-        Ok(Shape {
-            n_users,
-            n_items,
-            scale,
-        })
+    fn read(r: &mut StateReader<'_>) -> Result<Self> {
+        Shape::read_or(r, |_, _, _| "autoencoder shape".into())
     }
 }
 

@@ -17,12 +17,12 @@ use crate::ae_autoencoder::Fitted;
 use crate::ae_demo::Demographics;
 use crate::ae_fit::{train, AeData};
 use crate::ae_net::NetSpec;
-use crate::ae_shape::{centered_cosine, Shape};
+use crate::ae_shape::{centered_cosine, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::error::check;
 use crate::mlp::Activation;
-use crate::train::Schedule;
-use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
+use crate::train::with_schedule;
+use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
 use serde::{Deserialize, Serialize};
 
 /// Activation of the hidden layers.
@@ -36,10 +36,13 @@ pub enum HiddenActivation {
     Sigmoid,
 }
 
+with_schedule! {
 /// Parameters of [`Autoencoder`]. The defaults are the references' architecture and schedule
 /// (256-128-64, 70 epochs); λ = 300 was tuned on a validation carve (10 %) of the
 /// MovieLens-100K 80/20 training split (λ = 1 overfits within ~8 epochs: validation RMSE
 /// 1.17 after 70; sigmoid hidden layers underfit at 70 epochs).
+///
+/// One training example is a user's rating row (with demographics); the optimiser is Adam.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AutoencoderParams {
@@ -51,21 +54,7 @@ pub struct AutoencoderParams {
     pub demographics: bool,
     /// L2 weight λ of `λ/2 ‖W‖²`, in units of the summed squared error.
     pub l2: f64,
-    /// Passes over the users.
-    pub epochs: usize,
-    /// Users per mini-batch.
-    pub batch_size: usize,
-    /// Adam learning rate.
-    pub learning_rate: f64,
-    /// Share of the training ratings held out for per-epoch validation (0 = none).
-    pub validation_fraction: f64,
-    /// Stop after this many epochs without a better validation loss, keeping the best
-    /// epoch's weights (0 = never).
-    pub patience: usize,
-    /// Seed of initialisation, hold-out and shuffling.
-    pub seed: u64,
-    /// Training threads (0 = one per core; 1 = bit-for-bit reproducible).
-    pub threads: usize,
+}
 }
 
 impl Default for AutoencoderParams {
@@ -87,19 +76,6 @@ impl Default for AutoencoderParams {
 }
 
 impl AutoencoderParams {
-    /// The shared training-loop knobs.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-            threads: self.threads,
-        }
-    }
-
     /// The network for `n_items` movies and `d_side` side features.
     fn spec(&self, n_items: usize, d_side: usize, scale: (f32, f32)) -> NetSpec {
         let act = match self.activation {
@@ -147,26 +123,16 @@ impl Autoencoder {
         })
     }
 
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted
-            .as_ref()
-            .ok_or(CoreError::NotFitted("autoencoder"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "autoencoder");
 }
 
 impl Recommender for Autoencoder {
-    fn name(&self) -> &'static str {
-        "autoencoder"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("autoencoder");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
         let p = &self.params;
-        let shape = Shape::of(data);
+        let shape = Shape::ordered_of(data);
         let side = if p.demographics {
             Demographics::of(data.catalog()).rows(data.catalog())
         } else {

@@ -25,19 +25,22 @@ use crate::ae_autorec::Fitted;
 use crate::ae_fit::{train, AeData};
 use crate::ae_net::NetSpec;
 use crate::ae_ridge;
-use crate::ae_shape::{centered_cosine, dot, Shape};
+use crate::ae_shape::{centered_cosine, dot, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::error::check;
 use crate::mlp::Activation;
-use crate::train::Schedule;
-use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
+use crate::train::with_schedule;
+use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+with_schedule! {
 /// Parameters of [`AutoRec`]; the defaults are the configuration tuned on a validation carve
 /// (10 %) of the MovieLens-100K 80/20 training split: 100 hidden units (the paper's 500
 /// overfit within a few epochs under mini-batch Adam and validated ~0.01 worse), λ = 100,
 /// 80 epochs of Adam at 1e-3 on batches of 64 movies.
+///
+/// One training example is a movie's rating column; the optimiser is Adam.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AutoRecParams {
@@ -50,21 +53,7 @@ pub struct AutoRecParams {
     pub fold_in_l2: f64,
     /// Re-solve every user's output unit in closed form after training.
     pub refit_decoder: bool,
-    /// Passes over the movies.
-    pub epochs: usize,
-    /// Movies per mini-batch.
-    pub batch_size: usize,
-    /// Adam learning rate.
-    pub learning_rate: f64,
-    /// Share of the training ratings held out for per-epoch validation (0 = none).
-    pub validation_fraction: f64,
-    /// Stop after this many epochs without a better validation loss, keeping the best
-    /// epoch's weights (0 = never).
-    pub patience: usize,
-    /// Seed of initialisation, hold-out and shuffling.
-    pub seed: u64,
-    /// Training threads (0 = one per core; 1 = bit-for-bit reproducible).
-    pub threads: usize,
+}
 }
 
 impl Default for AutoRecParams {
@@ -81,21 +70,6 @@ impl Default for AutoRecParams {
             patience: 0,
             seed: 42,
             threads: 1,
-        }
-    }
-}
-
-impl AutoRecParams {
-    /// The shared training-loop knobs.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-            threads: self.threads,
         }
     }
 }
@@ -139,9 +113,7 @@ impl AutoRec {
         })
     }
 
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted("autorec"))
-    }
+    cinerec_core::fitted_accessor!(Fitted, "autorec");
 
     fn unit<'a>(&'a self, f: &'a Fitted, user: UserRef<'_>) -> Result<Unit<'a>> {
         f.shape.check_user(user)?;
@@ -187,18 +159,12 @@ impl AutoRec {
 }
 
 impl Recommender for AutoRec {
-    fn name(&self) -> &'static str {
-        "autorec"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("autorec");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
         let p = &self.params;
-        let shape = Shape::of(data);
+        let shape = Shape::ordered_of(data);
         let all = Rows::items_of(data);
         let (input, val) = all.holdout(p.validation_fraction, &mut Rng::fork(p.seed, 1));
         let spec = NetSpec {

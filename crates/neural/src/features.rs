@@ -29,7 +29,7 @@
 use crate::backend::run_observed;
 use crate::error::{check, Result as NResult};
 use crate::features_fitted::Fitted;
-use crate::train::Schedule;
+use crate::train::with_schedule;
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{
     CoreError, Dataset, FitObserver, ItemIdx, ItemMeta, Recommender, Result, UserRef,
@@ -50,7 +50,11 @@ pub enum ScoreMethod {
     Likelihood,
 }
 
-/// Parameters of [`Features`] (the training knobs are named as in [`Schedule`]).
+with_schedule! {
+/// Parameters of [`Features`] (the training knobs are named as in [`Schedule`](crate::train::Schedule)).
+///
+/// One training example is a watched (user, movie) pair; validation reports `val_loss` and
+/// `val_auc`, and early stopping watches `val_loss`; the optimiser is Adam.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeaturesParams {
@@ -81,20 +85,7 @@ pub struct FeaturesParams {
     pub density_s: f64,
     /// Adam weight decay (L2) on every weight (0 = none).
     pub weight_decay: f64,
-    /// Passes over the training pairs.
-    pub epochs: usize,
-    /// Watched pairs per mini-batch.
-    pub batch_size: usize,
-    /// Adam learning rate.
-    pub learning_rate: f64,
-    /// Share of the training pairs held out for `val_loss` / `val_auc` (0 = none).
-    pub validation_fraction: f64,
-    /// Early stopping patience in epochs on `val_loss` (0 = off).
-    pub patience: usize,
-    /// Seed of initialisation, sampling and the hold-out.
-    pub seed: u64,
-    /// Training threads (0 = one per core; 1 = bit-for-bit reproducible).
-    pub threads: usize,
+}
 }
 
 impl Default for FeaturesParams {
@@ -125,19 +116,6 @@ impl Default for FeaturesParams {
 }
 
 impl FeaturesParams {
-    /// The shared training-loop knobs.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-            threads: self.threads,
-        }
-    }
-
     /// Rejects out-of-range values.
     pub fn validate(&self) -> NResult<()> {
         self.schedule().validate()?;
@@ -209,9 +187,7 @@ impl Features {
         self.params.method = method;
     }
 
-    fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(CoreError::NotFitted(NAME))
-    }
+    cinerec_core::fitted_accessor!(Fitted, NAME);
 
     /// The unit-length embedding of a catalogue movie.
     pub fn movie_embedding(&self, item: ItemIdx) -> Result<&[f32]> {
@@ -261,13 +237,7 @@ impl Features {
 }
 
 impl Recommender for Features {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!(NAME);
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;

@@ -6,27 +6,60 @@ use crate::error::{check, NeuralError, Result};
 use cinerec_core::{EpochReport, FitObserver, Rng};
 use serde::{Deserialize, Serialize};
 
-/// The training-loop knobs every neural model has (flattened into its parameters).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Schedule {
-    /// Passes over the training data.
-    pub epochs: usize,
-    /// Examples per mini-batch.
-    pub batch_size: usize,
-    /// Optimiser learning rate.
-    pub learning_rate: f64,
-    /// Share of the training examples held out to validate each epoch (0 = none: no
-    /// validation metrics and no early stopping).
-    pub validation_fraction: f64,
-    /// Stop after this many epochs without a better validation loss and keep the best
-    /// epoch's weights (0 = never stop early).
-    pub patience: usize,
-    /// Seed for initialisation, shuffling and the hold-out.
-    pub seed: u64,
-    /// Training threads (0 = one per core). With 1 the fit is bit-for-bit reproducible.
-    pub threads: usize,
+/// Declares a parameter struct: its own fields, then the [`Schedule`] fields (same names, docs
+/// and order, flat in the JSON, last), and for a model's parameters (every use but
+/// [`Schedule`]'s own, `@struct`) a `schedule()` accessor. What one training example is for
+/// the model (a user, a movie, a rating) belongs in the struct's docs.
+macro_rules! with_schedule {
+    (@struct $(#[$meta:meta])* $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($own)*
+            /// Passes over the training data.
+            pub epochs: usize,
+            /// Examples per mini-batch.
+            pub batch_size: usize,
+            /// Optimiser learning rate.
+            pub learning_rate: f64,
+            /// Share of the training examples held out to validate each epoch (0 = none: no
+            /// validation metrics and no early stopping).
+            pub validation_fraction: f64,
+            /// Stop after this many epochs without a better validation loss and keep the best
+            /// epoch's weights (0 = never stop early).
+            pub patience: usize,
+            /// Seed for initialisation, shuffling and the hold-out.
+            pub seed: u64,
+            /// Training threads (0 = one per core). With 1 the fit is bit-for-bit reproducible.
+            pub threads: usize,
+        }
+    };
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $crate::train::with_schedule!(@struct $(#[$meta])* $name { $($own)* });
+
+        impl $name {
+            /// The shared training-loop knobs.
+            pub fn schedule(&self) -> $crate::train::Schedule {
+                $crate::train::Schedule {
+                    epochs: self.epochs,
+                    batch_size: self.batch_size,
+                    learning_rate: self.learning_rate,
+                    validation_fraction: self.validation_fraction,
+                    patience: self.patience,
+                    seed: self.seed,
+                    threads: self.threads,
+                }
+            }
+        }
+    };
 }
+pub(crate) use with_schedule;
+
+with_schedule!(@struct
+    /// The training-loop knobs every neural model has (flattened into its parameters).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    Schedule {}
+);
 
 impl Default for Schedule {
     fn default() -> Self {

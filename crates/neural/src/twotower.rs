@@ -98,13 +98,7 @@ impl TwoTower {
 }
 
 impl Recommender for TwoTower {
-    fn name(&self) -> &'static str {
-        "twotower"
-    }
-
-    fn params(&self) -> serde_json::Value {
-        serde_json::to_value(&self.params).unwrap_or_default()
-    }
+    cinerec_core::name_and_params!("twotower");
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> cinerec_core::Result<()> {
         self.fitted = None;

@@ -3,7 +3,7 @@
 //! take from them.
 
 use crate::error::{check, Result};
-use crate::train::Schedule;
+use crate::train::{with_schedule, Schedule};
 use crate::twotower_net::LossCfg;
 use crate::twotower_weights::FoldIn;
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,12 @@ pub enum Reduction {
     Mean,
 }
 
+with_schedule! {
 /// Parameters of [`TwoTower`](crate::TwoTower); the defaults are the reference configuration (TensorFlow
 /// Recommenders' multitask model: Keras initialisers and Adagrad, summed retrieval loss).
+///
+/// One training example is a rating; a mini-batch is also the in-batch softmax width, and
+/// early stopping watches `val_loss`; the optimiser is Adagrad.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TwoTowerParams {
@@ -76,20 +80,7 @@ pub struct TwoTowerParams {
     pub foldin_learning_rate: f64,
     /// Fold-in: pull `λ‖u − ū‖²` towards the mean user embedding.
     pub foldin_l2: f64,
-    /// Passes over the training ratings.
-    pub epochs: usize,
-    /// Ratings per mini-batch (also the in-batch softmax width).
-    pub batch_size: usize,
-    /// Adagrad learning rate.
-    pub learning_rate: f64,
-    /// Share of the training ratings held out for per-epoch validation (0 = none).
-    pub validation_fraction: f64,
-    /// Stop after this many epochs without a lower `val_loss`, keeping the best (0 = never).
-    pub patience: usize,
-    /// Seed of initialisation, hold-out, shuffling and negatives.
-    pub seed: u64,
-    /// Training threads (0 = one per core); 1 gives bit-for-bit reproducible fits.
-    pub threads: usize,
+}
 }
 
 impl Default for TwoTowerParams {
@@ -131,19 +122,6 @@ impl Default for TwoTowerParams {
 }
 
 impl TwoTowerParams {
-    /// The shared training-loop knobs.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-            threads: self.threads,
-        }
-    }
-
     /// Rejects out-of-range values.
     pub fn validate(&self) -> Result<()> {
         self.schedule().validate()?;

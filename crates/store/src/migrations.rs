@@ -45,47 +45,54 @@ pub fn bookkeeping_table(b: Backend) -> &'static str {
     }
 }
 
+/// The users table (SQLite and PostgreSQL).
+const USERS: &str =
+    "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT, \
+         gender TEXT, occupation TEXT, zip TEXT, created_at BIGINT NOT NULL)";
+/// The movies table (SQLite and PostgreSQL).
+const MOVIES: &str =
+    "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT, \
+         year BIGINT, genres TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL)";
+/// The ratings table (SQLite and PostgreSQL).
+const RATINGS: &str = "CREATE TABLE IF NOT EXISTS ratings (\
+         user_id VARCHAR(64) NOT NULL REFERENCES users(id) ON DELETE CASCADE, \
+         movie_id VARCHAR(64) NOT NULL REFERENCES movies(id) ON DELETE CASCADE, \
+         rating DOUBLE PRECISION NOT NULL, rated_at BIGINT NOT NULL, \
+         PRIMARY KEY (user_id, movie_id))";
+/// The index of ratings by movie (SQLite and PostgreSQL).
+const RATINGS_MOVIE_INDEX: &str = "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)";
+/// The store_info table (SQLite and PostgreSQL).
+const STORE_INFO: &str =
+    "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
+         info_value TEXT NOT NULL)";
+
 /// Every migration, in order.
 pub static MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     name: "users, movies, ratings (+ views), models, store_info",
     sqlite: &[
-        "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT, \
-         gender TEXT, occupation TEXT, zip TEXT, created_at BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT, \
-         year BIGINT, genres TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS ratings (\
-         user_id VARCHAR(64) NOT NULL REFERENCES users(id) ON DELETE CASCADE, \
-         movie_id VARCHAR(64) NOT NULL REFERENCES movies(id) ON DELETE CASCADE, \
-         rating DOUBLE PRECISION NOT NULL, rated_at BIGINT NOT NULL, \
-         PRIMARY KEY (user_id, movie_id))",
-        "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)",
+        USERS,
+        MOVIES,
+        RATINGS,
+        RATINGS_MOVIE_INDEX,
         "CREATE VIEW IF NOT EXISTS views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
         "CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY AUTOINCREMENT, \
          algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
          created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
          active BIGINT UNIQUE CHECK (active = 1))",
-        "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
-         info_value TEXT NOT NULL)",
+        STORE_INFO,
     ],
     postgres: &[
-        "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT, \
-         gender TEXT, occupation TEXT, zip TEXT, created_at BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT, \
-         year BIGINT, genres TEXT NOT NULL, metadata TEXT NOT NULL, created_at BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS ratings (\
-         user_id VARCHAR(64) NOT NULL REFERENCES users(id) ON DELETE CASCADE, \
-         movie_id VARCHAR(64) NOT NULL REFERENCES movies(id) ON DELETE CASCADE, \
-         rating DOUBLE PRECISION NOT NULL, rated_at BIGINT NOT NULL, \
-         PRIMARY KEY (user_id, movie_id))",
-        "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)",
+        USERS,
+        MOVIES,
+        RATINGS,
+        RATINGS_MOVIE_INDEX,
         "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
         "CREATE TABLE IF NOT EXISTS models (version BIGSERIAL PRIMARY KEY, \
          algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
          created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
          active BIGINT UNIQUE CHECK (active = 1))",
-        "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
-         info_value TEXT NOT NULL)",
+        STORE_INFO,
     ],
     mysql: &[
         "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT NULL, \

@@ -4,6 +4,7 @@
 //! to those ids.
 
 use super::ratings::RawRatings;
+use super::title::clean_title;
 use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, Keep, UserMeta};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -25,6 +26,28 @@ pub(crate) struct Parts {
     pub genre_names: Vec<String>,
     /// Rating scale of the format (`None`: observed min/max).
     pub scale: Option<(f32, f32)>,
+}
+
+/// Lists movie `id` in `listed` (the primary movie list, file order) and its metadata in
+/// `item_meta`: the cleaned `title`, `year` and `genres` (indices into the vocabulary).
+pub(crate) fn list_movie(
+    item_meta: &mut FxHashMap<String, ItemMeta>,
+    listed: &mut Vec<String>,
+    id: String,
+    title: String,
+    year: Option<u16>,
+    genres: Vec<u16>,
+) {
+    listed.push(id.clone());
+    item_meta.insert(
+        id,
+        ItemMeta {
+            title: clean_title(title),
+            year,
+            genres,
+            ..Default::default()
+        },
+    );
 }
 
 /// A sorted id map over `seen ∪ extra`, and the inner id of every `seen` entry.

@@ -2,10 +2,10 @@
 //! id|title|release date|video release date|IMDb URL|19 genre flags), `u.genre`
 //! (name|index) and `u.user` (id|age|gender|occupation|zip).
 
-use super::assemble::{name_of, Parts};
+use super::assemble::{list_movie, name_of, Parts};
 use super::ratings::{read_ratings, require_file, RatingsSpec};
 use super::text::{latin1, lines, parse_u16, perr, read_file, split_plain};
-use super::title::{clean_title, split_title_year, year_of, Genres};
+use super::title::{split_title_year, year_of, Genres};
 use crate::error::Result;
 use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
@@ -142,16 +142,7 @@ fn read_items(path: &Path, genre_names: Vec<String>) -> Result<Items> {
                 }
             }
         }
-        listed.push(id.clone());
-        meta.insert(
-            id,
-            ItemMeta {
-                title: clean_title(title),
-                year,
-                genres: g,
-                ..Default::default()
-            },
-        );
+        list_movie(&mut meta, &mut listed, id, title, year, g);
     }
     Ok((meta, listed, genres.names))
 }

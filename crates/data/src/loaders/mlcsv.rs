@@ -4,11 +4,11 @@
 //! [`ItemMeta::tags`]) and `links.csv` (→ [`ItemMeta::links`] `("imdb", …)`, `("tmdb", …)`).
 //! Text is UTF-8 with a Latin-1 fallback per line. These are half-star releases: scale 0.5–5.
 
-use super::assemble::{name_of, Parts};
+use super::assemble::{list_movie, name_of, Parts};
 use super::blocks::read_first_line;
 use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{lines, perr, read_file, split_quoted, utf8_or_latin1};
-use super::title::{clean_title, split_title_year, Genres};
+use super::title::{split_title_year, Genres};
 use crate::error::{DataError, Result};
 use cinerec_core::ItemMeta;
 use rustc_hash::FxHashMap;
@@ -72,16 +72,7 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
             }
             let (title, year) = split_title_year(&f[1]);
             let g = genres.list(f[2].split('|'));
-            listed_items.push(id.clone());
-            item_meta.insert(
-                id,
-                ItemMeta {
-                    title: clean_title(title),
-                    year,
-                    genres: g,
-                    ..Default::default()
-                },
-            );
+            list_movie(&mut item_meta, &mut listed_items, id, title, year, g);
         }
     }
     let tags_path = dir.join("tags.csv");

@@ -4,10 +4,10 @@
 //! (UserID::MovieID::Tag::Timestamp). ML-1M is Latin-1; ML-10M is UTF-8 (Latin-1 per-line
 //! fallback). Ratings with half stars make the scale 0.5–5, else 1–5.
 
-use super::assemble::{name_of, Parts};
+use super::assemble::{list_movie, name_of, Parts};
 use super::ratings::{read_ratings, require_file, RatingsSpec};
 use super::text::{lines, parse_u16, perr, read_file, split_plain, Enc};
-use super::title::{clean_title, split_title_year, Genres};
+use super::title::{split_title_year, Genres};
 use crate::error::Result;
 use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
@@ -91,16 +91,7 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
                     .collect::<Vec<_>>()
                     .into_iter(),
             );
-            listed_items.push(id.clone());
-            item_meta.insert(
-                id,
-                ItemMeta {
-                    title: clean_title(title),
-                    year,
-                    genres: g,
-                    ..Default::default()
-                },
-            );
+            list_movie(&mut item_meta, &mut listed_items, id, title, year, g);
         }
     }
     if tags_path.is_file() {

@@ -5,11 +5,11 @@
 //! and genres (`class` or `genre`); `.kg` triples whose head is an item's entity (via
 //! `.link`: item_id → entity_id) become [`ItemMeta::relations`].
 
-use super::assemble::Parts;
+use super::assemble::{list_movie, Parts};
 use super::blocks::read_first_line;
 use super::ratings::{header_names, read_ratings, RatingsSpec};
 use super::text::{lines, parse_u16, perr, read_file, split_plain, utf8_or_latin1};
-use super::title::{clean_title, split_title_year, year_of, Genres};
+use super::title::{split_title_year, year_of, Genres};
 use crate::error::{DataError, Result};
 use cinerec_core::{ItemMeta, UserMeta};
 use rustc_hash::FxHashMap;
@@ -147,16 +147,7 @@ pub(crate) fn read(inter: &Path, threads: usize) -> Result<Parts> {
             let g = get(&f, genre_c)
                 .map(|s| genres.list(s.split(' ')))
                 .unwrap_or_default();
-            listed_items.push(id.clone());
-            item_meta.insert(
-                id,
-                ItemMeta {
-                    title: clean_title(title),
-                    year,
-                    genres: g,
-                    ..Default::default()
-                },
-            );
+            list_movie(&mut item_meta, &mut listed_items, id, title, year, g);
         }
     }
     let (link, kg) = (sib("link"), sib("kg"));

@@ -62,12 +62,7 @@ pub(crate) fn temporal(
     holdout: Holdout,
     min_user_ratings: usize,
 ) -> Result<InteractionSplit> {
-    check_columns(ratings)?;
-    if ratings.len() > u32::MAX as usize {
-        return Err(DataError::Invalid(
-            "more than 2^32 ratings are not supported".into(),
-        ));
-    }
+    check_input(ratings)?;
     let (order, runs) = by_user(ratings, |k| (ratings.times[k], ratings.items[k]));
     let mut out = InteractionSplit {
         train: Interactions::with_capacity(ratings.len()),
@@ -90,12 +85,7 @@ pub(crate) fn temporal(
             } else {
                 &mut out.train
             };
-            part.push(
-                ratings.users[k],
-                ratings.items[k],
-                ratings.values[k],
-                ratings.times[k],
-            );
+            part.push_from(ratings, k);
         }
     }
     Ok(out)
@@ -112,12 +102,7 @@ pub(crate) fn given_hidden(
     seed: u64,
     min_user_ratings: usize,
 ) -> Result<InteractionSplit> {
-    check_columns(ratings)?;
-    if ratings.len() > u32::MAX as usize {
-        return Err(DataError::Invalid(
-            "more than 2^32 ratings are not supported".into(),
-        ));
-    }
+    check_input(ratings)?;
     let (order, runs) = by_user(ratings, |k| ratings.items[k]);
     let min = min_user_ratings.max(2);
     let mut is_given = vec![false; ratings.len()];
@@ -148,12 +133,18 @@ pub(crate) fn given_hidden(
         } else {
             &mut out.test
         };
-        part.push(
-            ratings.users[k],
-            ratings.items[k],
-            ratings.values[k],
-            ratings.times[k],
-        );
+        part.push_from(ratings, k);
     }
     Ok(out)
+}
+
+/// Checks the columns and that the ratings are indexable by `u32` (at most 2^32).
+fn check_input(ratings: &Interactions) -> Result<()> {
+    check_columns(ratings)?;
+    if ratings.len() > u32::MAX as usize {
+        return Err(DataError::Invalid(
+            "more than 2^32 ratings are not supported".into(),
+        ));
+    }
+    Ok(())
 }

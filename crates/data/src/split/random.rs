@@ -117,12 +117,7 @@ pub(crate) fn by_mask(ratings: &Interactions, is_test: &[bool]) -> InteractionSp
     };
     for (k, &t) in is_test.iter().enumerate() {
         let part = if t { &mut out.test } else { &mut out.train };
-        part.push(
-            ratings.users[k],
-            ratings.items[k],
-            ratings.values[k],
-            ratings.times[k],
-        );
+        part.push_from(ratings, k);
     }
     out
 }
