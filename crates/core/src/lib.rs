@@ -8,7 +8,8 @@
 //!   and [`Configurable`] (a model built from its parameter struct);
 //! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`];
 //! - [`atomic`]: the one atomic file writer (temporary file, sync, rename);
-//! - [`state`]: bounds-checked binary helpers every model uses for its fitted state.
+//! - [`state`]: bounds-checked binary helpers every model uses for its fitted state;
+//! - [`stats`]: descriptive statistics of a dataset (`cinerec data info`, the dashboard).
 
 pub mod atomic;
 pub mod catalog;
@@ -21,6 +22,7 @@ pub mod matrix;
 pub mod recommender;
 pub mod rng;
 pub mod state;
+pub mod stats;
 pub mod topk;
 
 pub use catalog::{Catalog, ItemMeta, TitleMatch, UserMeta};
@@ -31,8 +33,8 @@ pub use ids::{IdMap, ItemIdx, RawItemId, RawUserId, UserIdx};
 pub use interactions::{Interactions, Rating};
 pub use matrix::{Keep, RatingMatrix};
 pub use recommender::{
-    contributions, mask_seen, seen_items, user_profile, Contribution, EpochReport, FitObserver, NoObserver,
-    RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,
+    contributions, mask_seen, seen_items, user_profile, Contribution, EpochReport, FitObserver,
+    NoObserver, RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,
 };
 pub use rng::Rng;
 pub use topk::{rank_of, top_k};
