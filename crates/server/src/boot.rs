@@ -124,17 +124,21 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
         None => {
             let algo = wanted.unwrap_or_else(|| default_algorithm().to_string());
             let dir = Path::new(&cfg.models_dir);
-            let m = train_and_register(store.as_ref(), data.clone(), &algo, boot.params.clone(), dir)
-                .await?;
+            let m = train_and_register(
+                store.as_ref(),
+                data.clone(),
+                &algo,
+                boot.params.clone(),
+                dir,
+            )
+            .await?;
             lifecycle::activate(store.as_ref(), m.version).await?;
             m
         }
     };
     tracing::info!(version = model.version, algorithm = %model.algorithm, "serving");
-    let metrics = Arc::new(crate::metrics::Metrics::new(
-        crate::api::ROUTES,
-        cfg.request_log,
-    ));
+    let routes = crate::api::ROUTES.iter().map(|r| (r.method, r.path));
+    let metrics = Arc::new(crate::metrics::Metrics::new(routes, cfg.request_log));
     Ok(crate::AppState::new(
         serving(data, model),
         store,

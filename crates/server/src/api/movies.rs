@@ -5,11 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cinerec_core::ItemIdx;
+use cinerec_engine::query::{self as engine, Method};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{count, genre, json, MovieOut};
-use cinerec_engine::query::{self as engine, Method};
 use crate::error::{ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
@@ -162,7 +162,14 @@ pub async fn similar(
     let i = s.index.by_id(&s.data, &id)?;
     let n = count("n", q.n, 10, state.config().max_results)?;
     let method = q.method.unwrap_or(Method::Hybrid);
-    let found = engine::similar(s.active.model.as_ref(), &s.data, &s.index.item_norms, i, method, n);
+    let found = engine::similar(
+        s.active.model.as_ref(),
+        &s.data,
+        &s.index.item_norms,
+        i,
+        method,
+        n,
+    );
     let items = found
         .iter()
         .map(|x| ScoredMovie {

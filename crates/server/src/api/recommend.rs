@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cinerec_core::{ItemIdx, Scored, UserRef};
+use cinerec_engine::query::{self as engine, Ask};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiId;
 use super::{count, genre, json, MovieOut};
-use cinerec_engine::query::{self as engine, Ask};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ServerError};
 use crate::index::CatalogIndex;
 use crate::live::Who;
@@ -127,17 +127,24 @@ fn explainer<'a>(
     profile: &'a [(ItemIdx, f32)],
 ) -> impl Fn(ItemIdx) -> Vec<Because<'a>> + 'a {
     move |item| {
-        engine::explain(m.model.as_ref(), &s.data, &s.index.item_norms, profile, item, 3)
-            .into_iter()
-            .map(|c| {
-                let mv = s.index.movie(c.item);
-                Because {
-                    id: &mv.id,
-                    title: &mv.title,
-                    weight: c.weight,
-                }
-            })
-            .collect()
+        engine::explain(
+            m.model.as_ref(),
+            &s.data,
+            &s.index.item_norms,
+            profile,
+            item,
+            3,
+        )
+        .into_iter()
+        .map(|c| {
+            let mv = s.index.movie(c.item);
+            Because {
+                id: &mv.id,
+                title: &mv.title,
+                weight: c.weight,
+            }
+        })
+        .collect()
     }
 }
 
