@@ -60,7 +60,10 @@ pub enum TitleMatch {
     /// Several movies fit equally well; the caller should ask which.
     Ambiguous(Vec<ItemIdx>),
     /// Nothing fits; the closest titles are suggested.
-    NotFound { suggestions: Vec<ItemIdx> },
+    NotFound {
+        /// The closest titles.
+        suggestions: Vec<ItemIdx>,
+    },
 }
 
 impl Catalog {

@@ -10,7 +10,9 @@
 //! - [`atomic`]: the one atomic file writer (temporary file, sync, rename);
 //! - [`state`]: bounds-checked binary helpers every model uses for its fitted state, and
 //!   [`shape`]: the fitted catalogue shape with the argument checks every model makes;
-//! - [`model_macros`]: the constructor, fitted accessor and `name`/`params` every model shares.
+//! - [`model_macros`]: the constructor, fitted accessor and `name`/`params` every model shares;
+//! - [`stats`]: descriptive statistics of a dataset (`cinerec data info`, the dashboard);
+//! - [`fixtures`]: small datasets generated in code for tests.
 
 pub mod atomic;
 pub mod catalog;
@@ -26,6 +28,7 @@ pub mod recommender;
 pub mod rng;
 pub mod shape;
 pub mod state;
+pub mod stats;
 pub mod topk;
 
 pub use catalog::{Catalog, ItemMeta, TitleMatch, UserMeta};

@@ -198,4 +198,3 @@ pub fn predicts_ratings(model: &dyn Recommender, train: &Dataset) -> bool {
         Err(cinerec_core::CoreError::Unsupported { .. })
     )
 }
-

@@ -137,10 +137,8 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
         }
     };
     tracing::info!(version = model.version, algorithm = %model.algorithm, "serving");
-    let metrics = Arc::new(crate::metrics::Metrics::new(
-        crate::api::ROUTES,
-        cfg.request_log,
-    ));
+    let routes = crate::api::ROUTES.iter().map(|r| (r.method, r.path));
+    let metrics = Arc::new(crate::metrics::Metrics::new(routes, cfg.request_log));
     Ok(crate::AppState::new(
         serving(data, model),
         store,

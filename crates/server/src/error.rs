@@ -173,6 +173,18 @@ impl From<cinerec_engine::EngineError> for ServerError {
     }
 }
 
+impl From<serde_json::Error> for ServerError {
+    fn from(e: serde_json::Error) -> Self {
+        ServerError::Internal(format!("serialising the response: {e}"))
+    }
+}
+
+impl From<tokio::task::JoinError> for ServerError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ServerError::Internal(format!("background task: {e}"))
+    }
+}
+
 impl From<JsonRejection> for ServerError {
     fn from(r: JsonRejection) -> Self {
         use JsonRejection::*;

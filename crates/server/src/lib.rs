@@ -4,7 +4,8 @@
 //! [`api`], answering through `cinerec_engine::query`; the precomputed catalogue [`index`];
 //! live ratings posted since training ([`live`]); the swappable serving snapshot
 //! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
-//! ([`config`]); Prometheus metrics ([`metrics`]); and the one error type ([`error`]).
+//! ([`config`]); Prometheus metrics ([`metrics`]); the one error type ([`error`]); the web
+//! UI's static files ([`ui`]); and the idle spinner that keeps latency low ([`spin`]).
 
 pub mod api;
 pub mod boot;

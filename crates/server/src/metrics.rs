@@ -38,11 +38,14 @@ pub struct Metrics {
 
 impl Metrics {
     /// A table for the given `(method, route)` pairs; anything else is counted as `other`.
-    pub fn new(routes: &[(&'static str, &'static str)], request_log: bool) -> Self {
+    pub fn new(
+        routes: impl IntoIterator<Item = (&'static str, &'static str)>,
+        request_log: bool,
+    ) -> Self {
         Metrics {
             routes: routes
-                .iter()
-                .map(|&(m, r)| (m, r, RouteStats::default()))
+                .into_iter()
+                .map(|(m, r)| (m, r, RouteStats::default()))
                 .collect(),
             other: RouteStats::default(),
             request_log,
@@ -173,7 +176,7 @@ mod tests {
 
     #[test]
     fn records_into_buckets_and_renders() {
-        let m = Metrics::new(&[("GET", "/health")], false);
+        let m = Metrics::new([("GET", "/health")], false);
         m.record("GET", Some("/health"), 200, 0.0003);
         m.record("GET", Some("/health"), 404, 2.0);
         m.record("GET", Some("/nope"), 200, 0.0003);

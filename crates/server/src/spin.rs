@@ -104,7 +104,7 @@ pub fn touch() -> InFlight {
     InFlight(true)
 }
 
-/// Whether the spinner is running (for tests and `/metrics`).
+/// Whether the spinner is running (for tests).
 pub fn active() -> bool {
     SPINNER
         .get()

@@ -8,7 +8,6 @@
 use arc_swap::ArcSwap;
 use cinerec_core::{Dataset, Recommender};
 use cinerec_store::{ModelRecord, Store};
-use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::RwLock;
 
@@ -24,10 +23,6 @@ pub struct LoadedModel {
     pub version: i64,
     /// Algorithm name.
     pub algorithm: String,
-    /// Hyper-parameters.
-    pub params: Value,
-    /// Figures recorded at registration.
-    pub metrics: Option<Value>,
     /// The model.
     pub model: Box<dyn Recommender>,
 }
@@ -47,8 +42,6 @@ impl LoadedModel {
         LoadedModel {
             version: rec.version,
             algorithm: rec.algorithm.clone(),
-            params: rec.params.clone(),
-            metrics: rec.metrics.clone(),
             model,
         }
     }

@@ -581,3 +581,54 @@ async fn api_key_guards_writes_and_cors_answers_preflight() {
     let (_, h, _) = a.send(get).await;
     assert!(h.get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn ui_data_endpoints_and_ids_the_store_rejects() {
+    let a = app().await;
+    let (s, st) = a.get("/ui/api/stats").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (st["users"].clone(), st["movies"].clone()),
+        (json!(30), json!(40))
+    );
+    assert_eq!(st["ratings"], 360);
+    assert_eq!(st["scale"].as_array().map(Vec::len), Some(2));
+    let bars = st["rating_distribution"].as_array().unwrap();
+    assert_eq!(
+        bars.iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        360
+    );
+    assert_eq!(st["genres"].as_array().map(Vec::len), Some(3));
+    for tail in ["per_movie", "per_user"] {
+        assert!(st[tail]["median"].is_number() && st[tail]["under5"].is_number());
+        assert!(st[tail]["top20_share"].as_f64().unwrap() >= 0.2 - 1e-9);
+        assert_eq!(st[tail]["curve"][0]["rank"], 1);
+    }
+    assert!(st["over_time"].is_array());
+    let (s, r) = a.get("/ui/api/movies/3/ratings").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(r["id"], "3");
+    assert!(r["distribution"].as_array().is_some_and(|d| !d.is_empty()));
+    let (s, e) = a.get("/ui/api/movies/nope/ratings").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(e["suggestions"].is_array());
+    let (_, doc) = a.get("/openapi.json").await;
+    for p in [
+        "/ui/api/stats",
+        "/ui/api/movies/{id}/ratings",
+        "/openapi.json",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from openapi.json"
+        );
+    }
+    assert!(doc["components"]["schemas"].get("DatasetStats").is_some());
+    // Ids the store cannot key on: 422 from the store's own check.
+    for id in ["x".repeat(65), "a\u{1}b".to_string()] {
+        let (s, e) = a.post("/users", json!({ "id": id })).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{id:?}: {e}");
+    }
+}

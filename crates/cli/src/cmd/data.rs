@@ -3,7 +3,7 @@
 use crate::output::{table, Output};
 use crate::{progress, resolve, Cli};
 use anyhow::{Context, Result};
-use cinerec_core::{Dataset, ItemIdx, UserIdx};
+use cinerec_core::Dataset;
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -177,70 +177,34 @@ pub fn info(a: &InfoArgs, cli: &Cli, out: &Output) -> Result<()> {
     })
 }
 
-/// Computes the statistics shown by `cinerec data info`.
+/// Computes the statistics shown by `cinerec data info` (definitions: `cinerec_core::stats`).
 pub fn stats(ds: &Dataset, load_seconds: f64) -> Info {
-    let m = ds.matrix();
-    let mut per_user: Vec<usize> = (0..ds.n_users() as u32)
-        .map(|u| m.user_count(UserIdx(u)))
-        .collect();
-    let mut per_item: Vec<usize> = (0..ds.n_items() as u32)
-        .map(|i| m.item_count(ItemIdx(i)))
-        .collect();
-    let mmm = |v: &mut Vec<usize>| {
-        v.sort_unstable();
-        if v.is_empty() {
-            (0, 0, 0)
-        } else {
-            (v[0], v[v.len() / 2], v[v.len() - 1])
-        }
-    };
-    let mut hist: std::collections::BTreeMap<u32, usize> = Default::default();
-    for &v in m.values() {
-        *hist.entry(v.to_bits()).or_default() += 1;
-    }
-    let mut rating_histogram: Vec<(f32, usize)> = hist
-        .into_iter()
-        .map(|(b, n)| (f32::from_bits(b), n))
-        .collect();
-    rating_histogram.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let cat = ds.catalog();
-    let mut gcount = vec![0usize; cat.genre_names.len()];
-    for meta in &cat.item_meta {
-        for &g in &meta.genres {
-            gcount[g as usize] += 1;
-        }
-    }
-    let genres = cat.genre_names.iter().cloned().zip(gcount).collect();
-    let (mut tmin, mut tmax) = (u32::MAX, 0u32);
-    for u in 0..ds.n_users() as u32 {
-        for &t in m.user_times(UserIdx(u)) {
-            tmin = tmin.min(t);
-            tmax = tmax.max(t);
-        }
-    }
-    if tmin > tmax {
-        tmin = 0;
-    }
-    let cells = ds.n_users() as f64 * ds.n_items() as f64;
+    let s = cinerec_core::stats::dataset_stats(ds);
+    let mmm =
+        |c: &cinerec_core::stats::Counts| (c.min() as usize, c.median() as usize, c.max() as usize);
     Info {
         name: ds.name.clone(),
         hash: ds.hash().to_string(),
-        users: ds.n_users(),
-        movies: ds.n_items(),
-        ratings: ds.n_ratings(),
-        density: if cells > 0.0 {
-            ds.n_ratings() as f64 / cells
-        } else {
-            0.0
-        },
+        users: s.users,
+        movies: s.movies,
+        ratings: s.ratings,
+        density: s.density,
         rating_scale: ds.rating_scale(),
-        mean_rating: ds.global_mean(),
-        rating_histogram,
-        ratings_per_user: mmm(&mut per_user),
-        ratings_per_movie: mmm(&mut per_item),
-        genres,
-        time_range: (tmin, tmax),
-        duplicates_dropped: m.duplicates_dropped(),
+        mean_rating: s.mean_rating as f32,
+        rating_histogram: s
+            .rating_histogram
+            .iter()
+            .map(|&(v, n)| (v, n as usize))
+            .collect(),
+        ratings_per_user: mmm(&s.per_user),
+        ratings_per_movie: mmm(&s.per_movie),
+        genres: s
+            .genres
+            .into_iter()
+            .map(|g| (g.genre, g.movies as usize))
+            .collect(),
+        time_range: s.time_range,
+        duplicates_dropped: ds.matrix().duplicates_dropped(),
         memory_bytes: ds.heap_bytes(),
         load_seconds,
     }

@@ -1,14 +1,18 @@
-//! `GET /openapi.json` (the OpenAPI 3.1 document generated from the handlers' annotations)
-//! and `/docs`, Swagger UI served from the binary (vendored: no external assets).
+//! `GET /openapi.json` (the OpenAPI 3.1 document: the paths of the route table, described by
+//! the handlers' annotations) and `/docs`, Swagger UI served from the binary (vendored: no
+//! external assets).
 
+use axum::response::IntoResponse;
 use axum::Router;
+use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{health, metrics, models, movies, predict, ratings, recommend, users};
+use super::routes::TablePaths;
 use crate::state::AppState;
 
+/// Declares the `api_key` security scheme the write endpoints name.
 struct KeyScheme;
 
 impl Modify for KeyScheme {
@@ -21,31 +25,32 @@ impl Modify for KeyScheme {
     }
 }
 
-/// The OpenAPI description of the whole API.
+/// What the document says besides the paths: title, shared schemas, security.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "cinerec", description = "Movie recommendations: catalogue, predictions, live ratings, model registry."),
-    paths(
-        health::health,
-        movies::list, movies::get_one, movies::similar, movies::popular,
-        predict::predict,
-        recommend::for_user, recommend::anonymous,
-        users::create, users::ratings,
-        ratings::post, ratings::delete,
-        models::list, models::activate,
-        metrics::metrics,
-    ),
     components(schemas(crate::error::MovieRef, cinerec_engine::query::Method)),
     modifiers(&KeyScheme),
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
-/// `/openapi.json` and the `/docs` page. The page's online spec validator is off: Swagger UI
+/// The OpenAPI description of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi().merge_from(TablePaths::openapi())
+}
+
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(openapi);
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "docs",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> impl IntoResponse {
+    axum::Json(&*DOCUMENT)
+}
+
+/// The `/docs` page, reading `/openapi.json`. Its online spec validator is off: Swagger UI
 /// would otherwise load a badge from validator.swagger.io when served from a non-local host.
-pub fn routes() -> Router<AppState> {
-    Router::new().merge(
-        SwaggerUi::new("/docs")
-            .url("/openapi.json", ApiDoc::openapi())
-            .config(utoipa_swagger_ui::Config::default().validator_url("none")),
-    )
+pub fn page() -> Router<AppState> {
+    let config = utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none");
+    Router::new().merge(SwaggerUi::new("/docs").config(config))
 }

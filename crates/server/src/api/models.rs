@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use cinerec_store::StoreError;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::json;
 use crate::boot;
-use crate::error::{ApiPath, ApiResult, ServerError};
+use crate::error::{ApiPath, ApiResult};
 use crate::state::{AppState, Serving};
 
 /// A registered model.
@@ -40,19 +41,10 @@ pub struct ModelOut {
     pub loaded: bool,
 }
 
-fn store_err(e: cinerec_store::StoreError) -> ServerError {
-    match e {
-        cinerec_store::StoreError::ModelNotFound(v) => {
-            ServerError::NotFound(format!("no model with version {v}"))
-        }
-        e => ServerError::Store(e.to_string()),
-    }
-}
-
 /// The registry with metrics.
 #[utoipa::path(get, path = "/models", tag = "models", responses((status = 200, body = [ModelOut])))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Response> {
-    let recs = state.store().list_models().await.map_err(store_err)?;
+    let recs = state.store().list_models().await?;
     let s = state.serving();
     let out: Vec<ModelOut> = recs
         .into_iter()
@@ -96,9 +88,8 @@ pub async fn activate(
     let store = state.store();
     let rec = store
         .get_model(version)
-        .await
-        .map_err(store_err)?
-        .ok_or_else(|| ServerError::NotFound(format!("no model with version {version}")))?;
+        .await?
+        .ok_or(StoreError::ModelNotFound(version))?;
     let old = state.serving_arc();
     let (next, reloaded) = match old.loaded.iter().find(|m| m.version == version) {
         Some(m) => (
@@ -137,7 +128,7 @@ pub async fn activate(
             }
         },
     };
-    store.activate_model(version).await.map_err(store_err)?;
+    store.activate_model(version).await?;
     let out = Activated {
         version,
         algorithm: rec.algorithm.clone(),

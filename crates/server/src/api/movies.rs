@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cinerec_core::ItemIdx;
+use cinerec_engine::query::{self as engine, Method};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{count, genre, json, MovieOut};
 use crate::error::{ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
-use cinerec_engine::query::{self as engine, Method};
 
 /// Query of `GET /movies`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -99,11 +99,7 @@ pub async fn post(
             timestamp: r.timestamp.unwrap_or(now),
         });
     }
-    state
-        .store()
-        .upsert_ratings(&records)
-        .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
+    state.store().upsert_ratings(&records).await?;
     for (who, user, item, v) in resolved {
         s.live.apply(who, user, &[(item, Some(v))]);
     }
@@ -137,8 +133,7 @@ pub async fn delete(
     state
         .store()
         .delete_rating(&user, &s.index.movie(item).id)
-        .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
+        .await?;
     s.live.apply(who, &user, &[(item, None)]);
     Ok(json(StatusCode::OK, &Written { count: 1 }))
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use cinerec_core::{ItemIdx, Scored, UserRef};
+use cinerec_engine::query::{self as engine, Ask};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,7 +16,6 @@ use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ServerError};
 use crate::index::CatalogIndex;
 use crate::live::Who;
 use crate::state::{AppState, LoadedModel, Serving};
-use cinerec_engine::query::{self as engine, Ask};
 
 /// Query of `GET /recommend/{user_id}`.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -47,15 +47,8 @@ pub async fn create(
     let _w = state.gate().write().await;
     let s = state.serving();
     let id = match body.id {
-        Some(ApiId(id)) => {
-            if id.len() > cinerec_store::MAX_ID_LEN || id.chars().any(char::is_control) {
-                return Err(ServerError::InvalidBody(format!(
-                    "id must be at most {} characters without control characters",
-                    cinerec_store::MAX_ID_LEN
-                )));
-            }
-            id
-        }
+        // The store checks the id (422 when it cannot key on it).
+        Some(ApiId(id)) => id,
         None => {
             let max = s
                 .data
@@ -74,12 +67,7 @@ pub async fn create(
         }
     };
     let store = state.store();
-    let taken = s.live.who(&s.data, &id).is_some()
-        || store
-            .get_user(&id)
-            .await
-            .map_err(|e| ServerError::Store(e.to_string()))?
-            .is_some();
+    let taken = s.live.who(&s.data, &id).is_some() || store.get_user(&id).await?.is_some();
     if taken {
         return Err(ServerError::Conflict(format!("user `{id}` exists already")));
     }
@@ -90,10 +78,7 @@ pub async fn create(
         occupation: body.occupation,
         zip: body.zip,
     };
-    store
-        .upsert_user(&rec)
-        .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
+    store.upsert_user(&rec).await?;
     s.live.create_user(&s.data, &id);
     Ok(json(StatusCode::CREATED, &Created { id }))
 }
