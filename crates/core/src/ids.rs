@@ -131,6 +131,16 @@ impl IdMap {
         &self.raw
     }
 
+    /// The largest raw id that is a whole number (0 when none is): where new numeric ids
+    /// (a user created through the API or `cinerec rate`) start counting after.
+    pub fn max_numeric(&self) -> u64 {
+        self.raw
+            .iter()
+            .filter_map(|r| r.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Adds a raw id at the end if absent; returns its inner index.
     pub fn insert(&mut self, raw: &str) -> u32 {
         if let Some(&i) = self.index.get(raw) {

@@ -58,15 +58,7 @@ impl CatalogIndex {
                 }
             })
             .collect();
-        let item_norms = (0..data.n_items() as u32)
-            .map(|i| {
-                let (_, pos) = m.item_col(ItemIdx(i));
-                pos.iter()
-                    .map(|&p| (m.value_at(p) as f64).powi(2))
-                    .sum::<f64>()
-                    .sqrt() as f32
-            })
-            .collect();
+        let item_norms = cinerec_engine::query::item_norms(data);
         let mut popular: Vec<ItemIdx> = (0..data.n_items() as u32).map(ItemIdx).collect();
         popular.sort_by(|&a, &b| {
             let (ma, mb) = (&movies[a.ix()], &movies[b.ix()]);

@@ -1,9 +1,14 @@
 //! Split options shared by `eval`, `tune` and `data split`: the kind of split and its
 //! ratios, seeds and generator, turned into a [`SplitSpec`].
 
+use crate::output::Output;
+use crate::resolve;
+use anyhow::{Context, Result};
+use cinerec_core::{Dataset, Interactions};
+use cinerec_data::loaders::{self, SplitFiles};
 use cinerec_data::split::{RngKind, SplitSpec};
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How to split a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,4 +137,33 @@ pub struct SplitSource {
     /// Catalogue file (CSV with an `item` column); default: items.csv beside --train.
     #[arg(long)]
     pub items: Option<PathBuf>,
+}
+
+impl SplitSource {
+    /// The dataset to split (or to take titles and metadata from), when `--data` or `--store`
+    /// is given.
+    pub fn base(&self, data_dir: &Path, out: &Output) -> Result<Option<Dataset>> {
+        resolve::base_dataset(self.data.as_deref(), self.store.as_deref(), data_dir, out)
+    }
+
+    /// Given train and test files (the same file twice when only a train part is wanted),
+    /// with `--items` or the items.csv beside them, over `base`'s catalogue when given.
+    pub fn files(
+        &self,
+        train: &Path,
+        test: &Path,
+        base: Option<&Dataset>,
+    ) -> Result<(Dataset, Interactions)> {
+        let files = SplitFiles {
+            train: train.to_path_buf(),
+            test: test.to_path_buf(),
+            items: self.items.clone(),
+        };
+        let what = if train == test {
+            train.display().to_string()
+        } else {
+            format!("{} / {}", train.display(), test.display())
+        };
+        loaders::load_split_files(&files, base).with_context(|| format!("reading {what}"))
+    }
 }

@@ -65,20 +65,9 @@ pub struct Prepared {
 
 /// Builds the train/test pair from the arguments.
 pub fn prepare(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<Prepared> {
-    let base = resolve::base_dataset(
-        a.source.data.as_deref(),
-        a.source.store.as_deref(),
-        &cli.data_dir,
-        out,
-    )?;
+    let base = a.source.base(&cli.data_dir, out)?;
     if let (Some(train), Some(test)) = (&a.train, &a.test) {
-        let files = SplitFiles {
-            train: train.clone(),
-            test: test.clone(),
-            items: a.source.items.clone(),
-        };
-        let (tr, te) = loaders::load_split_files(&files, base.as_ref())
-            .with_context(|| format!("reading {} / {}", train.display(), test.display()))?;
+        let (tr, te) = a.source.files(train, test, base.as_ref())?;
         out.note(format!(
             "train {}: {} ratings; test {}: {} ratings",
             train.display(),

@@ -369,15 +369,7 @@ fn save_to_store(
         let id = match want {
             Some(id) => id.to_string(),
             None => {
-                let max = ds
-                    .catalog()
-                    .users
-                    .raws()
-                    .iter()
-                    .filter_map(|r| r.parse::<u64>().ok())
-                    .max()
-                    .unwrap_or(0);
-                let mut next = max + 1;
+                let mut next = ds.catalog().users.max_numeric() + 1;
                 while store.get_user(&next.to_string()).await?.is_some() {
                     next += 1;
                 }

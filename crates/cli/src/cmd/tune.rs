@@ -63,21 +63,10 @@ pub struct TuneArgs {
 
 /// The train part to tune on, and a description of where it came from.
 fn train_part(a: &TuneArgs, cli: &Cli, out: &Output) -> Result<(Dataset, Value)> {
-    let base = resolve::base_dataset(
-        a.source.data.as_deref(),
-        a.source.store.as_deref(),
-        &cli.data_dir,
-        out,
-    )?;
+    let base = a.source.base(&cli.data_dir, out)?;
     if let Some(train) = &a.train {
         // The loader wants a test file; the train file is passed again and its copy dropped.
-        let files = SplitFiles {
-            train: train.clone(),
-            test: train.clone(),
-            items: a.source.items.clone(),
-        };
-        let (tr, _) = loaders::load_split_files(&files, base.as_ref())
-            .with_context(|| format!("reading {}", train.display()))?;
+        let (tr, _) = a.source.files(train, train, base.as_ref())?;
         let from = serde_json::json!({"kind": "file", "train": train.display().to_string()});
         return Ok((tr, from));
     }

@@ -50,16 +50,7 @@ pub async fn create(
         // The store checks the id (422 when it cannot key on it).
         Some(ApiId(id)) => id,
         None => {
-            let max = s
-                .data
-                .catalog()
-                .users
-                .raws()
-                .iter()
-                .filter_map(|r| r.parse::<u64>().ok())
-                .max()
-                .unwrap_or(0);
-            let mut next = max + 1;
+            let mut next = s.data.catalog().users.max_numeric() + 1;
             while s.live.who(&s.data, &next.to_string()).is_some() {
                 next += 1;
             }
