@@ -6,10 +6,9 @@
 
 use crate::args::split::{SplitKind, SplitSource};
 use crate::output::{table, Output};
-use crate::{resolve, Cli};
+use crate::Cli;
 use anyhow::{bail, Context, Result};
 use cinerec_core::Dataset;
-use cinerec_data::loaders::{self, SplitFiles};
 use cinerec_data::split as splits;
 use cinerec_eval::tune::{self, Objective, SearchSpace, TuneConfig, TuneReport};
 use cinerec_eval::EvalConfig;
