@@ -8,6 +8,21 @@ use crate::linalg::{cholesky_solve, dot, norm};
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, ItemIdx, Result, Rng};
 
+/// Writes, inside a factor model's inherent `impl`, [`model_basics!`](cinerec_core::model_basics)
+/// and `pub fn factors(&self) -> Result<&Factors>` (documented with `$doc`), for a fitted state
+/// with the factors in its field `f`.
+macro_rules! factor_model_basics {
+    ($model:ident, $params:ty, $fitted:ty, $name:expr, $doc:expr) => {
+        cinerec_core::model_basics!($model, $params, $fitted, $name);
+
+        #[doc = $doc]
+        pub fn factors(&self) -> Result<&Factors> {
+            Ok(&self.fitted()?.f)
+        }
+    };
+}
+pub(crate) use factor_model_basics;
+
 /// User and item factor matrices with `k` columns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Factors {
@@ -113,6 +128,24 @@ impl Factors {
         for (i, o) in out.iter_mut().enumerate() {
             *o = dot(uvec, self.item(i));
         }
+    }
+
+    /// Checks `out` and `user` against `shape`, then scores every item into `out` for the
+    /// known user's row, or for the vector `fold_in` gives a profile.
+    pub(crate) fn score_user(
+        &self,
+        shape: &crate::common::Shape,
+        user: cinerec_core::UserRef<'_>,
+        out: &mut [f32],
+        fold_in: impl FnOnce(&[(ItemIdx, f32)]) -> Result<Vec<f32>>,
+    ) -> Result<()> {
+        shape.check_out(out)?;
+        shape.check_user(user)?;
+        match user {
+            cinerec_core::UserRef::Known(u) => self.scores_into(self.user(u.ix()), out),
+            cinerec_core::UserRef::Profile(p) => self.scores_into(&fold_in(p)?, out),
+        }
+        Ok(())
     }
 
     /// Checks `item` and `out` against `shape`, then writes the cosine of `item`'s factors with

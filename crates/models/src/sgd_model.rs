@@ -45,6 +45,43 @@ pub(crate) struct UserVec<'a> {
 }
 
 impl MfFit {
+    /// The fit of a finished training run: `(bu, bi)` biases, factors `f` and the training
+    /// `(user_n, item_n)` counts, with the unknown users' and items' parameters zeroed
+    /// ([`MfFit::zero_unknown`]).
+    pub fn trained(
+        shape: Shape,
+        mu: f32,
+        biased: bool,
+        (bu, bi): (Vec<f32>, Vec<f32>),
+        f: Factors,
+        (user_n, item_n): (Vec<u32>, Vec<u32>),
+    ) -> Self {
+        let mut fit = MfFit::new(shape, mu, biased, (bu, bi), f, (user_n, item_n));
+        fit.zero_unknown();
+        fit
+    }
+
+    /// A fit of these parts, as they are.
+    fn new(
+        shape: Shape,
+        mu: f32,
+        biased: bool,
+        (bu, bi): (Vec<f32>, Vec<f32>),
+        f: Factors,
+        (user_n, item_n): (Vec<u32>, Vec<u32>),
+    ) -> Self {
+        MfFit {
+            shape,
+            mu,
+            biased,
+            bu,
+            bi,
+            f,
+            user_n,
+            item_n,
+        }
+    }
+
     /// Zeroes the factors of users and items without training ratings (Surprise's fallback).
     pub fn zero_unknown(&mut self) {
         let k = self.f.k;
@@ -179,9 +216,8 @@ impl MfFit {
         self.f.item_similarities(&self.shape, item, out)
     }
 
-    /// Writes the state.
+    /// Writes the state after the shape (which [`crate::common::write_state`] writes).
     pub fn write(&self, w: &mut StateWriter) {
-        self.shape.write(w);
         w.f32(self.mu);
         w.u32(u32::from(self.biased));
         w.f32s(&self.bu);
@@ -191,9 +227,8 @@ impl MfFit {
         self.f.write(w);
     }
 
-    /// Reads a state written by [`MfFit::write`], checking shapes and finiteness.
-    pub fn read(r: &mut StateReader<'_>) -> Result<Self> {
-        let shape = Shape::read(r)?;
+    /// Reads a state written by [`MfFit::write`] for `shape`, checking shapes and finiteness.
+    pub fn read(r: &mut StateReader<'_>, shape: Shape) -> Result<Self> {
         let mu = r.f32()?;
         let biased = r.u32()? != 0;
         let (bu, bi) = (r.f32s()?, r.f32s()?);
@@ -218,16 +253,7 @@ impl MfFit {
         {
             return Err(CoreError::Corrupt("non-finite parameter".into()));
         }
-        Ok(MfFit {
-            shape,
-            mu,
-            biased,
-            bu,
-            bi,
-            f,
-            user_n,
-            item_n,
-        })
+        Ok(MfFit::new(shape, mu, biased, (bu, bi), f, (user_n, item_n)))
     }
 }
 
