@@ -9,7 +9,7 @@
 //! A profile is folded in by SGD on the user vector alone against the fixed item factors,
 //! with the training's sampling (seeded by the profile, so deterministic). Ranking only.
 
-use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
+use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Sgd, Shared};
 use crate::common::{bad, read_state, user_key, write_state, Shape};
 use crate::dense::worker_count;
 use crate::factors::{factor_model_basics, Factors};
@@ -56,6 +56,17 @@ impl Default for BprParams {
     }
 }
 
+impl BprParams {
+    /// The SGD settings of a fit or fold-in.
+    fn sgd(&self) -> Sgd {
+        Sgd {
+            lr: self.learning_rate,
+            reg: self.regularization,
+            verify: self.verify_negative_samples,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Fitted {
     shape: Shape,
@@ -92,10 +103,8 @@ impl Bpr {
             &fit.f,
             &liked,
             &fit.pop,
-            p.learning_rate,
-            p.regularization,
+            p.sgd(),
             p.iterations,
-            p.verify_negative_samples,
             &mut rng,
         ))
     }
@@ -134,7 +143,7 @@ impl Recommender for Bpr {
         let mut rngs: Vec<Rng> = (0..threads)
             .map(|t| Rng::fork(p.seed, t as u64 + 1))
             .collect();
-        let (lr, reg, verify) = (p.learning_rate, p.regularization, p.verify_negative_samples);
+        let sgd = p.sgd();
         let atomics = |v: &[f32]| {
             v.iter()
                 .map(|x| AtomicU32::new(x.to_bits()))
@@ -149,9 +158,7 @@ impl Recommender for Bpr {
                     &mut Plain(&mut f.items),
                     f.k,
                     s.items.len(),
-                    lr,
-                    reg,
-                    verify,
+                    sgd,
                     &mut rngs[0],
                 ),
                 Some((us, is)) => {
@@ -170,9 +177,7 @@ impl Recommender for Bpr {
                                         &mut Shared(&is[..]),
                                         k,
                                         part,
-                                        lr,
-                                        reg,
-                                        verify,
+                                        sgd,
                                         rng,
                                     )
                                 })
