@@ -12,7 +12,7 @@
 use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Rows};
 use crate::common::{bad, read_state, write_state, Shape};
 use crate::dense::worker_count;
-use crate::factors::{factor_model_basics, Factors};
+use crate::factors::{factor_model_basics, factor_model_scoring, Factors};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Keep, RatingMatrix, Recommender, Result,
@@ -259,21 +259,7 @@ impl Recommender for Als {
         Ok(())
     }
 
-    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        self.fitted()?
-            .shape
-            .no_prediction(user, item, "als", "rating prediction")
-    }
-
-    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.f.score_user(&fit.shape, user, out, |p| self.fold_in(p))
-    }
-
-    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.f.item_similarities(&fit.shape, item, out)
-    }
+    factor_model_scoring!("als");
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let fit = self.fitted()?;

@@ -12,7 +12,7 @@
 use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Sgd, Shared};
 use crate::common::{bad, read_state, user_key, write_state, Shape};
 use crate::dense::worker_count;
-use crate::factors::{factor_model_basics, Factors};
+use crate::factors::{factor_model_basics, factor_model_scoring, Factors};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
@@ -226,21 +226,7 @@ impl Recommender for Bpr {
         Ok(())
     }
 
-    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        self.fitted()?
-            .shape
-            .no_prediction(user, item, "bpr", "rating prediction")
-    }
-
-    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.f.score_user(&fit.shape, user, out, |p| self.fold_in(p))
-    }
-
-    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.f.item_similarities(&fit.shape, item, out)
-    }
+    factor_model_scoring!("bpr");
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let fit = self.fitted()?;

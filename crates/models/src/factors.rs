@@ -23,6 +23,30 @@ macro_rules! factor_model_basics {
 }
 pub(crate) use factor_model_basics;
 
+/// Writes, inside a ranking factor model's `impl Recommender`, `predict` (unsupported: it
+/// ranks), `score_all` (the known user's row or the model's `fold_in` of a profile, dotted with
+/// every item) and `item_similarities` (cosine of the item factors); `$name` names the model.
+macro_rules! factor_model_scoring {
+    ($name:expr) => {
+        fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+            self.fitted()?
+                .shape
+                .no_prediction(user, item, $name, "rating prediction")
+        }
+
+        fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+            let fit = self.fitted()?;
+            fit.f.score_user(&fit.shape, user, out, |p| self.fold_in(p))
+        }
+
+        fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+            let fit = self.fitted()?;
+            fit.f.item_similarities(&fit.shape, item, out)
+        }
+    };
+}
+pub(crate) use factor_model_scoring;
+
 /// User and item factor matrices with `k` columns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Factors {

@@ -45,24 +45,8 @@ pub(crate) struct UserVec<'a> {
 }
 
 impl MfFit {
-    /// The fit of a finished training run: `(bu, bi)` biases, factors `f` and the training
-    /// `(user_n, item_n)` counts, with the unknown users' and items' parameters zeroed
-    /// ([`MfFit::zero_unknown`]).
-    pub fn trained(
-        shape: Shape,
-        mu: f32,
-        biased: bool,
-        (bu, bi): (Vec<f32>, Vec<f32>),
-        f: Factors,
-        (user_n, item_n): (Vec<u32>, Vec<u32>),
-    ) -> Self {
-        let mut fit = MfFit::new(shape, mu, biased, (bu, bi), f, (user_n, item_n));
-        fit.zero_unknown();
-        fit
-    }
-
     /// A fit of these parts, as they are.
-    fn new(
+    pub fn new(
         shape: Shape,
         mu: f32,
         biased: bool,
@@ -82,8 +66,9 @@ impl MfFit {
         }
     }
 
-    /// Zeroes the factors of users and items without training ratings (Surprise's fallback).
-    pub fn zero_unknown(&mut self) {
+    /// The fit with the factors of users and items without training ratings zeroed
+    /// (Surprise's fallback), as a training run ends.
+    pub fn zeroed(mut self) -> Self {
         let k = self.f.k;
         for (u, &n) in self.user_n.iter().enumerate() {
             if n == 0 {
@@ -97,6 +82,7 @@ impl MfFit {
                 self.bi[i] = 0.0;
             }
         }
+        self
     }
 
     /// The user's bias and vector; profiles are folded in with the implicit term `implicit`

@@ -270,7 +270,7 @@ impl Recommender for Svd {
         });
         outcome?;
         let counts = counts(data);
-        let fit = MfFit::trained(shape, mu, p.biased, (bu, bi), f.unpadded(k_out), counts);
+        let fit = MfFit::new(shape, mu, p.biased, (bu, bi), f.unpadded(k_out), counts).zeroed();
         self.fitted = Some(fit);
         Ok(())
     }

@@ -297,7 +297,7 @@ impl Recommender for SvdPp {
                 .zip(&z)
                 .for_each(|(p, z)| *p += z);
         }
-        let fit = MfFit::trained(shape, mu, true, (bu, bi), f, (user_n, item_n));
+        let fit = MfFit::new(shape, mu, true, (bu, bi), f, (user_n, item_n)).zeroed();
         self.fitted = Some((fit, y));
         Ok(())
     }
