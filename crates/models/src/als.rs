@@ -10,10 +10,9 @@
 //! any `threads`.
 
 use crate::als_solve::{cg_half_step, exact_half_step, exact_row, gram, loss, Rows};
-use crate::common::{bad, Shape};
+use crate::common::{bad, read_state, write_state, Shape};
 use crate::dense::worker_count;
-use crate::factors::Factors;
-use crate::state::{StateReader, StateWriter};
+use crate::factors::{factor_model_basics, factor_model_scoring, Factors};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Keep, RatingMatrix, Recommender, Result,
@@ -138,34 +137,22 @@ pub struct Als {
 }
 
 impl Als {
-    cinerec_core::model_basics!(Als, AlsParams, Fitted, "als");
-
-    /// The fitted user and item factors.
-    pub fn factors(&self) -> Result<&Factors> {
-        Ok(&self.fitted()?.f)
-    }
+    factor_model_basics!(
+        Als,
+        AlsParams,
+        Fitted,
+        "als",
+        "The fitted user and item factors."
+    );
 
     /// The exact ALS user step for a profile against the trained item factors.
     pub fn fold_in(&self, profile: &[(ItemIdx, f32)]) -> Result<Vec<f32>> {
         let fit = self.fitted()?;
-        fit.shape.check_user(UserRef::Profile(profile))?;
-        let idx: Vec<u32> = profile.iter().map(|p| p.0 .0).collect();
+        let idx = fit.shape.profile_items(profile)?;
         let conf: Vec<f32> = profile.iter().map(|p| self.params.conf(p.1)).collect();
         let mut x = vec![0f32; fit.f.k];
         exact_row(&fit.gram, &fit.f.items, &idx, &conf, &mut x);
         Ok(x)
-    }
-
-    fn user_vec<'a>(
-        &self,
-        fit: &'a Fitted,
-        user: UserRef<'_>,
-    ) -> Result<std::borrow::Cow<'a, [f32]>> {
-        fit.shape.check_user(user)?;
-        Ok(match user {
-            UserRef::Known(u) => fit.f.user(u.ix()).into(),
-            UserRef::Profile(p) => self.fold_in(p)?.into(),
-        })
     }
 }
 
@@ -272,38 +259,17 @@ impl Recommender for Als {
         Ok(())
     }
 
-    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        self.fitted()?
-            .shape
-            .no_prediction(user, item, "als", "rating prediction")
-    }
-
-    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.shape.check_out(out)?;
-        let x = self.user_vec(fit, user)?;
-        fit.f.scores_into(&x, out);
-        Ok(())
-    }
-
-    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.f.item_similarities(&fit.shape, item, out)
-    }
+    factor_model_scoring!("als");
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let fit = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        fit.shape.write(&mut w);
-        fit.f.write(&mut w);
-        Ok(w.finish())
+        Ok(write_state(TAG, &fit.shape, |w| fit.f.write(w)))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let f = Factors::read(&mut r, shape.n_users, shape.n_items)?;
-        r.finish()?;
+        let (shape, f) = read_state(bytes, TAG, |r, shape| {
+            Ok((shape, Factors::read(r, shape.n_users, shape.n_items)?))
+        })?;
         if f.k == 0 || !f.users.iter().chain(&f.items).all(|v| v.is_finite()) {
             return Err(CoreError::Corrupt("als: bad factors".into()));
         }

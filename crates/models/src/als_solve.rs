@@ -110,6 +110,23 @@ struct Scratch {
     fast: bool,
 }
 
+impl Scratch {
+    /// Empty buffers for `k` factors (`fast`: the AVX2 + FMA kernel serves this `k`).
+    fn new(k: usize, fast: bool) -> Self {
+        Scratch {
+            conf: Vec::new(),
+            conf2: Vec::new(),
+            dots2: Vec::new(),
+            yl: Vec::new(),
+            r: vec![0.0; k],
+            p: vec![0.0; k],
+            ap: vec![0.0; k],
+            dots: Vec::new(),
+            fast,
+        }
+    }
+}
+
 /// `out = G v` for the full symmetric `k×k` matrix `g`, four rows at a time (each load of
 /// `v` feeds four independent accumulators).
 #[inline(always)]
@@ -248,17 +265,7 @@ pub(crate) fn cg_half_step<R: Rows>(
     let fast = crate::als_kernel::available(k);
     #[cfg(not(target_arch = "x86_64"))]
     let fast = false;
-    let scratch = || Scratch {
-        conf: Vec::new(),
-        conf2: Vec::new(),
-        dots2: Vec::new(),
-        yl: Vec::new(),
-        r: vec![0.0; k],
-        p: vec![0.0; k],
-        ap: vec![0.0; k],
-        dots: Vec::new(),
-        fast,
-    };
+    let scratch = || Scratch::new(k, fast);
     par_chunks(x, k, CHUNK, threads, scratch, |first, block, s| {
         cg_block(rows, &g, y, first, block, s, steps)
     })
@@ -456,16 +463,6 @@ pub(crate) fn portable_row(
     steps: usize,
 ) -> f64 {
     let k = x.len();
-    let mut s = Scratch {
-        conf: Vec::new(),
-        conf2: Vec::new(),
-        dots2: Vec::new(),
-        yl: Vec::new(),
-        r: vec![0.0; k],
-        p: vec![0.0; k],
-        ap: vec![0.0; k],
-        dots: Vec::new(),
-        fast: false,
-    };
+    let mut s = Scratch::new(k, false);
     cg_row(g, yl, conf, x, &mut s, steps)
 }

@@ -9,8 +9,7 @@
 //! All arithmetic is in `f64`. Predictions are clipped to the rating scale; ranking scores
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
-use crate::common::{bad, mean, Shape};
-use crate::state::{StateReader, StateWriter};
+use crate::common::{bad, mean, read_state, write_state, Shape};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserIdx, UserRef,
@@ -232,25 +231,24 @@ impl Recommender for Baseline {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        w.f64(f.mu);
-        w.f64s(&f.bu);
-        w.f64s(&f.bi);
-        Ok(w.finish())
+        Ok(write_state(TAG, &f.shape, |w| {
+            w.f64(f.mu);
+            w.f64s(&f.bu);
+            w.f64s(&f.bi);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let mu = r.f64()?;
-        let bu = r.f64s_len(shape.n_users, "user biases")?;
-        let bi = r.f64s_len(shape.n_items, "item biases")?;
-        r.finish()?;
-        if !mu.is_finite() || !bu.iter().chain(&bi).all(|x| x.is_finite()) {
+        let f = read_state(bytes, TAG, |r, shape| {
+            let mu = r.f64()?;
+            let bu = r.f64s_len(shape.n_users, "user biases")?;
+            let bi = r.f64s_len(shape.n_items, "item biases")?;
+            Ok(Fitted { shape, mu, bu, bi })
+        })?;
+        if !f.mu.is_finite() || !f.bu.iter().chain(&f.bi).all(|x| x.is_finite()) {
             return Err(CoreError::Corrupt("baseline: non-finite bias".into()));
         }
-        self.fitted = Some(Fitted { shape, mu, bu, bi });
+        self.fitted = Some(f);
         Ok(())
     }
 }

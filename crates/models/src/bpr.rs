@@ -9,11 +9,10 @@
 //! A profile is folded in by SGD on the user vector alone against the fixed item factors,
 //! with the training's sampling (seeded by the profile, so deterministic). Ranking only.
 
-use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Shared};
-use crate::common::{bad, user_key, Shape};
+use crate::bpr_sgd::{epoch, fold_in_user, init_factors, Plain, Samples, Sgd, Shared};
+use crate::common::{bad, read_state, user_key, write_state, Shape};
 use crate::dense::worker_count;
-use crate::factors::Factors;
-use crate::state::{StateReader, StateWriter};
+use crate::factors::{factor_model_basics, factor_model_scoring, Factors};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
@@ -57,6 +56,17 @@ impl Default for BprParams {
     }
 }
 
+impl BprParams {
+    /// The SGD settings of a fit or fold-in.
+    fn sgd(&self) -> Sgd {
+        Sgd {
+            lr: self.learning_rate,
+            reg: self.regularization,
+            verify: self.verify_negative_samples,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Fitted {
     shape: Shape,
@@ -73,18 +83,18 @@ pub struct Bpr {
 }
 
 impl Bpr {
-    cinerec_core::model_basics!(Bpr, BprParams, Fitted, "bpr");
-
-    /// The fitted factors (`factors + 1` columns; the last is 1 for users, the bias for items).
-    pub fn factors(&self) -> Result<&Factors> {
-        Ok(&self.fitted()?.f)
-    }
+    factor_model_basics!(
+        Bpr,
+        BprParams,
+        Fitted,
+        "bpr",
+        "The fitted factors (`factors + 1` columns; the last is 1 for users, the bias for items)."
+    );
 
     /// A user vector for a profile, by SGD against the fixed item factors.
     pub fn fold_in(&self, profile: &[(ItemIdx, f32)]) -> Result<Vec<f32>> {
         let fit = self.fitted()?;
-        fit.shape.check_user(UserRef::Profile(profile))?;
-        let mut liked: Vec<u32> = profile.iter().map(|p| p.0 .0).collect();
+        let mut liked = fit.shape.profile_items(profile)?;
         liked.sort_unstable();
         liked.dedup();
         let p = &self.params;
@@ -93,10 +103,8 @@ impl Bpr {
             &fit.f,
             &liked,
             &fit.pop,
-            p.learning_rate,
-            p.regularization,
+            p.sgd(),
             p.iterations,
-            p.verify_negative_samples,
             &mut rng,
         ))
     }
@@ -135,7 +143,7 @@ impl Recommender for Bpr {
         let mut rngs: Vec<Rng> = (0..threads)
             .map(|t| Rng::fork(p.seed, t as u64 + 1))
             .collect();
-        let (lr, reg, verify) = (p.learning_rate, p.regularization, p.verify_negative_samples);
+        let sgd = p.sgd();
         let atomics = |v: &[f32]| {
             v.iter()
                 .map(|x| AtomicU32::new(x.to_bits()))
@@ -150,9 +158,7 @@ impl Recommender for Bpr {
                     &mut Plain(&mut f.items),
                     f.k,
                     s.items.len(),
-                    lr,
-                    reg,
-                    verify,
+                    sgd,
                     &mut rngs[0],
                 ),
                 Some((us, is)) => {
@@ -171,9 +177,7 @@ impl Recommender for Bpr {
                                         &mut Shared(&is[..]),
                                         k,
                                         part,
-                                        lr,
-                                        reg,
-                                        verify,
+                                        sgd,
                                         rng,
                                     )
                                 })
@@ -222,50 +226,30 @@ impl Recommender for Bpr {
         Ok(())
     }
 
-    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        self.fitted()?
-            .shape
-            .no_prediction(user, item, "bpr", "rating prediction")
-    }
-
-    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.shape.check_out(out)?;
-        fit.shape.check_user(user)?;
-        match user {
-            UserRef::Known(u) => fit.f.scores_into(fit.f.user(u.ix()), out),
-            UserRef::Profile(p) => fit.f.scores_into(&self.fold_in(p)?, out),
-        }
-        Ok(())
-    }
-
-    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
-        let fit = self.fitted()?;
-        fit.f.item_similarities(&fit.shape, item, out)
-    }
+    factor_model_scoring!("bpr");
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let fit = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        fit.shape.write(&mut w);
-        fit.f.write(&mut w);
-        w.u32s(&fit.pop);
-        Ok(w.finish())
+        Ok(write_state(TAG, &fit.shape, |w| {
+            fit.f.write(w);
+            w.u32s(&fit.pop);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let f = Factors::read(&mut r, shape.n_users, shape.n_items)?;
-        let pop = r.u32s()?;
-        r.finish()?;
+        let fit = read_state(bytes, TAG, |r, shape| {
+            let f = Factors::read(r, shape.n_users, shape.n_items)?;
+            let pop = r.u32s()?;
+            Ok(Fitted { shape, f, pop })
+        })?;
+        let (f, pop) = (&fit.f, &fit.pop);
         if f.k < 2
-            || pop.len() != shape.n_items
+            || pop.len() != fit.shape.n_items
             || !f.users.iter().chain(&f.items).all(|v| v.is_finite())
         {
             return Err(CoreError::Corrupt("bpr: bad factors or item counts".into()));
         }
-        self.fitted = Some(Fitted { shape, f, pop });
+        self.fitted = Some(fit);
         Ok(())
     }
 }

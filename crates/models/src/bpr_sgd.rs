@@ -122,17 +122,23 @@ fn step(u: &mut [f32], l: &mut [f32], d: &mut [f32], lr: f32, reg: f32) -> bool 
     z < 0.5
 }
 
+/// The SGD settings of a BPR run: learning rate, regularisation, and whether sampled
+/// negatives the user rated are skipped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sgd {
+    pub lr: f32,
+    pub reg: f32,
+    pub verify: bool,
+}
+
 /// `n` BPR samples; returns (correctly ordered, skipped) counts.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn epoch<S: Store>(
     s: &Samples,
     users: &mut S,
     items: &mut S,
     k1: usize,
     n: usize,
-    lr: f32,
-    reg: f32,
-    verify: bool,
+    sgd: Sgd,
     rng: &mut Rng,
 ) -> (usize, usize) {
     let nnz = s.items.len() as u64;
@@ -140,7 +146,7 @@ pub(crate) fn epoch<S: Store>(
         return (0, 0);
     }
     let mut buf = vec![0f32; 3 * k1];
-    run_samples(s, users, items, k1, n, lr, reg, verify, rng, &mut buf)
+    run_samples(s, users, items, k1, n, sgd, rng, &mut buf)
 }
 
 #[inline(always)]
@@ -151,9 +157,7 @@ fn run_samples_body<S: Store>(
     items: &mut S,
     k1: usize,
     n: usize,
-    lr: f32,
-    reg: f32,
-    verify: bool,
+    Sgd { lr, reg, verify }: Sgd,
     rng: &mut Rng,
     buf: &mut [f32],
 ) -> (usize, usize) {
@@ -180,20 +184,17 @@ fn run_samples_body<S: Store>(
     }
     (correct, skipped)
 }
-avx2_fn!(fn run_samples[S: Store](s: &Samples, users: &mut S, items: &mut S, k1: usize, n: usize, lr: f32, reg: f32, verify: bool, rng: &mut Rng, buf: &mut [f32]) -> (usize, usize) = run_samples_body);
+avx2_fn!(fn run_samples[S: Store](s: &Samples, users: &mut S, items: &mut S, k1: usize, n: usize, sgd: Sgd, rng: &mut Rng, buf: &mut [f32]) -> (usize, usize) = run_samples_body);
 
 /// A user vector for the distinct, ascending `liked` items by `iterations × |liked|` SGD
 /// steps on the user alone, negatives drawn in proportion to `pop` (the training ratings per
 /// item). No liked item gives the cold vector (zeros, bias column 1).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fold_in_user(
     f: &Factors,
     liked: &[u32],
     pop: &[u32],
-    lr: f32,
-    reg: f32,
+    Sgd { lr, reg, verify }: Sgd,
     iterations: usize,
-    verify: bool,
     rng: &mut Rng,
 ) -> Vec<f32> {
     let (k1, n_items) = (f.k, f.n_items());

@@ -1,6 +1,8 @@
 //! Small helpers shared by the models: argument checks that turn bad input into typed
-//! errors, the fitted-shape record, and a stateless 64-bit mixer for seeded hashing.
+//! errors, the fitted-shape record, the frame of a model state (tag, shape, body, nothing
+//! after), and a stateless 64-bit mixer for seeded hashing.
 
+use crate::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Dataset, Result, UserRef};
 
 /// Shape of the data a model was fitted on, kept in its state: [`cinerec_core::shape::Shape`]
@@ -51,6 +53,12 @@ impl Shape {
         Err(CoreError::Unsupported { model, what })
     }
 
+    /// Checks a profile as a user, then returns its items' indices, in order.
+    pub fn profile_items(&self, profile: &[(cinerec_core::ItemIdx, f32)]) -> Result<Vec<u32>> {
+        self.check_user(UserRef::Profile(profile))?;
+        Ok(profile.iter().map(|p| p.0 .0).collect())
+    }
+
     /// Reads a shape written by `Shape::write`.
     pub fn read(r: &mut crate::state::StateReader<'_>) -> Result<Self> {
         cinerec_core::shape::Shape::read_or(r, |n_users, n_items, scale| {
@@ -58,6 +66,32 @@ impl Shape {
         })
         .map(Shape)
     }
+}
+
+/// A model state: `tag`, then `shape`, then what `body` writes.
+pub(crate) fn write_state(
+    tag: &[u8],
+    shape: &Shape,
+    body: impl FnOnce(&mut StateWriter),
+) -> Vec<u8> {
+    let mut w = StateWriter::new(tag);
+    shape.write(&mut w);
+    body(&mut w);
+    w.finish()
+}
+
+/// Reads a state written by [`write_state`]: checks `tag`, reads the shape, lets `body` read
+/// (and check) the rest, then checks that every byte was read.
+pub(crate) fn read_state<T>(
+    bytes: &[u8],
+    tag: &[u8],
+    body: impl FnOnce(&mut StateReader<'_>, Shape) -> Result<T>,
+) -> Result<T> {
+    let mut r = StateReader::new(bytes, tag)?;
+    let shape = Shape::read(&mut r)?;
+    let out = body(&mut r, shape)?;
+    r.finish()?;
+    Ok(out)
 }
 
 /// An invalid-parameter error naming the parameter and why.

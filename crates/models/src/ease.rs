@@ -12,10 +12,9 @@
 //! explanation the user's movies with the largest contributions to the score. Ranking only:
 //! `predict` is [`CoreError::Unsupported`].
 
-use crate::common::Shape;
+use crate::common::{read_state, write_state, Shape};
 use crate::linalg::axpy;
 use crate::neighbors::{check_item, invalid, par_map, UserRows};
-use crate::state::{StateReader, StateWriter};
 use cinerec_core::Configurable;
 use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
 use cinerec_core::{UserIdx, UserRef};
@@ -280,41 +279,40 @@ impl Recommender for Ease {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        f.rows.write(&mut w);
-        w.u32(f.recency.is_some() as u32);
-        if let Some(rec) = &f.recency {
-            rec.write(&mut w);
-        }
-        w.f32s(&f.b);
-        Ok(w.finish())
+        Ok(write_state(TAG, &f.shape, |w| {
+            f.rows.write(w);
+            w.u32(f.recency.is_some() as u32);
+            if let Some(rec) = &f.recency {
+                rec.write(w);
+            }
+            w.f32s(&f.b);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let rows = UserRows::read(&mut r, &shape)?;
-        let recency = match r.u32()? {
-            0 => None,
-            1 => Some(UserRows::read(&mut r, &shape)?),
-            _ => return Err(CoreError::Corrupt("ease: recency flag".into())),
-        };
-        if recency.as_ref().is_some_and(|x| x.len() != rows.len()) {
-            return Err(CoreError::Corrupt("ease: recency rows".into()));
-        }
-        let b = r.f32s()?;
-        r.finish()?;
-        let n = shape.n_items;
-        if b.len() as u64 != (n as u64) * (n as u64) || !b.iter().all(|x| x.is_finite()) {
+        let f = read_state(bytes, TAG, |r, shape| {
+            let rows = UserRows::read(r, &shape)?;
+            let recency = match r.u32()? {
+                0 => None,
+                1 => Some(UserRows::read(r, &shape)?),
+                _ => return Err(CoreError::Corrupt("ease: recency flag".into())),
+            };
+            if recency.as_ref().is_some_and(|x| x.len() != rows.len()) {
+                return Err(CoreError::Corrupt("ease: recency rows".into()));
+            }
+            let b = r.f32s()?;
+            Ok(Fitted {
+                shape,
+                rows,
+                recency,
+                b,
+            })
+        })?;
+        let n = f.shape.n_items;
+        if f.b.len() as u64 != (n as u64) * (n as u64) || !f.b.iter().all(|x| x.is_finite()) {
             return Err(CoreError::Corrupt("ease: weight matrix size".into()));
         }
-        self.fitted = Some(Fitted {
-            shape,
-            rows,
-            recency,
-            b,
-        });
+        self.fitted = Some(f);
         Ok(())
     }
 }

@@ -8,6 +8,45 @@ use crate::linalg::{cholesky_solve, dot, norm};
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, ItemIdx, Result, Rng};
 
+/// Writes, inside a factor model's inherent `impl`, [`model_basics!`](cinerec_core::model_basics)
+/// and `pub fn factors(&self) -> Result<&Factors>` (documented with `$doc`), for a fitted state
+/// with the factors in its field `f`.
+macro_rules! factor_model_basics {
+    ($model:ident, $params:ty, $fitted:ty, $name:expr, $doc:expr) => {
+        cinerec_core::model_basics!($model, $params, $fitted, $name);
+
+        #[doc = $doc]
+        pub fn factors(&self) -> Result<&Factors> {
+            Ok(&self.fitted()?.f)
+        }
+    };
+}
+pub(crate) use factor_model_basics;
+
+/// Writes, inside a ranking factor model's `impl Recommender`, `predict` (unsupported: it
+/// ranks), `score_all` (the known user's row or the model's `fold_in` of a profile, dotted with
+/// every item) and `item_similarities` (cosine of the item factors); `$name` names the model.
+macro_rules! factor_model_scoring {
+    ($name:expr) => {
+        fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+            self.fitted()?
+                .shape
+                .no_prediction(user, item, $name, "rating prediction")
+        }
+
+        fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+            let fit = self.fitted()?;
+            fit.f.score_user(&fit.shape, user, out, |p| self.fold_in(p))
+        }
+
+        fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+            let fit = self.fitted()?;
+            fit.f.item_similarities(&fit.shape, item, out)
+        }
+    };
+}
+pub(crate) use factor_model_scoring;
+
 /// User and item factor matrices with `k` columns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Factors {
@@ -113,6 +152,24 @@ impl Factors {
         for (i, o) in out.iter_mut().enumerate() {
             *o = dot(uvec, self.item(i));
         }
+    }
+
+    /// Checks `out` and `user` against `shape`, then scores every item into `out` for the
+    /// known user's row, or for the vector `fold_in` gives a profile.
+    pub(crate) fn score_user(
+        &self,
+        shape: &crate::common::Shape,
+        user: cinerec_core::UserRef<'_>,
+        out: &mut [f32],
+        fold_in: impl FnOnce(&[(ItemIdx, f32)]) -> Result<Vec<f32>>,
+    ) -> Result<()> {
+        shape.check_out(out)?;
+        shape.check_user(user)?;
+        match user {
+            cinerec_core::UserRef::Known(u) => self.scores_into(self.user(u.ix()), out),
+            cinerec_core::UserRef::Profile(p) => self.scores_into(&fold_in(p)?, out),
+        }
+        Ok(())
     }
 
     /// Checks `item` and `out` against `shape`, then writes the cosine of `item`'s factors with

@@ -16,9 +16,8 @@
 //! the profile) carries more of the few ratings. Similar movies blend the components'
 //! normalised similarities the same way (content only when the collaborative model has none).
 
-use crate::common::Shape;
+use crate::common::{read_state, write_state, Shape};
 use crate::neighbors::{check_item, invalid, UserRows};
-use crate::state::{StateReader, StateWriter};
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, NoObserver, RecommendOptions,
     Recommender, RecommenderExt, Result, Scored, UserRef,
@@ -286,31 +285,31 @@ impl Recommender for Hybrid {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        f.rows.write(&mut w);
-        w.f32s(&f.popularity);
-        w.bytes(&self.collab.save_state()?);
-        w.bytes(&self.content.save_state()?);
-        Ok(w.finish())
+        let (collab, content) = (self.collab.save_state()?, self.content.save_state()?);
+        Ok(write_state(TAG, &f.shape, |w| {
+            f.rows.write(w);
+            w.f32s(&f.popularity);
+            w.bytes(&collab);
+            w.bytes(&content);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let rows = UserRows::read(&mut r, &shape)?;
-        let popularity = r.f32s()?;
-        if popularity.len() != shape.n_items || !popularity.iter().all(|x| x.is_finite()) {
-            return Err(CoreError::Corrupt("hybrid: popularity".into()));
-        }
-        self.collab.load_state(r.bytes()?)?;
-        self.content.load_state(r.bytes()?)?;
-        r.finish()?;
-        self.fitted = Some(Fitted {
-            shape,
-            rows,
-            popularity,
-        });
+        let f = read_state(bytes, TAG, |r, shape| {
+            let rows = UserRows::read(r, &shape)?;
+            let popularity = r.f32s()?;
+            if popularity.len() != shape.n_items || !popularity.iter().all(|x| x.is_finite()) {
+                return Err(CoreError::Corrupt("hybrid: popularity".into()));
+            }
+            self.collab.load_state(r.bytes()?)?;
+            self.content.load_state(r.bytes()?)?;
+            Ok(Fitted {
+                shape,
+                rows,
+                popularity,
+            })
+        })?;
+        self.fitted = Some(f);
         Ok(())
     }
 }

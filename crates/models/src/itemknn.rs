@@ -14,9 +14,8 @@
 //! `pearson_baseline` only, default 100). Each item keeps its `neighbors` best positive
 //! similarities (sparse), computed in parallel over items.
 
-use crate::common::Shape;
+use crate::common::{read_state, write_state, Shape};
 use crate::neighbors::{check_item, invalid, keep_top, par_map, NeighborLists, UserRows};
-use crate::state::{StateReader, StateWriter};
 use crate::{Baseline, BaselineParams};
 use cinerec_core::Configurable;
 use cinerec_core::{
@@ -299,32 +298,32 @@ impl Recommender for ItemKnn {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        w.bytes(&f.baseline.save_state()?);
-        f.rows.write(&mut w);
-        f.nbrs.write(&mut w);
-        Ok(w.finish())
+        let baseline = f.baseline.save_state()?;
+        Ok(write_state(TAG, &f.shape, |w| {
+            w.bytes(&baseline);
+            f.rows.write(w);
+            f.nbrs.write(w);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let mut baseline = Baseline::new(self.params.baseline.clone());
-        baseline.load_state(r.bytes()?)?;
-        let (_, bu, bi) = baseline.biases()?;
-        if bu.len() != shape.n_users || bi.len() != shape.n_items {
-            return Err(CoreError::Corrupt("itemknn: baseline shape".into()));
-        }
-        let rows = UserRows::read(&mut r, &shape)?;
-        let nbrs = NeighborLists::read(&mut r, shape.n_items)?;
-        r.finish()?;
-        self.fitted = Some(Fitted {
-            shape,
-            baseline,
-            rows,
-            nbrs,
-        });
+        let f = read_state(bytes, TAG, |r, shape| {
+            let mut baseline = Baseline::new(self.params.baseline.clone());
+            baseline.load_state(r.bytes()?)?;
+            let (_, bu, bi) = baseline.biases()?;
+            if bu.len() != shape.n_users || bi.len() != shape.n_items {
+                return Err(CoreError::Corrupt("itemknn: baseline shape".into()));
+            }
+            let rows = UserRows::read(r, &shape)?;
+            let nbrs = NeighborLists::read(r, shape.n_items)?;
+            Ok(Fitted {
+                shape,
+                baseline,
+                rows,
+                nbrs,
+            })
+        })?;
+        self.fitted = Some(f);
         Ok(())
     }
 }

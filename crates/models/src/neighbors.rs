@@ -87,11 +87,13 @@ impl UserRows {
 
     /// Reads rows written by [`UserRows::write`], checking them against `shape`.
     pub fn read(r: &mut StateReader<'_>, shape: &Shape) -> Result<Self> {
-        let (offsets, items) = read_csr(r, shape.n_users, shape.n_items, "user rows")?;
-        let values = r.f32s()?;
-        if values.len() != items.len() || !values.iter().all(|v| v.is_finite()) {
-            return Err(CoreError::Corrupt("user rows: bad rating values".into()));
-        }
+        let (offsets, items, values) = read_csr(
+            r,
+            shape.n_users,
+            shape.n_items,
+            "user rows",
+            "user rows: bad rating values",
+        )?;
         Ok(UserRows {
             offsets,
             items,
@@ -101,7 +103,7 @@ impl UserRows {
 }
 
 /// Writes rows as per-row counts (from `offsets`), column indices and values: what
-/// [`read_csr`] and a values read take back.
+/// [`read_csr`] takes back.
 fn write_csr(w: &mut StateWriter, offsets: &[usize], items: &[u32], values: &[f32]) {
     let counts: Vec<u32> = offsets.windows(2).map(|x| (x[1] - x[0]) as u32).collect();
     w.u32s(&counts);
@@ -109,13 +111,16 @@ fn write_csr(w: &mut StateWriter, offsets: &[usize], items: &[u32], values: &[f3
     w.f32s(values);
 }
 
-/// Reads per-row counts and column indices; checks lengths and that columns are `< n_cols`.
+/// Reads per-row counts, column indices and values; checks lengths and that columns are
+/// `< n_cols` (else a corrupt-state error about `what`), then that there is one finite value
+/// per column index (else the corrupt-state error `bad_values`).
 fn read_csr(
     r: &mut StateReader<'_>,
     n_rows: usize,
     n_cols: usize,
     what: &str,
-) -> Result<(Vec<usize>, Vec<u32>)> {
+    bad_values: &str,
+) -> Result<(Vec<usize>, Vec<u32>, Vec<f32>)> {
     let counts = r.u32s()?;
     let cols = r.u32s()?;
     let mut offsets = Vec::with_capacity(counts.len() + 1);
@@ -131,7 +136,11 @@ fn read_csr(
             "{what}: inconsistent sparse rows"
         )));
     }
-    Ok((offsets, cols))
+    let values = r.f32s()?;
+    if values.len() != cols.len() || !values.iter().all(|v| v.is_finite()) {
+        return Err(CoreError::Corrupt(bad_values.into()));
+    }
+    Ok((offsets, cols, values))
 }
 
 /// Sparse weighted neighbour lists per item, best first.
@@ -183,11 +192,13 @@ impl NeighborLists {
 
     /// Reads `n_rows` lists whose entries index `0..n_cols` (e.g. sparse feature vectors).
     pub fn read_cols(r: &mut StateReader<'_>, n_rows: usize, n_cols: usize) -> Result<Self> {
-        let (offsets, items) = read_csr(r, n_rows, n_cols, "sparse rows")?;
-        let weights = r.f32s()?;
-        if weights.len() != items.len() || !weights.iter().all(|v| v.is_finite()) {
-            return Err(CoreError::Corrupt("neighbour lists: bad weights".into()));
-        }
+        let (offsets, items, weights) = read_csr(
+            r,
+            n_rows,
+            n_cols,
+            "sparse rows",
+            "neighbour lists: bad weights",
+        )?;
         Ok(NeighborLists {
             offsets,
             items,

@@ -2,8 +2,7 @@
 //! `run_popularity.py`: score = train interaction count, ties → smaller id) and predicts a
 //! movie's mean rating (the global mean for movies without ratings).
 
-use crate::common::{mean, Shape};
-use crate::state::{StateReader, StateWriter};
+use crate::common::{mean, read_state, write_state, Shape};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, UserRef,
@@ -96,34 +95,33 @@ impl Recommender for Popularity {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        w.f64(f.global_mean);
-        w.u32s(&f.counts);
-        w.f64s(&f.means);
-        Ok(w.finish())
+        Ok(write_state(TAG, &f.shape, |w| {
+            w.f64(f.global_mean);
+            w.u32s(&f.counts);
+            w.f64s(&f.means);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let global_mean = r.f64()?;
-        let counts = r.u32s()?;
-        if counts.len() != shape.n_items {
-            return Err(CoreError::Corrupt(format!(
-                "popularity: {} counts for {} items",
-                counts.len(),
-                shape.n_items
-            )));
-        }
-        let means = r.f64s_len(shape.n_items, "popularity item means")?;
-        r.finish()?;
-        self.fitted = Some(Fitted {
-            shape,
-            global_mean,
-            counts,
-            means,
-        });
+        let f = read_state(bytes, TAG, |r, shape| {
+            let global_mean = r.f64()?;
+            let counts = r.u32s()?;
+            if counts.len() != shape.n_items {
+                return Err(CoreError::Corrupt(format!(
+                    "popularity: {} counts for {} items",
+                    counts.len(),
+                    shape.n_items
+                )));
+            }
+            let means = r.f64s_len(shape.n_items, "popularity item means")?;
+            Ok(Fitted {
+                shape,
+                global_mean,
+                counts,
+                means,
+            })
+        })?;
+        self.fitted = Some(f);
         Ok(())
     }
 }

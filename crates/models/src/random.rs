@@ -7,8 +7,7 @@
 //! order it is called, and a saved model predicts exactly what the original did. Ranking
 //! scores are the unclipped draws (random, but fixed per user).
 
-use crate::common::{mean, mix64, user_key, Shape};
-use crate::state::{StateReader, StateWriter};
+use crate::common::{mean, mix64, read_state, user_key, write_state, Shape};
 use cinerec_core::Configurable;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
@@ -104,24 +103,24 @@ impl Recommender for RandomNormal {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        w.f64(f.mu);
-        w.f64(f.sigma);
-        Ok(w.finish())
+        Ok(write_state(TAG, &f.shape, |w| {
+            w.f64(f.mu);
+            w.f64(f.sigma);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let (mu, sigma) = (r.f64()?, r.f64()?);
-        r.finish()?;
-        if !mu.is_finite() || !sigma.is_finite() || sigma < 0.0 {
+        let f = read_state(bytes, TAG, |r, shape| {
+            let (mu, sigma) = (r.f64()?, r.f64()?);
+            Ok(Fitted { shape, mu, sigma })
+        })?;
+        if !f.mu.is_finite() || !f.sigma.is_finite() || f.sigma < 0.0 {
             return Err(CoreError::Corrupt(format!(
-                "random: mean {mu}, std {sigma}"
+                "random: mean {}, std {}",
+                f.mu, f.sigma
             )));
         }
-        self.fitted = Some(Fitted { shape, mu, sigma });
+        self.fitted = Some(f);
         Ok(())
     }
 }

@@ -45,8 +45,30 @@ pub(crate) struct UserVec<'a> {
 }
 
 impl MfFit {
-    /// Zeroes the factors of users and items without training ratings (Surprise's fallback).
-    pub fn zero_unknown(&mut self) {
+    /// A fit of these parts, as they are.
+    pub fn new(
+        shape: Shape,
+        mu: f32,
+        biased: bool,
+        (bu, bi): (Vec<f32>, Vec<f32>),
+        f: Factors,
+        (user_n, item_n): (Vec<u32>, Vec<u32>),
+    ) -> Self {
+        MfFit {
+            shape,
+            mu,
+            biased,
+            bu,
+            bi,
+            f,
+            user_n,
+            item_n,
+        }
+    }
+
+    /// The fit with the factors of users and items without training ratings zeroed
+    /// (Surprise's fallback), as a training run ends.
+    pub fn zeroed(mut self) -> Self {
         let k = self.f.k;
         for (u, &n) in self.user_n.iter().enumerate() {
             if n == 0 {
@@ -60,6 +82,7 @@ impl MfFit {
                 self.bi[i] = 0.0;
             }
         }
+        self
     }
 
     /// The user's bias and vector; profiles are folded in with the implicit term `implicit`
@@ -179,9 +202,8 @@ impl MfFit {
         self.f.item_similarities(&self.shape, item, out)
     }
 
-    /// Writes the state.
+    /// Writes the state after the shape (which [`crate::common::write_state`] writes).
     pub fn write(&self, w: &mut StateWriter) {
-        self.shape.write(w);
         w.f32(self.mu);
         w.u32(u32::from(self.biased));
         w.f32s(&self.bu);
@@ -191,9 +213,8 @@ impl MfFit {
         self.f.write(w);
     }
 
-    /// Reads a state written by [`MfFit::write`], checking shapes and finiteness.
-    pub fn read(r: &mut StateReader<'_>) -> Result<Self> {
-        let shape = Shape::read(r)?;
+    /// Reads a state written by [`MfFit::write`] for `shape`, checking shapes and finiteness.
+    pub fn read(r: &mut StateReader<'_>, shape: Shape) -> Result<Self> {
         let mu = r.f32()?;
         let biased = r.u32()? != 0;
         let (bu, bi) = (r.f32s()?, r.f32s()?);
@@ -218,16 +239,7 @@ impl MfFit {
         {
             return Err(CoreError::Corrupt("non-finite parameter".into()));
         }
-        Ok(MfFit {
-            shape,
-            mu,
-            biased,
-            bu,
-            bi,
-            f,
-            user_n,
-            item_n,
-        })
+        Ok(MfFit::new(shape, mu, biased, (bu, bi), f, (user_n, item_n)))
     }
 }
 

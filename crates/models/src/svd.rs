@@ -12,15 +12,13 @@
 //! reported per epoch is over the errors seen during the epoch (before each update), as SGD
 //! libraries report it, so it costs no extra pass.
 
-use crate::common::{bad, mean, Shape};
+use crate::common::{bad, mean, read_state, write_state, Shape};
 use crate::factors::Factors;
 use crate::sgd::{Grid, Params, Rates};
 use crate::sgd_model::MfFit;
-use crate::state::{StateReader, StateWriter};
 use cinerec_core::Configurable;
 use cinerec_core::{
-    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserIdx,
-    UserRef,
+    Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserIdx, UserRef,
 };
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +134,45 @@ pub(crate) fn validate(
     Ok(())
 }
 
+/// Checks an SGD model's parameters with [`validate`]: `n_factors`, `n_epochs`, the initial
+/// distribution, `lr_all` then the listed per-term learning rates, `reg_all` then the listed
+/// per-term regularisations (each reported under its field name).
+macro_rules! validate_params {
+    ($p:expr, [$($lr:ident),*], [$($reg:ident),*]) => {
+        $crate::svd::validate(
+            $p.n_factors,
+            $p.n_epochs,
+            ($p.init_mean, $p.init_std_dev),
+            &[("lr_all", Some($p.lr_all)), $((stringify!($lr), $p.$lr)),*],
+            &[("reg_all", Some($p.reg_all)), $((stringify!($reg), $p.$reg)),*],
+        )
+    };
+}
+pub(crate) use validate_params;
+
+/// Ends an SGD epoch: reports the training RMSE of the epoch's squared errors `sse` over `nnz`
+/// ratings to `observer`, or returns the divergence error when it is not finite (then nothing
+/// is reported).
+pub(crate) fn end_epoch(
+    observer: &mut dyn FitObserver,
+    epoch: usize,
+    epochs: usize,
+    sse: f64,
+    nnz: usize,
+) -> Result<()> {
+    let mse = sse / nnz.max(1) as f64;
+    if !mse.is_finite() {
+        return bad("lr_all", &format!("training diverged at epoch {epoch}"));
+    }
+    observer.on_epoch(&EpochReport {
+        epoch,
+        epochs,
+        train_loss: mse,
+        metrics: vec![("train_rmse".into(), mse.sqrt())],
+    });
+    Ok(())
+}
+
 /// Number of threads to use: `threads` (0 = all cores), at most one per
 /// [`MIN_RATINGS_PER_THREAD`] ratings.
 pub(crate) fn effective_threads(threads: usize, nnz: usize) -> usize {
@@ -178,32 +215,13 @@ impl Svd {
 impl Configurable for Svd {
     type Params = SvdParams;
     fn from_params(p: SvdParams) -> Result<Self> {
-        let lrs = [
-            ("lr_all", Some(p.lr_all)),
-            ("lr_bu", p.lr_bu),
-            ("lr_bi", p.lr_bi),
-            ("lr_pu", p.lr_pu),
-            ("lr_qi", p.lr_qi),
-        ];
-        let regs = [
-            ("reg_all", Some(p.reg_all)),
-            ("reg_bu", p.reg_bu),
-            ("reg_bi", p.reg_bi),
-            ("reg_pu", p.reg_pu),
-            ("reg_qi", p.reg_qi),
-        ];
-        validate(
-            p.n_factors,
-            p.n_epochs,
-            (p.init_mean, p.init_std_dev),
-            &lrs,
-            &regs,
+        validate_params!(
+            p,
+            [lr_bu, lr_bi, lr_pu, lr_qi],
+            [reg_bu, reg_bi, reg_pu, reg_qi]
         )?;
         if p.threads > 256 {
-            return Err(CoreError::InvalidParam {
-                name: "threads".into(),
-                reason: "must be at most 256".into(),
-            });
+            return bad("threads", "must be at most 256");
         }
         Ok(Svd::new(p))
     }
@@ -245,40 +263,14 @@ impl Recommender for Svd {
             bu: &mut bu,
             bi: &mut bi,
         };
-        let mut diverged = None;
+        let mut outcome = Ok(());
         grid.train(&mut params, &rates, p.seed, p.n_epochs, |epoch, sse| {
-            let mse = sse / m.nnz().max(1) as f64;
-            if !mse.is_finite() {
-                diverged = Some(epoch);
-                return false;
-            }
-            observer.on_epoch(&EpochReport {
-                epoch,
-                epochs: p.n_epochs,
-                train_loss: mse,
-                metrics: vec![("train_rmse".into(), mse.sqrt())],
-            });
-            true
+            outcome = end_epoch(observer, epoch, p.n_epochs, sse, m.nnz());
+            outcome.is_ok()
         });
-        if let Some(epoch) = diverged {
-            return Err(CoreError::InvalidParam {
-                name: "lr_all".into(),
-                reason: format!("training diverged at epoch {epoch}"),
-            });
-        }
-        let (user_n, item_n) = counts(data);
-        let f = f.unpadded(k_out);
-        let mut fit = MfFit {
-            shape,
-            mu,
-            biased: p.biased,
-            bu,
-            bi,
-            f,
-            user_n,
-            item_n,
-        };
-        fit.zero_unknown();
+        outcome?;
+        let counts = counts(data);
+        let fit = MfFit::new(shape, mu, p.biased, (bu, bi), f.unpadded(k_out), counts).zeroed();
         self.fitted = Some(fit);
         Ok(())
     }
@@ -296,16 +288,12 @@ impl Recommender for Svd {
     }
 
     fn save_state(&self) -> Result<Vec<u8>> {
-        let mut w = StateWriter::new(TAG);
-        self.fitted()?.write(&mut w);
-        Ok(w.finish())
+        let fit = self.fitted()?;
+        Ok(write_state(TAG, &fit.shape, |w| fit.write(w)))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let fit = MfFit::read(&mut r)?;
-        r.finish()?;
-        self.fitted = Some(fit);
+        self.fitted = Some(read_state(bytes, TAG, |r, shape| MfFit::read(r, shape))?);
         Ok(())
     }
 }

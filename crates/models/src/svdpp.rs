@@ -18,17 +18,14 @@
 //! effective vector `p_u + z_u` is stored, so predicting and scoring cost the same as SVD;
 //! profiles are folded in with their own implicit term (see [`crate::sgd_model`]).
 
-use crate::common::{mean, Shape};
+use crate::common::{mean, read_state, write_state, Shape};
 use crate::dense::avx2_fn;
 use crate::factors::Factors;
 use crate::sgd::dot8;
 use crate::sgd_model::{MfFit, UserVec};
-use crate::state::{StateReader, StateWriter};
-use crate::svd::{counts, validate};
+use crate::svd::{counts, end_epoch, validate_params};
 use cinerec_core::Configurable;
-use cinerec_core::{
-    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
-};
+use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
 use serde::{Deserialize, Serialize};
 
 const TAG: &[u8] = b"svdpp/1";
@@ -150,28 +147,10 @@ fn implicit(y: &[f32], k: usize, items: impl ExactSizeIterator<Item = u32>) -> V
 impl Configurable for SvdPp {
     type Params = SvdPpParams;
     fn from_params(p: SvdPpParams) -> Result<Self> {
-        let lrs = [
-            ("lr_all", Some(p.lr_all)),
-            ("lr_bu", p.lr_bu),
-            ("lr_bi", p.lr_bi),
-            ("lr_pu", p.lr_pu),
-            ("lr_qi", p.lr_qi),
-            ("lr_yj", p.lr_yj),
-        ];
-        let regs = [
-            ("reg_all", Some(p.reg_all)),
-            ("reg_bu", p.reg_bu),
-            ("reg_bi", p.reg_bi),
-            ("reg_pu", p.reg_pu),
-            ("reg_qi", p.reg_qi),
-            ("reg_yj", p.reg_yj),
-        ];
-        validate(
-            p.n_factors,
-            p.n_epochs,
-            (p.init_mean, p.init_std_dev),
-            &lrs,
-            &regs,
+        validate_params!(
+            p,
+            [lr_bu, lr_bi, lr_pu, lr_qi, lr_yj],
+            [reg_bu, reg_bi, reg_pu, reg_qi, reg_yj]
         )?;
         Ok(SvdPp::new(p))
     }
@@ -300,19 +279,7 @@ impl Recommender for SvdPp {
             let sse = run_epoch(
                 m, &order, &mut erng, mu, &rates, &mut f, &mut bu, &mut bi, &mut y,
             );
-            let mse = sse / m.nnz().max(1) as f64;
-            if !mse.is_finite() {
-                return Err(CoreError::InvalidParam {
-                    name: "lr_all".into(),
-                    reason: format!("training diverged at epoch {epoch}"),
-                });
-            }
-            observer.on_epoch(&EpochReport {
-                epoch,
-                epochs: p.n_epochs,
-                train_loss: mse,
-                metrics: vec![("train_rmse".into(), mse.sqrt())],
-            });
+            end_epoch(observer, epoch, p.n_epochs, sse, m.nnz())?;
         }
         for (j, &n) in item_n.iter().enumerate() {
             if n == 0 {
@@ -330,17 +297,7 @@ impl Recommender for SvdPp {
                 .zip(&z)
                 .for_each(|(p, z)| *p += z);
         }
-        let mut fit = MfFit {
-            shape,
-            mu,
-            biased: true,
-            bu,
-            bi,
-            f,
-            user_n,
-            item_n,
-        };
-        fit.zero_unknown();
+        let fit = MfFit::new(shape, mu, true, (bu, bi), f, (user_n, item_n)).zeroed();
         self.fitted = Some((fit, y));
         Ok(())
     }
@@ -361,17 +318,16 @@ impl Recommender for SvdPp {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let (fit, y) = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        fit.write(&mut w);
-        w.f32s(y);
-        Ok(w.finish())
+        Ok(write_state(TAG, &fit.shape, |w| {
+            fit.write(w);
+            w.f32s(y);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let fit = MfFit::read(&mut r)?;
-        let y = r.f32s()?;
-        r.finish()?;
+        let (fit, y) = read_state(bytes, TAG, |r, shape| {
+            Ok((MfFit::read(r, shape)?, r.f32s()?))
+        })?;
         if y.len() != fit.shape.n_items * fit.f.k || !y.iter().all(|v| v.is_finite()) || !fit.biased
         {
             return Err(CoreError::Corrupt(

@@ -9,9 +9,8 @@
 //!
 //! Ranking only: `predict` is [`CoreError::Unsupported`] after the usual input checks.
 
-use crate::common::Shape;
+use crate::common::{read_state, write_state, Shape};
 use crate::neighbors::{check_item, invalid, NeighborLists, UserRows};
-use crate::state::{StateReader, StateWriter};
 use crate::tfidf_features::{item_vectors, FieldWeights};
 use cinerec_core::Configurable;
 use cinerec_core::UserRef;
@@ -172,24 +171,23 @@ impl Recommender for TfIdf {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
-        let mut w = StateWriter::new(TAG);
-        f.shape.write(&mut w);
-        f.rows.write(&mut w);
-        w.u64(f.postings.len() as u64);
-        f.vectors.write(&mut w);
-        Ok(w.finish())
+        Ok(write_state(TAG, &f.shape, |w| {
+            f.rows.write(w);
+            w.u64(f.postings.len() as u64);
+            f.vectors.write(w);
+        }))
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut r = StateReader::new(bytes, TAG)?;
-        let shape = Shape::read(&mut r)?;
-        let rows = UserRows::read(&mut r, &shape)?;
-        let n_features = usize::try_from(r.u64()?)
-            .ok()
-            .filter(|&n| n <= u32::MAX as usize && n <= bytes.len())
-            .ok_or_else(|| CoreError::Corrupt("tfidf: feature count".into()))?;
-        let vectors = NeighborLists::read_cols(&mut r, shape.n_items, n_features)?;
-        r.finish()?;
+        let (shape, rows, n_features, vectors) = read_state(bytes, TAG, |r, shape| {
+            let rows = UserRows::read(r, &shape)?;
+            let n_features = usize::try_from(r.u64()?)
+                .ok()
+                .filter(|&n| n <= u32::MAX as usize && n <= bytes.len())
+                .ok_or_else(|| CoreError::Corrupt("tfidf: feature count".into()))?;
+            let vectors = NeighborLists::read_cols(r, shape.n_items, n_features)?;
+            Ok((shape, rows, n_features, vectors))
+        })?;
         let postings = postings_of(&vectors, shape.n_items, n_features);
         self.fitted = Some(Fitted {
             shape,

@@ -42,52 +42,49 @@ pub struct ImportReport {
     pub seconds: f64,
 }
 
+/// One record per catalogue entry, made from its raw id and its metadata (the default where
+/// the catalogue has none).
+fn records<M: Clone + Default, R>(
+    ids: &[String],
+    meta: &[M],
+    make: impl Fn(String, M) -> R,
+) -> Vec<R> {
+    ids.iter()
+        .enumerate()
+        .map(|(k, id)| make(id.clone(), meta.get(k).cloned().unwrap_or_default()))
+        .collect()
+}
+
 /// Every user of the dataset's catalogue, with demographics.
 pub fn users_of(ds: &Dataset) -> Vec<UserRecord> {
     let c = ds.catalog();
-    c.users
-        .raws()
-        .iter()
-        .enumerate()
-        .map(|(k, id)| {
-            let m = c.user_meta.get(k).cloned().unwrap_or_default();
-            UserRecord {
-                id: id.clone(),
-                age: m.age,
-                gender: m.gender,
-                occupation: m.occupation,
-                zip: m.zip,
-            }
-        })
-        .collect()
+    records(c.users.raws(), &c.user_meta, |id, m| UserRecord {
+        id,
+        age: m.age,
+        gender: m.gender,
+        occupation: m.occupation,
+        zip: m.zip,
+    })
 }
 
 /// Every movie of the dataset's catalogue, genres as names.
 pub fn movies_of(ds: &Dataset) -> Vec<MovieRecord> {
     let c = ds.catalog();
-    c.items
-        .raws()
-        .iter()
-        .enumerate()
-        .map(|(k, id)| {
-            let m = c.item_meta.get(k).cloned().unwrap_or_default();
-            MovieRecord {
-                id: id.clone(),
-                title: m.title,
-                year: m.year,
-                genres: m
-                    .genres
-                    .iter()
-                    .filter_map(|&g| c.genre_names.get(g as usize).cloned())
-                    .collect(),
-                extra: MovieExtra {
-                    tags: m.tags,
-                    relations: m.relations,
-                    links: m.links,
-                },
-            }
-        })
-        .collect()
+    records(c.items.raws(), &c.item_meta, |id, m| MovieRecord {
+        id,
+        title: m.title,
+        year: m.year,
+        genres: m
+            .genres
+            .iter()
+            .filter_map(|&g| c.genre_names.get(g as usize).cloned())
+            .collect(),
+        extra: MovieExtra {
+            tags: m.tags,
+            relations: m.relations,
+            links: m.links,
+        },
+    })
 }
 
 /// The dataset's name, genre vocabulary and rating scale.

@@ -3,8 +3,8 @@
 //! (name|index) and `u.user` (id|age|gender|occupation|zip).
 
 use super::assemble::{list_movie, name_of, Parts};
-use super::ratings::{read_ratings, require_file, RatingsSpec};
-use super::text::{latin1, lines, parse_u16, perr, read_file, split_plain};
+use super::ratings::read_positional;
+use super::text::{each_nonempty_line, latin1, lines, opt_u16, perr, read_file, split_plain};
 use super::title::{split_title_year, year_of, Genres};
 use crate::error::Result;
 use cinerec_core::{ItemMeta, UserMeta};
@@ -36,9 +36,8 @@ pub(crate) const GENRES_100K: [&str; 19] = [
 
 /// Loads an ML-100K folder.
 pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
-    let data = require_file(dir.join("u.data"), "ML-100K ratings")?;
-    let spec = RatingsSpec::positional(b"\t", ["user id", "item id", "rating", "timestamp"]);
-    let ratings = read_ratings(&data, &spec, threads)?;
+    let names = ["user id", "item id", "rating", "timestamp"];
+    let ratings = read_positional(dir, "u.data", "ML-100K ratings", b"\t", names, threads)?;
     let genres = read_genres(&dir.join("u.genre"))?;
     let (item_meta, listed_items, genre_names) = read_items(&dir.join("u.item"), genres)?;
     let user_meta = read_users(&dir.join("u.user"))?;
@@ -97,11 +96,7 @@ fn read_items(path: &Path, genre_names: Vec<String>) -> Result<Items> {
     }
     let genres = Genres::with_names(genre_names);
     let n_genres = genres.names.len();
-    let bytes = read_file(path)?;
-    for (no, line) in lines(&bytes) {
-        if line.is_empty() {
-            continue;
-        }
+    each_nonempty_line(path, |no, line| {
         let f = split_plain(line, b"|");
         if f.len() < 3 {
             return Err(perr(
@@ -143,7 +138,8 @@ fn read_items(path: &Path, genre_names: Vec<String>) -> Result<Items> {
             }
         }
         list_movie(&mut meta, &mut listed, id, title, year, g);
-    }
+        Ok(())
+    })?;
     Ok((meta, listed, genres.names))
 }
 
@@ -152,11 +148,7 @@ fn read_users(path: &Path) -> Result<FxHashMap<String, UserMeta>> {
     if !path.is_file() {
         return Ok(out);
     }
-    let bytes = read_file(path)?;
-    for (no, line) in lines(&bytes) {
-        if line.is_empty() {
-            continue;
-        }
+    each_nonempty_line(path, |no, line| {
         let f: Vec<String> = split_plain(line, b"|").into_iter().map(latin1).collect();
         if f.len() < 5 {
             return Err(perr(
@@ -166,14 +158,7 @@ fn read_users(path: &Path) -> Result<FxHashMap<String, UserMeta>> {
                 "expected id|age|gender|occupation|zip",
             ));
         }
-        let age = if f[1].trim().is_empty() {
-            None
-        } else {
-            Some(
-                parse_u16(&f[1])
-                    .ok_or_else(|| perr(path, no, "age", format!("not a number: {:?}", f[1])))?,
-            )
-        };
+        let age = opt_u16(&f[1], path, no, "age")?;
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
         out.insert(
             f[0].trim().to_string(),
@@ -184,6 +169,7 @@ fn read_users(path: &Path) -> Result<FxHashMap<String, UserMeta>> {
                 zip: opt(&f[4]),
             },
         );
-    }
+        Ok(())
+    })?;
     Ok(out)
 }

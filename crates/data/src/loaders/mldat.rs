@@ -5,8 +5,8 @@
 //! fallback). Ratings with half stars make the scale 0.5–5, else 1–5.
 
 use super::assemble::{list_movie, name_of, Parts};
-use super::ratings::{read_ratings, require_file, RatingsSpec};
-use super::text::{lines, parse_u16, perr, read_file, split_plain, Enc};
+use super::ratings::read_positional;
+use super::text::{each_nonempty_line, opt_u16, perr, split_plain, Enc};
 use super::title::{split_title_year, Genres};
 use crate::error::Result;
 use cinerec_core::{ItemMeta, UserMeta};
@@ -40,9 +40,15 @@ pub const OCCUPATIONS_1M: [&str; 21] = [
 
 /// Loads an ML-1M or ML-10M folder.
 pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
-    let data = require_file(dir.join("ratings.dat"), "ML-1M/10M ratings")?;
-    let spec = RatingsSpec::positional(b"::", ["UserID", "MovieID", "Rating", "Timestamp"]);
-    let ratings = read_ratings(&data, &spec, threads)?;
+    let names = ["UserID", "MovieID", "Rating", "Timestamp"];
+    let ratings = read_positional(
+        dir,
+        "ratings.dat",
+        "ML-1M/10M ratings",
+        b"::",
+        names,
+        threads,
+    )?;
     // ML-1M ships users.dat and is Latin-1; ML-10M has tags.dat and is UTF-8.
     let tags_path = dir.join("tags.dat");
     let enc = if dir.join("users.dat").is_file() && !tags_path.is_file() {
@@ -55,11 +61,7 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
     let mut listed_items = Vec::new();
     let movies = dir.join("movies.dat");
     if movies.is_file() {
-        let bytes = read_file(&movies)?;
-        for (no, line) in lines(&bytes) {
-            if line.is_empty() {
-                continue;
-            }
+        each_nonempty_line(&movies, |no, line| {
             let f = split_plain(line, b"::");
             if f.len() < 2 {
                 return Err(perr(
@@ -92,7 +94,8 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
                     .into_iter(),
             );
             list_movie(&mut item_meta, &mut listed_items, id, title, year, g);
-        }
+            Ok(())
+        })?;
     }
     if tags_path.is_file() {
         read_tags(&tags_path, enc, &mut item_meta)?;
@@ -111,12 +114,8 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
 }
 
 fn read_tags(path: &Path, enc: Enc, item_meta: &mut FxHashMap<String, ItemMeta>) -> Result<()> {
-    let bytes = read_file(path)?;
     let mut tags: FxHashMap<String, Vec<String>> = FxHashMap::default();
-    for (no, line) in lines(&bytes) {
-        if line.is_empty() {
-            continue;
-        }
+    each_nonempty_line(path, |no, line| {
         let f = split_plain(line, b"::");
         if f.len() < 3 {
             return Err(perr(
@@ -138,7 +137,8 @@ fn read_tags(path: &Path, enc: Enc, item_meta: &mut FxHashMap<String, ItemMeta>)
                 .or_default()
                 .push(tag);
         }
-    }
+        Ok(())
+    })?;
     super::mlcsv::attach_tags(tags, item_meta);
     Ok(())
 }
@@ -148,11 +148,7 @@ fn read_users(path: &Path, enc: Enc) -> Result<FxHashMap<String, UserMeta>> {
     if !path.is_file() {
         return Ok(out);
     }
-    let bytes = read_file(path)?;
-    for (no, line) in lines(&bytes) {
-        if line.is_empty() {
-            continue;
-        }
+    each_nonempty_line(path, |no, line| {
         let f: Vec<String> = split_plain(line, b"::")
             .into_iter()
             .map(|b| enc.decode(b).trim().to_string())
@@ -168,14 +164,7 @@ fn read_users(path: &Path, enc: Enc) -> Result<FxHashMap<String, UserMeta>> {
         if f[0].is_empty() {
             return Err(perr(path, no, "UserID", "empty id"));
         }
-        let age = if f[2].is_empty() {
-            None
-        } else {
-            Some(
-                parse_u16(&f[2])
-                    .ok_or_else(|| perr(path, no, "Age", format!("not a number: {:?}", f[2])))?,
-            )
-        };
+        let age = opt_u16(&f[2], path, no, "Age")?;
         let occupation = if f[3].is_empty() {
             None
         } else {
@@ -202,6 +191,7 @@ fn read_users(path: &Path, enc: Enc) -> Result<FxHashMap<String, UserMeta>> {
                 zip: opt(&f[4]),
             },
         );
-    }
+        Ok(())
+    })?;
     Ok(out)
 }

@@ -56,6 +56,20 @@ impl RatingsSpec {
     }
 }
 
+/// Reads the headerless ratings file `file` of `dir` (required; `what` names it when
+/// missing): user, item, rating and timestamp separated by `sep`, called `names` in errors.
+pub(crate) fn read_positional(
+    dir: &Path,
+    file: &str,
+    what: &str,
+    sep: &[u8],
+    names: [&str; 4],
+    threads: usize,
+) -> Result<RawRatings> {
+    let data = require_file(dir.join(file), what)?;
+    read_ratings(&data, &RatingsSpec::positional(sep, names), threads)
+}
+
 /// `path` if it is a file, else a [`DataError::Format`] naming it as a required `what`.
 pub(crate) fn require_file(
     path: std::path::PathBuf,

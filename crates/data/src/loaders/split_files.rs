@@ -100,23 +100,15 @@ pub(crate) fn load(files: &SplitFiles, base: Option<&Dataset>) -> Result<(Datase
         None => vec![],
     };
     let (lo, hi) = observed(&train, &test);
+    let both = |keys: fn(&RawRatings) -> &Vec<String>| -> Vec<String> {
+        keys(&train).iter().chain(keys(&test)).cloned().collect()
+    };
+    let (all_users, all_items) = (both(|r| &r.user_keys), both(|r| &r.item_keys));
     let (catalog, scale) = match base {
         Some(b) => {
             let mut c: Catalog = (**b.catalog()).clone();
             let mut users = std::mem::take(&mut c.users);
             let mut items = std::mem::take(&mut c.items);
-            let all_users: Vec<String> = train
-                .user_keys
-                .iter()
-                .chain(&test.user_keys)
-                .cloned()
-                .collect();
-            let all_items: Vec<String> = train
-                .item_keys
-                .iter()
-                .chain(&test.item_keys)
-                .cloned()
-                .collect();
             let ut = extend_map::<UserMeta>(&mut users, &mut c.user_meta, &all_users, &[]);
             let it = extend_map::<ItemMeta>(&mut items, &mut c.item_meta, &all_items, &listed);
             c.users = users;
@@ -124,18 +116,6 @@ pub(crate) fn load(files: &SplitFiles, base: Option<&Dataset>) -> Result<(Datase
             (c, (b.rating_scale(), ut, it))
         }
         None => {
-            let all_users: Vec<String> = train
-                .user_keys
-                .iter()
-                .chain(&test.user_keys)
-                .cloned()
-                .collect();
-            let all_items: Vec<String> = train
-                .item_keys
-                .iter()
-                .chain(&test.item_keys)
-                .cloned()
-                .collect();
             let (users, ut) = sorted_map(&all_users, std::iter::empty());
             let (items, it) = sorted_map(&all_items, listed.into_iter());
             let c = Catalog {

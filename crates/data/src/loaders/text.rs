@@ -230,6 +230,31 @@ pub(crate) fn parse_u16(s: &str) -> Option<u16> {
     s.trim().parse().ok()
 }
 
+/// An optional small number in field `field` of `file:line`: `None` when blank, an error
+/// when not a number.
+pub(crate) fn opt_u16(s: &str, file: &Path, line: usize, field: &str) -> Result<Option<u16>> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    let n = parse_u16(s).ok_or_else(|| perr(file, line, field, format!("not a number: {s:?}")))?;
+    Ok(Some(n))
+}
+
+/// Reads the file at `path` and calls `each` with the number and bytes of every non-empty
+/// line (see [`lines`]), stopping at the first error.
+pub(crate) fn each_nonempty_line(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let bytes = read_file(path)?;
+    for (no, line) in lines(&bytes) {
+        if !line.is_empty() {
+            each(no, line)?;
+        }
+    }
+    Ok(())
+}
+
 /// A parse error for `file:line` in field `field`.
 pub(crate) fn perr(file: &Path, line: usize, field: &str, msg: impl Into<String>) -> DataError {
     DataError::parse(file, line, field, msg)

@@ -36,6 +36,13 @@ macro_rules! with_pool {
     };
 }
 
+/// Decodes the named columns of a row (any backend) into a tuple, in the order given.
+macro_rules! columns {
+    ($r:expr, $($col:literal),+ $(,)?) => {
+        ($($r.try_get($col)?),+)
+    };
+}
+
 mod read;
 mod registry;
 mod write;

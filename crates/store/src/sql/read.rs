@@ -60,26 +60,14 @@ fn movie_of(r: MovieRow) -> Result<MovieRecord> {
 /// Decodes a users row (any backend).
 macro_rules! user_row {
     ($r:expr) => {
-        (
-            $r.try_get("id")?,
-            $r.try_get("age")?,
-            $r.try_get("gender")?,
-            $r.try_get("occupation")?,
-            $r.try_get("zip")?,
-        )
+        columns!($r, "id", "age", "gender", "occupation", "zip")
     };
 }
 
 /// Decodes a movies row (any backend).
 macro_rules! movie_row {
     ($r:expr) => {
-        (
-            $r.try_get("id")?,
-            $r.try_get("title")?,
-            $r.try_get("year")?,
-            $r.try_get("genres")?,
-            $r.try_get("metadata")?,
-        )
+        columns!($r, "id", "title", "year", "genres", "metadata")
     };
 }
 

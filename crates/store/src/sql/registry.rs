@@ -49,17 +49,19 @@ fn model_of(r: ModelRow) -> Result<ModelRecord> {
     })
 }
 
+/// Decodes a models row (any backend).
 macro_rules! model_row {
     ($r:expr) => {
-        (
-            $r.try_get("version")?,
-            $r.try_get("algorithm")?,
-            $r.try_get("params")?,
-            $r.try_get("dataset_hash")?,
-            $r.try_get("metrics")?,
-            $r.try_get("created_at")?,
-            $r.try_get("artifact")?,
-            $r.try_get("active")?,
+        columns!(
+            $r,
+            "version",
+            "algorithm",
+            "params",
+            "dataset_hash",
+            "metrics",
+            "created_at",
+            "artifact",
+            "active",
         )
     };
 }
