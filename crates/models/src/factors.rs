@@ -308,36 +308,5 @@ pub(crate) fn fill_normal(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fold_in_recovers_a_planted_user() {
-        let mut rng = Rng::new(5);
-        let f = Factors::normal(1, 40, 4, 0.0, 1.0, &mut rng);
-        let truth = [0.5f32, -1.0, 0.25, 2.0];
-        let pairs: Vec<(ItemIdx, f32)> = (0..40)
-            .map(|i| (ItemIdx(i), dot(&truth, f.item(i as usize))))
-            .collect();
-        let x = f.fold_in(&pairs, 1e-4).unwrap();
-        for (a, b) in x.iter().zip(truth) {
-            assert!((a - b).abs() < 1e-2, "{x:?}");
-        }
-    }
-
-    #[test]
-    fn cosine_of_item_with_itself_is_one_and_state_round_trips() {
-        let mut rng = Rng::new(1);
-        let f = Factors::normal(3, 5, 8, 0.0, 0.1, &mut rng);
-        let mut out = vec![0.0; 5];
-        f.item_cosine_into(2, &mut out);
-        assert!((out[2] - 1.0).abs() < 1e-5);
-        let mut w = StateWriter::new(b"t");
-        f.write(&mut w);
-        let bytes = w.finish();
-        let mut r = StateReader::new(&bytes, b"t").unwrap();
-        assert_eq!(Factors::read(&mut r, 3, 5).unwrap(), f);
-        let mut r = StateReader::new(&bytes, b"t").unwrap();
-        assert!(Factors::read(&mut r, 4, 5).is_err());
-    }
-}
+#[path = "factors_tests.rs"]
+mod tests;

@@ -21,55 +21,30 @@ struct Asset {
     body: &'static str,
 }
 
-const INDEX_HTML: &str = include_str!("../ui/index.html");
+const JS: &str = "text/javascript; charset=utf-8";
 
-/// Every file under `/ui/`.
+/// A compiled-in file of `ui/` with its Content-Type.
+macro_rules! asset {
+    ($name:literal, $mime:expr) => {
+        Asset {
+            name: $name,
+            mime: $mime,
+            body: include_str!(concat!("../ui/", $name)),
+        }
+    };
+}
+
+/// Every file under `/ui/` (the page first).
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "index.html",
-        mime: "text/html; charset=utf-8",
-        body: INDEX_HTML,
-    },
-    Asset {
-        name: "style.css",
-        mime: "text/css; charset=utf-8",
-        body: include_str!("../ui/style.css"),
-    },
-    Asset {
-        name: "app.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_str!("../ui/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_str!("../ui/api.js"),
-    },
-    Asset {
-        name: "charts.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_str!("../ui/charts.js"),
-    },
-    Asset {
-        name: "dom.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_str!("../ui/dom.js"),
-    },
-    Asset {
-        name: "pages.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_str!("../ui/pages.js"),
-    },
-    Asset {
-        name: "dashboard.js",
-        mime: "text/javascript; charset=utf-8",
-        body: include_str!("../ui/dashboard.js"),
-    },
-    Asset {
-        name: "favicon.svg",
-        mime: "image/svg+xml",
-        body: include_str!("../ui/favicon.svg"),
-    },
+    asset!("index.html", "text/html; charset=utf-8"),
+    asset!("style.css", "text/css; charset=utf-8"),
+    asset!("app.js", JS),
+    asset!("api.js", JS),
+    asset!("charts.js", JS),
+    asset!("dom.js", JS),
+    asset!("pages.js", JS),
+    asset!("dashboard.js", JS),
+    asset!("favicon.svg", "image/svg+xml"),
 ];
 
 /// Routes of the UI, to merge into the application router before its state is set.
@@ -132,6 +107,6 @@ mod tests {
             assert!(find(a.name).is_some());
         }
         assert!(find("../Cargo.toml").is_none());
-        assert!(INDEX_HTML.contains("app.js"));
+        assert!(ASSETS[0].body.contains("app.js"));
     }
 }

@@ -56,33 +56,30 @@ pub struct ServeArgs {
 /// Runs the server.
 pub fn run(a: &ServeArgs, cli: &Cli, out: &Output) -> Result<()> {
     let mut cfg = cinerec_server::ServerConfig::load(a.config.as_deref())?;
-    if let Some(v) = &a.store {
-        cfg.store = v.clone();
+    // Flags override the file (and the environment the file loader applies).
+    macro_rules! set {
+        ($field:ident = $flag:expr) => {
+            if let Some(v) = $flag {
+                cfg.$field = v;
+            }
+        };
     }
-    if let Some(v) = &a.host {
-        cfg.host = v.clone();
-    }
-    if let Some(v) = a.port {
-        cfg.port = v;
-    }
-    if let Some(v) = &a.api_key {
-        cfg.api_key = Some(v.clone());
-    }
-    if let Some(v) = &a.cors {
-        cfg.cors_origins = v
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-    }
-    if let Some(v) = &a.models_dir {
-        cfg.models_dir = v.clone();
-    }
+    set!(store = a.store.clone());
+    set!(host = a.host.clone());
+    set!(port = a.port);
+    set!(api_key = a.api_key.clone().map(Some));
+    set!(models_dir = a.models_dir.clone());
+    set!(idle_spin_ms = a.idle_spin_ms);
+    set!(
+        cors_origins = a.cors.as_ref().map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+    );
     if a.no_request_log {
         cfg.request_log = false;
-    }
-    if let Some(v) = a.idle_spin_ms {
-        cfg.idle_spin_ms = v;
     }
     cfg.validate()?;
     cinerec_server::init_logging(&cfg);
