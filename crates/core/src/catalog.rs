@@ -232,6 +232,20 @@ fn trigrams(s: &str) -> Vec<[char; 3]> {
     g
 }
 
+/// Genre Jaccard similarity `|A ∩ B| / |A ∪ B|` of two movies' genre lists (each without
+/// repeats). Two genre-less movies count as identical (1), the set convention that the
+/// diversity metrics and the MMR re-ranker rely on; callers that want "no genres, no content
+/// evidence" check for an empty list first.
+pub fn genre_jaccard(a: &[u16], b: &[u16]) -> f64 {
+    let inter = a.iter().filter(|g| b.contains(g)).count();
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        1.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,19 +296,5 @@ mod tests {
             TitleMatch::NotFound { suggestions } => assert_eq!(suggestions[0], ItemIdx(0)),
             other => panic!("{other:?}"),
         }
-    }
-}
-
-/// Genre Jaccard similarity `|A ∩ B| / |A ∪ B|` of two movies' genre lists (each without
-/// repeats). Two genre-less movies count as identical (1), the set convention that the
-/// diversity metrics and the MMR re-ranker rely on; callers that want "no genres, no content
-/// evidence" check for an empty list first.
-pub fn genre_jaccard(a: &[u16], b: &[u16]) -> f64 {
-    let inter = a.iter().filter(|g| b.contains(g)).count();
-    let union = a.len() + b.len() - inter;
-    if union == 0 {
-        1.0
-    } else {
-        inter as f64 / union as f64
     }
 }

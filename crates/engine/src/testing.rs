@@ -6,6 +6,8 @@
 //! registry name, so tests that loop over [`crate::registry::names`] cover new models
 //! automatically. Checks panic (assert) with the model's name on failure.
 
+#![allow(clippy::unwrap_used)] // test support: a failed unwrap is a failed check
+
 use crate::{persist, registry, ModelError};
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, NoObserver, RecommendOptions,

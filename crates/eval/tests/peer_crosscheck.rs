@@ -4,6 +4,8 @@
 //! `cinerec_eval::ranking_metrics` to 1e-12. Prints a loud `SKIP` line when python3,
 //! numpy/pandas or the peers directory (`$CINEREC_PEERS`, default `../shared/peers`) is missing.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use cinerec_core::{
     Catalog, CoreError, Dataset, FitObserver, IdMap, Interactions, ItemIdx, Recommender, Rng,
     UserRef,

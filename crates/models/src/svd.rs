@@ -46,15 +46,21 @@ pub struct SvdParams {
     pub lr_all: f64,
     /// Regularisation of every term without its own.
     pub reg_all: f64,
-    /// Per-term learning rates (`None` = `lr_all`).
+    /// Learning rate of the user bias (`None` = `lr_all`).
     pub lr_bu: Option<f64>,
+    /// Learning rate of the item bias (`None` = `lr_all`).
     pub lr_bi: Option<f64>,
+    /// Learning rate of the user factors (`None` = `lr_all`).
     pub lr_pu: Option<f64>,
+    /// Learning rate of the item factors (`None` = `lr_all`).
     pub lr_qi: Option<f64>,
-    /// Per-term regularisation (`None` = `reg_all`).
+    /// Regularisation of the user bias (`None` = `reg_all`).
     pub reg_bu: Option<f64>,
+    /// Regularisation of the item bias (`None` = `reg_all`).
     pub reg_bi: Option<f64>,
+    /// Regularisation of the user factors (`None` = `reg_all`).
     pub reg_pu: Option<f64>,
+    /// Regularisation of the item factors (`None` = `reg_all`).
     pub reg_qi: Option<f64>,
     /// Random seed (Surprise's `random_state`).
     pub seed: u64,
@@ -293,7 +299,7 @@ impl Recommender for Svd {
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        self.fitted = Some(read_state(bytes, TAG, |r, shape| MfFit::read(r, shape))?);
+        self.fitted = Some(read_state(bytes, TAG, MfFit::read)?);
         Ok(())
     }
 }

@@ -46,17 +46,25 @@ pub struct SvdPpParams {
     pub lr_all: f64,
     /// Regularisation of every term without its own.
     pub reg_all: f64,
-    /// Per-term learning rates (`None` = `lr_all`).
+    /// Learning rate of the user bias (`None` = `lr_all`).
     pub lr_bu: Option<f64>,
+    /// Learning rate of the item bias (`None` = `lr_all`).
     pub lr_bi: Option<f64>,
+    /// Learning rate of the user factors (`None` = `lr_all`).
     pub lr_pu: Option<f64>,
+    /// Learning rate of the item factors (`None` = `lr_all`).
     pub lr_qi: Option<f64>,
+    /// Learning rate of the implicit item factors (`None` = `lr_all`).
     pub lr_yj: Option<f64>,
-    /// Per-term regularisation (`None` = `reg_all`).
+    /// Regularisation of the user bias (`None` = `reg_all`).
     pub reg_bu: Option<f64>,
+    /// Regularisation of the item bias (`None` = `reg_all`).
     pub reg_bi: Option<f64>,
+    /// Regularisation of the user factors (`None` = `reg_all`).
     pub reg_pu: Option<f64>,
+    /// Regularisation of the item factors (`None` = `reg_all`).
     pub reg_qi: Option<f64>,
+    /// Regularisation of the implicit item factors (`None` = `reg_all`).
     pub reg_yj: Option<f64>,
     /// Random seed (Surprise's `random_state`).
     pub seed: u64,

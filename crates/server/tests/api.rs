@@ -1,6 +1,8 @@
 //! End-to-end tests of the REST API: a small generated dataset seeded into a SQLite store in a
 //! temporary folder, the router driven in-process with `tower::ServiceExt::oneshot`.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::Router;

@@ -2,6 +2,8 @@
 //! run against SQLite (always), PostgreSQL and MySQL/MariaDB (when their URLs are set; see
 //! `common`). Test names read `<backend>::<property>`.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use cinerec_store::{

@@ -4,6 +4,8 @@
 //! checks also need `CINEREC_PEERS` (the shared peers folder with `expected_manifest.json`
 //! and `reference_results.json`).
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod cli;
 mod ml100k;
 mod peers;

@@ -2,6 +2,8 @@
 //! files, the registry, and each model family's own behaviour (classical and neural), on
 //! fixtures generated in code (and on MovieLens-100K where `CINEREC_ML100K` names it).
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod als_bpr;
 mod contract;
 mod ml100k_popularity;
