@@ -136,16 +136,6 @@ impl Factors {
     pub fn item(&self, i: usize) -> &[f32] {
         &self.items[i * self.k..(i + 1) * self.k]
     }
-    /// Mutable row of user `u`.
-    #[inline]
-    pub fn user_mut(&mut self, u: usize) -> &mut [f32] {
-        &mut self.users[u * self.k..(u + 1) * self.k]
-    }
-    /// Mutable row of item `i`.
-    #[inline]
-    pub fn item_mut(&mut self, i: usize) -> &mut [f32] {
-        &mut self.items[i * self.k..(i + 1) * self.k]
-    }
 
     /// `out[i] = ⟨uvec, item_i⟩` for every item.
     pub fn scores_into(&self, uvec: &[f32], out: &mut [f32]) {
