@@ -9,11 +9,7 @@
 //! All arithmetic is in `f64`. Predictions are clipped to the rating scale; ranking scores
 //! are the unclipped estimates (as the peers rank with `clip=False`).
 
-<<<<<<< HEAD
-use crate::common::{mean, Shape};
-=======
 use crate::common::{bad, mean, Shape};
->>>>>>> wt-dups
 use crate::state::{StateReader, StateWriter};
 use cinerec_core::Configurable;
 use cinerec_core::{
