@@ -194,9 +194,8 @@ impl Features {
     #[cfg(feature = "train")]
     fn train(&self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<Fitted> {
         let p = self.params.clone();
-        Ok(crate::backend::run_observed(p.threads, observer, |obs| {
-            Fitted::build(data, &p, obs)
-        })??)
+        // The outer error is the pool's, the inner one the fit's.
+        crate::backend::run_observed(p.threads, observer, |obs| Fitted::build(data, &p, obs))?
     }
 
     /// Refuses: this build has no `train` feature.

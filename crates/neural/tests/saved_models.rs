@@ -8,9 +8,14 @@
 //! bit patterns. Regenerate both after a deliberate change to a model or its state format:
 //! `cargo test -p cinerec-neural --test saved_models -- --ignored` (needs `train`).
 
+// The helpers below are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use cinerec_core::{fixtures, CoreError, Dataset, ItemIdx, Recommender, UserIdx, UserRef};
 use cinerec_neural::{AutoRec, Autoencoder, Features, TwoTower};
-use serde_json::{json, Value};
+#[cfg(feature = "train")]
+use serde_json::json;
+use serde_json::Value;
 use std::path::PathBuf;
 
 const MODELS: &[&str] = &["twotower", "features", "autoencoder", "autorec"];
