@@ -1,8 +1,9 @@
 //! # cinerec-engine
 //!
 //! The engine the CLI and the server are thin shells over. It owns:
-//! - [`registry`]: every algorithm by name (the neural ones behind the default `neural`
-//!   feature), built from JSON parameters; the hybrid gets its components from it;
+//! - [`registry`]: every algorithm by name (the neural ones behind the `neural` feature:
+//!   scoring only, without burn; `neural-train`, the default, adds their training), built
+//!   from JSON parameters; the hybrid gets its components from it;
 //! - [`persist`]: the versioned, atomically written model file, and [`ModelError`];
 //! - the services: [`source`] (a dataset from a file or a store), [`train`] (fit with
 //!   progress, timings, losses, hold-out evaluation), [`lifecycle`] (model file paths, save,

@@ -1,7 +1,9 @@
 //! The model registry: every algorithm by name, with a one-line description and a
 //! constructor from JSON parameters. Adding a model is one line in [`MODELS`] (its type must
-//! implement [`Configurable`]). The neural models are listed when the `neural` feature is on
-//! (the default). The hybrid gets its components from this registry, injected as its factory.
+//! implement [`Configurable`]). The neural models are listed when the `neural` feature is on:
+//! alone it serves them (load, score, save) without burn and their `fit` fails with
+//! [`CoreError::Unsupported`](cinerec_core::CoreError::Unsupported); `neural-train` (the
+//! default) also trains them. The hybrid gets its components from this registry, injected as its factory.
 
 use crate::model_error::{ModelError, Result};
 use cinerec_core::{Configurable, Recommender};

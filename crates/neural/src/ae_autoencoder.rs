@@ -3,8 +3,7 @@
 //! user's forward pass), the movies' output-layer columns for similarities, and the
 //! model-state format `autoencoder/1`.
 
-use crate::ae_net::scale_output;
-use crate::ae_shape::{ensure, unwrap, wrap, AeShape, Shape};
+use crate::ae_shape::{ensure, scale_output, unwrap, wrap, AeShape, Shape};
 use crate::ae_sparse::Rows;
 use crate::mlp::{Activation, Mlp};
 use cinerec_core::state::{StateReader, StateWriter};
@@ -15,15 +14,18 @@ const TAG: &[u8] = b"autoencoder/1";
 /// A fitted user autoencoder, burn-free.
 #[derive(Debug, Clone)]
 pub struct Fitted {
+    /// Catalogue sizes and rating scale.
     pub shape: Shape,
     /// The network: input = ratings then side features, output = one sigmoid per movie.
     pub mlp: Mlp,
     /// Every user's training ratings and side features (width = the network's input).
     pub rows: Rows,
-    /// Derived: width of the last hidden layer, the movies' output columns
-    /// (`n_items × k_last`; movies without ratings hold the mean column) and their mean.
+    /// Derived: width of the last hidden layer.
     pub k_last: usize,
+    /// Derived: the movies' output-layer columns, `n_items × k_last` (movies without ratings
+    /// hold the mean column).
     pub columns: Vec<f32>,
+    /// Derived: the mean output column of the rated movies.
     pub column_mean: Vec<f32>,
 }
 

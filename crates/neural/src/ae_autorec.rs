@@ -1,6 +1,7 @@
 //! The fitted state of [`crate::AutoRec`]: the movies' hidden codes, the users' output units,
-//! the fallbacks (means, rating counts, prior unit), the optional closed-form refit of the
-//! users' output units, and its model-state format `autorec/1`.
+//! the fallbacks (means, rating counts, prior unit), how a trained network becomes that state
+//! with the optional closed-form refit of the users' output units (feature `train`), and its
+//! model-state format `autorec/1`.
 //!
 //! **Decoder refit**: with the encoder fixed, the AutoRec objective is, for each user's output
 //! unit, a ridge regression of their ratings on the rated movies' codes. After training, each
@@ -9,18 +10,23 @@
 //! coordinate descent on the training objective, and a known user is then scored exactly as
 //! the same person arriving as a profile of their ratings would be.
 
-use crate::ae_ridge::fold_in;
 use crate::ae_shape::{ensure, unwrap, wrap, AeShape, Shape};
-use crate::ae_sparse::Rows;
-use crate::mlp::Mlp;
 use cinerec_core::state::{StateReader, StateWriter};
-use cinerec_core::{Dataset, ItemIdx, Result, UserIdx};
+use cinerec_core::Result;
+#[cfg(feature = "train")]
+use {
+    crate::ae_ridge::fold_in,
+    crate::ae_sparse::Rows,
+    crate::mlp::Mlp,
+    cinerec_core::{Dataset, ItemIdx, UserIdx},
+};
 
 const TAG: &[u8] = b"autorec/1";
 
 /// A fitted I-AutoRec, burn-free.
 #[derive(Debug, Clone)]
 pub struct Fitted {
+    /// Catalogue sizes and rating scale.
     pub shape: Shape,
     /// Code width.
     pub k: usize,
@@ -28,16 +34,19 @@ pub struct Fitted {
     pub global_mean: f32,
     /// Each user's mean training rating (the global mean for users without ratings).
     pub user_mean: Vec<f32>,
-    /// Training ratings per user / per movie.
+    /// Training ratings per user.
     pub user_n: Vec<u32>,
+    /// Training ratings per movie.
     pub item_n: Vec<u32>,
     /// `n_items × k` hidden codes (movies without ratings hold the mean code).
     pub codes: Vec<f32>,
-    /// `n_users × k` output units (the decoder's columns) and `n_users` output biases.
+    /// `n_users × k` output units (the decoder's columns).
     pub users: Vec<f32>,
+    /// The `n_users` output biases.
     pub bias: Vec<f32>,
     /// The prior unit: the mean trained unit of users with ratings (before any refit).
     pub prior_v: Vec<f32>,
+    /// The prior unit's bias: the mean trained bias of users with ratings.
     pub prior_b: f32,
     /// Derived: the mean code of rated movies.
     pub code_mean: Vec<f32>,
@@ -47,6 +56,7 @@ impl Fitted {
     /// Builds the state from a trained encoder/decoder `mlp` and every movie's training
     /// ratings `items` (rows = movies); `refit` = the ridge penalty of the decoder refit (see
     /// the module docs), run on `threads` threads.
+    #[cfg(feature = "train")]
     pub fn from_net(
         data: &Dataset,
         shape: Shape,
@@ -110,6 +120,7 @@ impl Fitted {
     }
 
     /// Replaces every user's unit by the ridge fold-in of their training ratings.
+    #[cfg(feature = "train")]
     fn refit(&mut self, data: &Dataset, l2: f64, threads: usize) -> crate::Result<()> {
         use rayon::prelude::*;
         let k = self.k;
@@ -138,6 +149,7 @@ impl Fitted {
     }
 
     /// The prior unit: the mean unit and bias of the users with ratings.
+    #[cfg(feature = "train")]
     fn derive_prior(&mut self) {
         let (k, n) = (self.k, self.shape.n_users);
         let rated: Vec<usize> = (0..n).filter(|&u| self.user_n[u] > 0).collect();

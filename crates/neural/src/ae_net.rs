@@ -99,11 +99,3 @@ impl AeNet {
         }
     }
 }
-
-/// `lo + (hi − lo) · v` for a sigmoid output `v` (identity without a range).
-pub fn scale_output(v: f32, range: Option<(f32, f32)>) -> f32 {
-    match range {
-        Some((lo, hi)) => lo + (hi - lo) * v,
-        None => v,
-    }
-}

@@ -1,6 +1,7 @@
 //! The fitted shape both autoencoders keep in their state (catalogue sizes and rating scale),
 //! with the argument checks that turn bad input into typed errors, and the small vector
-//! helpers their burn-free scoring shares (dot product, cosine over rows).
+//! helpers their burn-free scoring shares (dot product, cosine over rows, the scaling of a
+//! sigmoid output to the rating range).
 
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Dataset, Result};
@@ -70,6 +71,14 @@ pub fn centered_cosine(m: &[f32], k: usize, center: &[f32], i: usize, out: &mut 
         } else {
             0.0
         };
+    }
+}
+
+/// `lo + (hi − lo) · v` for a sigmoid output `v` (identity without a range).
+pub fn scale_output(v: f32, range: Option<(f32, f32)>) -> f32 {
+    match range {
+        Some((lo, hi)) => lo + (hi - lo) * v,
+        None => v,
     }
 }
 

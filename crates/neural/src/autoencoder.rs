@@ -3,7 +3,8 @@
 //! (age bucket, gender, occupation one-hot; [`crate::ae_demo`]); encoder 256 → 128 → 64,
 //! decoder mirrored (128 → 256 → movies), hidden activations ReLU by default, a sigmoid
 //! output scaled to the rating range; loss = MSE on the observed ratings only plus L2 on the
-//! weights, Adam on mini-batches of users, 70 epochs by default ([`crate::ae_fit`]).
+//! weights, Adam on mini-batches of users, 70 epochs by default (`ae_fit.rs`, feature
+//! `train`).
 //!
 //! Sparse throughout: training densifies one mini-batch of users at a time; scoring runs the
 //! first layer as a sparse product over the user's rated movies and demographic features
@@ -14,15 +15,10 @@
 //! their mean.
 
 use crate::ae_autoencoder::Fitted;
-use crate::ae_demo::Demographics;
-use crate::ae_fit::{train, AeData};
-use crate::ae_net::NetSpec;
-use crate::ae_shape::{centered_cosine, AeShape, Shape};
-use crate::ae_sparse::Rows;
+use crate::ae_shape::{centered_cosine, AeShape};
 use crate::error::check;
-use crate::mlp::Activation;
 use crate::train::with_schedule;
-use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
+use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, UserRef};
 use serde::{Deserialize, Serialize};
 
 /// Activation of the hidden layers.
@@ -75,9 +71,11 @@ impl Default for AutoencoderParams {
     }
 }
 
+#[cfg(feature = "train")]
 impl AutoencoderParams {
     /// The network for `n_items` movies and `d_side` side features.
-    fn spec(&self, n_items: usize, d_side: usize, scale: (f32, f32)) -> NetSpec {
+    fn spec(&self, n_items: usize, d_side: usize, scale: (f32, f32)) -> crate::ae_net::NetSpec {
+        use crate::mlp::Activation;
         let act = match self.activation {
             HiddenActivation::Relu => Activation::Relu,
             HiddenActivation::Sigmoid => Activation::Sigmoid,
@@ -86,7 +84,7 @@ impl AutoencoderParams {
         widths.extend(self.hidden.iter().rev().skip(1));
         let mut layers: Vec<(usize, Activation)> = widths.into_iter().map(|w| (w, act)).collect();
         layers.push((n_items, Activation::Sigmoid));
-        NetSpec {
+        crate::ae_net::NetSpec {
             d_in: n_items + d_side,
             layers,
             output_range: Some(scale),
@@ -124,13 +122,15 @@ impl Autoencoder {
     }
 
     cinerec_core::fitted_accessor!(Fitted, "autoencoder");
-}
 
-impl Recommender for Autoencoder {
-    cinerec_core::name_and_params!("autoencoder");
-
-    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
-        self.fitted = None;
+    /// Trains on `data` (with burn) and wraps the trained network with the users' rows.
+    #[cfg(feature = "train")]
+    fn train(&self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<Fitted> {
+        use crate::ae_demo::Demographics;
+        use crate::ae_fit::{train, AeData};
+        use crate::ae_shape::Shape;
+        use crate::ae_sparse::Rows;
+        use cinerec_core::Rng;
         let p = &self.params;
         let shape = Shape::ordered_of(data);
         let side = if p.demographics {
@@ -147,7 +147,22 @@ impl Recommender for Autoencoder {
             val,
         };
         let trained = train("autoencoder", &spec, p.l2, &p.schedule(), &ae, observer)?;
-        self.fitted = Some(Fitted::new(shape, trained.mlp, ratings.with_side(&side))?);
+        Fitted::new(shape, trained.mlp, ratings.with_side(&side))
+    }
+
+    /// Refuses: this build has no `train` feature.
+    #[cfg(not(feature = "train"))]
+    fn train(&self, _: &Dataset, _: &mut dyn FitObserver) -> Result<Fitted> {
+        crate::error::no_training("autoencoder")
+    }
+}
+
+impl Recommender for Autoencoder {
+    cinerec_core::name_and_params!("autoencoder");
+
+    fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = None;
+        self.fitted = Some(self.train(data, observer)?);
         Ok(())
     }
 

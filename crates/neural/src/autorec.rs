@@ -2,7 +2,7 @@
 //! user ratings (missing = 0) is encoded to a hidden code `h_i = sigmoid(W r_i + μ)` and
 //! decoded back over all users, `r̂_i = V h_i + b` (identity output); the loss is the MSE on
 //! the observed ratings plus `λ/2 (‖W‖² + ‖V‖²)`, trained with Adam on mini-batches of movies
-//! (the paper used L-BFGS / Rprop on full batches) — see [`crate::ae_fit`].
+//! (the paper used L-BFGS / Rprop on full batches) — see `ae_fit.rs` (feature `train`).
 //!
 //! Once trained, the model is a factorisation: `r̂(u, i) = h_iᵀ v_u + b_u` with the movies'
 //! codes `h_i` (computed from all their training ratings) and user `u`'s output unit
@@ -22,15 +22,11 @@
 //! ([`crate::ae_ridge`], penalty `fold_in_l2`) — no retraining.
 
 use crate::ae_autorec::Fitted;
-use crate::ae_fit::{train, AeData};
-use crate::ae_net::NetSpec;
 use crate::ae_ridge;
-use crate::ae_shape::{centered_cosine, dot, AeShape, Shape};
-use crate::ae_sparse::Rows;
+use crate::ae_shape::{centered_cosine, dot, AeShape};
 use crate::error::check;
-use crate::mlp::Activation;
 use crate::train::with_schedule;
-use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef};
+use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, UserRef};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -115,6 +111,51 @@ impl AutoRec {
 
     cinerec_core::fitted_accessor!(Fitted, "autorec");
 
+    /// Trains on `data` (with burn), then builds the codes, units and fallbacks (and refits
+    /// the decoder when asked).
+    #[cfg(feature = "train")]
+    fn train(&self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<Fitted> {
+        use crate::ae_fit::{train, AeData};
+        use crate::ae_net::NetSpec;
+        use crate::ae_shape::Shape;
+        use crate::ae_sparse::Rows;
+        use crate::mlp::Activation;
+        use cinerec_core::Rng;
+        let p = &self.params;
+        let shape = Shape::ordered_of(data);
+        let all = Rows::items_of(data);
+        let (input, val) = all.holdout(p.validation_fraction, &mut Rng::fork(p.seed, 1));
+        let spec = NetSpec {
+            d_in: shape.n_users,
+            layers: vec![
+                (p.hidden, Activation::Sigmoid),
+                (shape.n_users, Activation::Identity),
+            ],
+            output_range: None,
+        };
+        let ae = AeData {
+            input,
+            n_out: shape.n_users,
+            val,
+        };
+        let trained = train("autorec", &spec, p.l2, &p.schedule(), &ae, observer)?;
+        let refit = p.refit_decoder.then_some(p.fold_in_l2);
+        Ok(Fitted::from_net(
+            data,
+            shape,
+            &trained.mlp,
+            &all,
+            refit,
+            p.threads,
+        )?)
+    }
+
+    /// Refuses: this build has no `train` feature.
+    #[cfg(not(feature = "train"))]
+    fn train(&self, _: &Dataset, _: &mut dyn FitObserver) -> Result<Fitted> {
+        crate::error::no_training("autorec")
+    }
+
     fn unit<'a>(&'a self, f: &'a Fitted, user: UserRef<'_>) -> Result<Unit<'a>> {
         f.shape.check_user(user)?;
         Ok(match user {
@@ -163,33 +204,7 @@ impl Recommender for AutoRec {
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
-        let p = &self.params;
-        let shape = Shape::ordered_of(data);
-        let all = Rows::items_of(data);
-        let (input, val) = all.holdout(p.validation_fraction, &mut Rng::fork(p.seed, 1));
-        let spec = NetSpec {
-            d_in: shape.n_users,
-            layers: vec![
-                (p.hidden, Activation::Sigmoid),
-                (shape.n_users, Activation::Identity),
-            ],
-            output_range: None,
-        };
-        let ae = AeData {
-            input,
-            n_out: shape.n_users,
-            val,
-        };
-        let trained = train("autorec", &spec, p.l2, &p.schedule(), &ae, observer)?;
-        let refit = p.refit_decoder.then_some(p.fold_in_l2);
-        self.fitted = Some(Fitted::from_net(
-            data,
-            shape,
-            &trained.mlp,
-            &all,
-            refit,
-            p.threads,
-        )?);
+        self.fitted = Some(self.train(data, observer)?);
         Ok(())
     }
 

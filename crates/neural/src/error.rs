@@ -1,5 +1,6 @@
-//! [`NeuralError`], this crate's error type, and its conversion into the
-//! [`CoreError`](cinerec_core::CoreError) the `Recommender` trait speaks.
+//! [`NeuralError`], this crate's error type, its conversion into the
+//! [`CoreError`](cinerec_core::CoreError) the `Recommender` trait speaks, and the error `fit`
+//! returns in a build without the `train` feature.
 
 use cinerec_core::CoreError;
 
@@ -45,6 +46,16 @@ impl From<NeuralError> for CoreError {
             other => CoreError::Training(other.to_string()),
         }
     }
+}
+
+/// What a model's `fit` returns in a build without the `train` feature:
+/// `CoreError::Unsupported { model, what: "training (this build has no `train` feature)" }`.
+#[cfg(not(feature = "train"))]
+pub(crate) fn no_training<T>(model: &'static str) -> cinerec_core::Result<T> {
+    Err(CoreError::Unsupported {
+        model,
+        what: "training (this build has no `train` feature)",
+    })
 }
 
 /// Result with [`NeuralError`].

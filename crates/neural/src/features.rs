@@ -6,10 +6,11 @@
 //! training ratings. A user's embedding is a function of the set of movies they watched (mean
 //! of those movies' embeddings through a dense layer). Both towers are trained together
 //! through p(watched | user, movie) = σ(scale·cos(user, movie) + bias(movie)), with binary
-//! cross-entropy on watched pairs against sampled unwatched movies ([`crate::features_train`]),
-//! so movies watched by the same users end up with similar embeddings. A movie nobody rated
-//! and a user absent from the training data (a [`UserRef::Profile`]) get embeddings without
-//! retraining; [`Features::embed_movie`] embeds a movie that is not even in the catalogue.
+//! cross-entropy on watched pairs against sampled unwatched movies (`features_train.rs`,
+//! feature `train`), so movies watched by the same users end up with similar embeddings. A
+//! movie nobody rated and a user absent from the training data (a [`UserRef::Profile`]) get
+//! embeddings without retraining; [`Features::embed_movie`] embeds a movie that is not even in
+//! the catalogue.
 //!
 //! Two ways to rank ([`ScoreMethod`]):
 //! - `likelihood`: by p(watched) (the score is its log-odds, which orders movies the same way);
@@ -24,9 +25,9 @@
 //!
 //! `predict` is unsupported (a ranking model: p(watched) is not a rating); `item_similarities`
 //! is the cosine of movie embeddings. After training every weight is plain `f32`; scoring,
-//! persistence and new-movie embedding never touch burn.
+//! persistence and new-movie embedding never touch burn (training needs the `train`
+//! feature).
 
-use crate::backend::run_observed;
 use crate::error::{check, Result as NResult};
 use crate::features_fitted::Fitted;
 use crate::train::with_schedule;
@@ -189,6 +190,20 @@ impl Features {
 
     cinerec_core::fitted_accessor!(Fitted, NAME);
 
+    /// Trains on `data` (with burn, in the private pool of `threads` workers).
+    #[cfg(feature = "train")]
+    fn train(&self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<Fitted> {
+        let p = self.params.clone();
+        // The outer error is the pool's, the inner one the fit's.
+        crate::backend::run_observed(p.threads, observer, |obs| Fitted::build(data, &p, obs))?
+    }
+
+    /// Refuses: this build has no `train` feature.
+    #[cfg(not(feature = "train"))]
+    fn train(&self, _: &Dataset, _: &mut dyn FitObserver) -> Result<Fitted> {
+        crate::error::no_training(NAME)
+    }
+
     /// The unit-length embedding of a catalogue movie.
     pub fn movie_embedding(&self, item: ItemIdx) -> Result<&[f32]> {
         let f = self.fitted()?;
@@ -241,9 +256,7 @@ impl Recommender for Features {
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
-        let p = self.params.clone();
-        let fitted = run_observed(p.threads, observer, |obs| Fitted::build(data, &p, obs))??;
-        self.fitted = Some(fitted);
+        self.fitted = Some(self.train(data, observer)?);
         Ok(())
     }
 

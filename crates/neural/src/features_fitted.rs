@@ -1,14 +1,21 @@
 //! The fitted state of [`crate::Features`]: vocabulary, plain weights, every catalogue
 //! movie's embedding and bias, each user's training movies and the density σ — how it is
-//! built from a dataset (vocabulary → burn training → embeddings), how it scores, and its
-//! model state (`features/1`).
+//! built from a dataset (vocabulary → burn training → embeddings; feature `train`), how it
+//! scores, and its model state (`features/1`).
 
-use crate::features::{FeaturesParams, ScoreMethod};
-use crate::features_input::{BagEntry, Vocab};
+#[cfg(feature = "train")]
+use crate::features::FeaturesParams;
+use crate::features::ScoreMethod;
+#[cfg(feature = "train")]
+use crate::features_input::BagEntry;
+use crate::features_input::Vocab;
 use crate::features_model::{dot, Weights};
+#[cfg(feature = "train")]
 use crate::features_train::train;
 use cinerec_core::state::{StateReader, StateWriter};
-use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Result, Rng, UserRef};
+use cinerec_core::{CoreError, Result, UserRef};
+#[cfg(feature = "train")]
+use cinerec_core::{Dataset, FitObserver, ItemIdx, Rng};
 
 /// A fitted model: plain weights, every catalogue movie's embedding, the users' movies.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +39,7 @@ pub(crate) struct Fitted {
 
 impl Fitted {
     /// Builds the vocabulary, trains (call inside the thread pool) and embeds every movie.
+    #[cfg(feature = "train")]
     pub fn build(data: &Dataset, p: &FeaturesParams, obs: &mut dyn FitObserver) -> Result<Self> {
         let m = data.matrix();
         let cat = data.catalog();
@@ -208,6 +216,7 @@ impl Fitted {
 
 /// σ of the density kernel: the standard deviation of the cosine distance between random
 /// pairs of distinct rated movies (1 when there are fewer than two).
+#[cfg(feature = "train")]
 fn auto_sigma(emb: &[f32], dim: usize, rated: &[u32], seed: u64) -> f32 {
     if rated.len() < 2 {
         return 1.0;

@@ -4,7 +4,9 @@
 //! length), the p(watched) logit, and their model state.
 
 use crate::features_input::BagEntry;
-use crate::mlp::{Activation, Dense, Mlp};
+use crate::mlp::Mlp;
+#[cfg(feature = "train")]
+use crate::mlp::{Activation, Dense};
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Result};
 
@@ -145,6 +147,7 @@ impl Weights {
 }
 
 /// A single dense layer as an [`Mlp`].
+#[cfg(feature = "train")]
 pub fn single(d: Dense, act: Activation) -> Mlp {
     Mlp {
         layers: vec![(d, act)],

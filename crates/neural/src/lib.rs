@@ -2,9 +2,10 @@
 //!
 //! cinerec's neural models, trained on the CPU with [burn](https://burn.dev) 0.22 (its
 //! pure-Rust `flex` backend) and served without it:
-//! - [`backend`]: the burn device, the private training thread pool, tensor ↔ `Vec`
-//!   conversions and seeded parameter initialisation;
-//! - [`train`]: mini-batches, validation hold-out, early stopping, progress reporting;
+//! - `backend` (feature `train`): the burn device, the private training thread pool,
+//!   tensor ↔ `Vec` conversions and seeded parameter initialisation;
+//! - [`train`]: the training knobs every model's parameters share ([`train::Schedule`]),
+//!   mini-batches, validation hold-out, early stopping, progress reporting;
 //! - [`mlp`]: burn-free inference of trained dense layers, and their model state;
 //! - [`twotower`]: the two-tower multitask model ([`TwoTower`]);
 //! - [`features`]: movie embeddings from features and user embeddings from watched sets (new
@@ -15,17 +16,31 @@
 //! Every model here implements [`cinerec_core::Recommender`] and [`cinerec_core::Configurable`];
 //! `cinerec-engine` lists them in its registry (feature `neural`), so they pass the same
 //! contract suite as every other model.
+//!
+//! ## Features
+//!
+//! - `train` (default): `Recommender::fit`, with burn and the training-only dependencies
+//!   (burn-flex, gemm, rayon, libc). The burn-side modules — `backend`, `ae_fit`,
+//!   `ae_net` and the private `features_net`/`features_train` and `twotower_fit`/`_net`/
+//!   `_optim`/`_softmax`/`matmul` — exist only with it.
+//! - Without `train` the crate does not link burn: the models are still built from their
+//!   parameters, load model files (written by a training build), predict, score, explain
+//!   (item similarities) and save their state; `fit` returns
+//!   [`CoreError::Unsupported`](cinerec_core::CoreError::Unsupported).
 
 pub mod ae_autoencoder;
 pub mod ae_autorec;
 pub mod ae_demo;
+#[cfg(feature = "train")]
 pub mod ae_fit;
+#[cfg(feature = "train")]
 pub mod ae_net;
 pub mod ae_ridge;
 pub mod ae_shape;
 pub mod ae_sparse;
 pub mod autoencoder;
 pub mod autorec;
+#[cfg(feature = "train")]
 pub mod backend;
 mod configurable;
 pub mod error;
@@ -34,18 +49,28 @@ pub mod features_eval;
 mod features_fitted;
 pub mod features_input;
 mod features_model;
+#[cfg(feature = "train")]
 mod features_net;
+#[cfg(feature = "train")]
 mod features_train;
+#[cfg(feature = "train")]
 mod matmul;
 pub mod mlp;
 pub mod train;
 pub mod twotower;
+#[cfg(feature = "train")]
 mod twotower_fit;
+#[cfg(feature = "train")]
 mod twotower_net;
+#[cfg(feature = "train")]
 mod twotower_optim;
 mod twotower_params;
+#[cfg(feature = "train")]
 mod twotower_softmax;
 mod twotower_weights;
+
+#[cfg(all(test, not(feature = "train")))]
+mod no_train_tests;
 
 pub use autoencoder::{Autoencoder, AutoencoderParams};
 pub use autorec::{AutoRec, AutoRecParams};

@@ -15,7 +15,8 @@
 //! is the retrieval score (user · movie embedding, used for ranking and factorized top-K),
 //! `predict` the rating network clipped to the scale, `item_similarities` the cosine of
 //! movie embeddings, and a new visitor's profile is folded in against the fixed towers
-//! without retraining.
+//! without retraining. Training (`twotower_fit.rs`) needs the `train` feature; everything
+//! else runs on the copied-out weights without burn.
 
 use crate::error::Result;
 pub use crate::twotower_params::{Reduction, TwoTowerParams};
@@ -71,6 +72,18 @@ impl TwoTower {
         }
     }
 
+    /// Trains the weights on `data` (with burn).
+    #[cfg(feature = "train")]
+    fn train(&self, data: &Dataset, obs: &mut dyn FitObserver) -> cinerec_core::Result<Weights> {
+        Ok(crate::twotower_fit::fit(data, &self.params, obs)?)
+    }
+
+    /// Refuses: this build has no `train` feature.
+    #[cfg(not(feature = "train"))]
+    fn train(&self, _: &Dataset, _: &mut dyn FitObserver) -> cinerec_core::Result<Weights> {
+        crate::error::no_training("twotower")
+    }
+
     /// The user embedding for `user`: learned (known user) or folded in (profile).
     pub fn user_embedding(&self, user: UserRef<'_>) -> cinerec_core::Result<Vec<f32>> {
         let w = self.weights()?;
@@ -103,7 +116,7 @@ impl Recommender for TwoTower {
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> cinerec_core::Result<()> {
         self.fitted = None;
         self.forget_fold();
-        self.fitted = Some(crate::twotower_fit::fit(data, &self.params, observer)?);
+        self.fitted = Some(self.train(data, observer)?);
         Ok(())
     }
 

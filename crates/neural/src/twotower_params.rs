@@ -4,6 +4,7 @@
 
 use crate::error::{check, Result};
 use crate::train::{with_schedule, Schedule};
+#[cfg(feature = "train")]
 use crate::twotower_net::LossCfg;
 use crate::twotower_weights::FoldIn;
 use serde::{Deserialize, Serialize};
@@ -180,6 +181,8 @@ impl TwoTowerParams {
         check(fin(self.foldin_l2), "foldin_l2", "must be ≥ 0")
     }
 
+    /// What the training loss takes from the parameters.
+    #[cfg(feature = "train")]
     pub(crate) fn loss_cfg(&self) -> LossCfg {
         LossCfg {
             rating_weight: self.rating_weight as f32,
@@ -196,6 +199,7 @@ impl TwoTowerParams {
         }
     }
 
+    /// What the fold-in of a new visitor's profile takes from the parameters.
     pub(crate) fn fold_cfg(&self) -> FoldIn {
         // Per example, training weighs the squared error by rating_weight / batch_size when
         // the retrieval loss is summed over the batch: the fold-in keeps that balance.

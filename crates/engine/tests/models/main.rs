@@ -9,13 +9,13 @@ mod contract;
 mod ml100k_popularity;
 mod models;
 mod neighbours;
-#[cfg(feature = "neural")]
+#[cfg(feature = "neural-train")]
 mod neural_autoencoder;
-#[cfg(feature = "neural")]
+#[cfg(feature = "neural-train")]
 mod neural_autorec;
-#[cfg(feature = "neural")]
+#[cfg(feature = "neural-train")]
 mod neural_features;
-#[cfg(feature = "neural")]
+#[cfg(feature = "neural-train")]
 mod neural_twotower;
 mod peers;
 mod persist;
