@@ -99,7 +99,9 @@ fn profile_rmse(m: &dyn Recommender, train: &Dataset, test: &Interactions) -> f6
                 .collect();
             last = Some((r.user.0, p));
         }
-        let prof = &last.as_ref().unwrap().1;
+        let Some((_, prof)) = last.as_ref() else {
+            continue;
+        };
         let p = m
             .predict(UserRef::Profile(prof), r.item)
             .unwrap_or(f32::NAN) as f64;
