@@ -71,7 +71,7 @@ pub enum Command {
     /// Predicted rating of a movie (by id or title) for a user.
     Predict(cmd::predict::PredictArgs),
     /// List the available models.
-    Models,
+    Models(cmd::models::ModelsArgs),
     /// Bulk-import a dataset into a store (SQLite by default, PostgreSQL, MySQL/MariaDB).
     Import(cmd::import::ImportArgs),
     /// Hyper-parameter search for a model on a validation split carved from the train part.
@@ -95,7 +95,7 @@ fn main() {
         Command::Eval(a) => cmd::eval::run(a, &cli, &out),
         Command::Recommend(a) => cmd::recommend::run(a, &cli, &out),
         Command::Predict(a) => cmd::predict::run(a, &cli, &out),
-        Command::Models => cmd::models::run(&out),
+        Command::Models(a) => cmd::models::run(a, &out),
         Command::Import(a) => cmd::import::run(a, &cli, &out),
         Command::Tune(a) => cmd::tune::run(a, &cli, &out),
         Command::Rate(a) => cmd::rate::run(a, &cli, &out),

@@ -104,3 +104,87 @@ fn train_recommend_predict() {
     );
     assert!(!r.ok && r.stderr.contains("Toy Story"), "{}", r.stderr);
 }
+
+#[test]
+fn recommend_has_the_api_options_and_reads_a_store() {
+    let Some(dir) = ml100k("ml100k::recommend_has_the_api_options_and_reads_a_store") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let d = dir.to_str().unwrap();
+    let rec = |extra: &[&str]| {
+        let mut args = vec!["--output", "json", "recommend", "--user", "196", "-n", "5"];
+        args.extend_from_slice(extra);
+        cinerec(t.path(), t.path(), &args)
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        let list = v.as_array().unwrap();
+        list.iter()
+            .map(|r| r["movie"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = json(&rec(&["--data", d, "--model", "itemknn"]));
+    assert_eq!(plain.as_array().unwrap().len(), 5);
+    // λ = 1 is relevance only: the plain order; explanations name rated movies.
+    let same = json(&rec(&[
+        "--data",
+        d,
+        "--model",
+        "itemknn",
+        "--diversity",
+        "1",
+        "--explain",
+    ]));
+    assert_eq!(ids(&same), ids(&plain));
+    for r in same.as_array().unwrap() {
+        let because = r["because"].as_array().unwrap();
+        assert!(!because.is_empty() && because.len() <= 3, "{r}");
+    }
+    assert!(plain.as_array().unwrap()[0].get("because").is_none());
+    let comedy = json(&rec(&[
+        "--data", d, "--model", "itemknn", "--genre", "Comedy",
+    ]));
+    for r in comedy.as_array().unwrap() {
+        let genres = r["genres"].as_array().unwrap();
+        assert!(genres.iter().any(|g| g == "Comedy"), "{r}");
+    }
+    let bad = rec(&["--data", d, "--diversity", "1.5"]);
+    // With --output json the error is a JSON document on stdout.
+    assert!(
+        !bad.ok && bad.stdout.contains("--diversity"),
+        "{}",
+        bad.stdout
+    );
+    // The same query against a store: imported from the same files, same answers.
+    let url = format!("sqlite://{}", t.path().join("s.db").display());
+    let r = cinerec(t.path(), t.path(), &["import", d, "--store", &url]);
+    assert!(r.ok, "{}", r.stderr);
+    let from_store = json(&rec(&["--store", &url, "--model", "itemknn"]));
+    assert_eq!(ids(&from_store), ids(&plain));
+    // With a registered model activated in the store, it answers when no model is named.
+    let r = cinerec(
+        t.path(),
+        t.path(),
+        &["train", "--store", &url, "--model", "svd"],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let r = cinerec(
+        t.path(),
+        t.path(),
+        &["models", "--store", &url, "--activate", "1"],
+    );
+    assert!(r.ok && r.stdout.contains("svd"), "{}", r.stderr);
+    let active = rec(&["--store", &url]);
+    assert!(active.ok, "{}", active.stderr);
+    assert!(
+        active.stderr.contains("active model: version 1 (svd)"),
+        "{}",
+        active.stderr
+    );
+    let bad = cinerec(
+        t.path(),
+        t.path(),
+        &["models", "--store", &url, "--activate", "9"],
+    );
+    assert!(!bad.ok && bad.stderr.contains("9"), "{}", bad.stderr);
+}
