@@ -174,11 +174,17 @@ fn recommend_has_the_api_options_and_reads_a_store() {
         &["models", "--store", &url, "--activate", "1"],
     );
     assert!(r.ok && r.stdout.contains("svd"), "{}", r.stderr);
-    let active = rec(&["--store", &url]);
+    // (text output: the note saying which model answers goes to stderr)
+    let active = cinerec(
+        t.path(),
+        t.path(),
+        &["recommend", "--store", &url, "--user", "196", "-n", "5"],
+    );
     assert!(active.ok, "{}", active.stderr);
     assert!(
-        active.stderr.contains("active model: version 1 (svd)"),
-        "{}",
+        active.stderr.contains("active model: version 1 (svd)") && active.stdout.contains("(svd)"),
+        "{}\n{}",
+        active.stdout,
         active.stderr
     );
     let bad = cinerec(
