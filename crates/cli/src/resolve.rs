@@ -92,23 +92,18 @@ pub fn model_for(
 /// The active registered model of the store at `url`, loaded for `ds` (None when the
 /// registry has no active model).
 fn active_model(url: &str, ds: &Dataset, out: &Output) -> Result<Option<Box<dyn Recommender>>> {
-    let data = std::sync::Arc::new(ds.clone());
-    let found = cinerec_engine::source::with_store(url, |store| {
-        Box::pin(async move {
-            let Some(rec) = store.active_model().await? else {
-                return Ok(None);
-            };
-            let m = lifecycle::load_registered(&rec, data).await?;
-            Ok(Some((rec, m)))
-        })
-    })?;
-    Ok(found.map(|(rec, m)| {
-        out.note(format!(
-            "using the store's active model: version {} ({})",
-            rec.version, rec.algorithm
-        ));
-        m
-    }))
+    let Some(rec) = cinerec_engine::source::with_store(url, |store| {
+        Box::pin(async move { Ok(store.active_model().await?) })
+    })?
+    else {
+        return Ok(None);
+    };
+    let m = lifecycle::load_record(&rec, ds)?;
+    out.note(format!(
+        "using the store's active model: version {} ({})",
+        rec.version, rec.algorithm
+    ));
+    Ok(Some(m))
 }
 
 /// Inner id of a raw user id, or an error saying the user is unknown.

@@ -78,16 +78,6 @@ impl EngineError {
             source,
         }
     }
-
-    /// The core error inside, when this is (or wraps) one: unknown users and movies,
-    /// unsupported operations and bad parameters look the same wherever they came from.
-    pub fn core(&self) -> Option<&CoreError> {
-        match self {
-            EngineError::Core(e) | EngineError::Model(ModelError::Core(e)) => Some(e),
-            EngineError::Eval(EvalError::Core(e)) => Some(e),
-            _ => None,
-        }
-    }
 }
 
 /// Result alias of the engine.

@@ -68,16 +68,21 @@ pub async fn load_registered(
     rec: &ModelRecord,
     data: Arc<Dataset>,
 ) -> Result<Box<dyn Recommender>> {
+    let rec2 = rec.clone();
+    tokio::task::spawn_blocking(move || load_record(&rec2, &data))
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))?
+}
+
+/// [`load_registered`] on the calling thread (for callers without a runtime of their own).
+pub fn load_record(rec: &ModelRecord, data: &Dataset) -> Result<Box<dyn Recommender>> {
     let path = PathBuf::from(&rec.artifact);
-    tokio::task::spawn_blocking(move || {
-        persist::load_with(&path, &data, LoadOptions { force: true }).map(|(m, _)| m)
-    })
-    .await
-    .map_err(|e| EngineError::Task(e.to_string()))?
-    .map_err(|e| EngineError::Unservable {
-        version: rec.version,
-        source: Box::new(e.into()),
-    })
+    persist::load_with(&path, data, LoadOptions { force: true })
+        .map(|(m, _)| m)
+        .map_err(|e| EngineError::Unservable {
+            version: rec.version,
+            source: Box::new(e.into()),
+        })
 }
 
 /// Makes `version` the active model; returns its record.

@@ -82,8 +82,14 @@ pub fn run(a: &RecommendArgs, cli: &Cli, out: &Output) -> Result<()> {
         include_seen: a.include_seen,
     };
     let recs = query::recommend(model.as_ref(), &ds, UserRef::Known(user), ask)?;
-    let profile = cinerec_core::user_profile(&ds, UserRef::Known(user))?;
-    let index_norms = a.explain.then(|| query::item_norms(&ds));
+    // Only with --explain: the user's ratings and the norms of the cosine fallback.
+    let why = match a.explain {
+        true => Some((
+            cinerec_core::user_profile(&ds, UserRef::Known(user))?,
+            query::item_norms(&ds),
+        )),
+        false => None,
+    };
     let list: Vec<Rec> = recs
         .iter()
         .enumerate()
@@ -97,8 +103,8 @@ pub fn run(a: &RecommendArgs, cli: &Cli, out: &Output) -> Result<()> {
                 .map(|g| g.to_string())
                 .collect(),
             score: s.score,
-            because: index_norms.as_ref().map(|norms| {
-                query::explain(model.as_ref(), &ds, norms, &profile, s.item, 3)
+            because: why.as_ref().map(|(profile, norms)| {
+                query::explain(model.as_ref(), &ds, norms, profile, s.item, 3)
                     .into_iter()
                     .map(|c| Because {
                         movie: cat.raw_item(c.item).0,
