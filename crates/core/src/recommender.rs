@@ -86,6 +86,12 @@ pub trait Recommender: Send + Sync {
         })
     }
 
+    /// What the last fit found that is worth recording beside the parameters (`auto`'s search
+    /// table and validation scores); callers record it with the model's metrics.
+    fn fit_report(&self) -> Option<serde_json::Value> {
+        None
+    }
+
     /// Serialises the fitted state (parameters are stored separately by the caller).
     fn save_state(&self) -> Result<Vec<u8>>;
 

@@ -9,12 +9,15 @@
 //!   progress, timings, losses, hold-out evaluation), [`lifecycle`] (model file paths, save,
 //!   register, load, activate, seed), [`query`] (recommend / similar / explain with the same
 //!   options everywhere) and [`params`] (model parameters as callers give them);
+//! - [`auto`]: the `auto` model (model selection by successive halving on validation carves
+//!   within a time budget) and the `blend` rating model it may choose;
 //! - [`EngineError`], the error of every service;
 //! - `testing` (feature `testing`): the contract suite every registered model passes.
 //!
 //! Models (`cinerec-models`, `cinerec-neural`) depend only on `cinerec-core` (and
 //! `cinerec-eval` where they must); they never see each other or the engine.
 
+pub mod auto;
 pub mod error;
 pub mod lifecycle;
 pub mod model_error;

@@ -5,6 +5,7 @@
 //! [`CoreError::Unsupported`](cinerec_core::CoreError::Unsupported); `neural-train` (the
 //! default) also trains them. The hybrid gets its components from this registry, injected as its factory.
 
+use crate::auto::{Auto, Blend};
 use crate::model_error::{ModelError, Result};
 use cinerec_core::{Configurable, Recommender};
 use cinerec_models::{Als, Baseline, Bpr, Popularity, RandomNormal};
@@ -83,6 +84,14 @@ pub const MODELS: &[ModelInfo] = &[
     entry::<TfIdf>(
         "tfidf",
         "content model: TF-IDF over title, genres, decade, tags, knowledge graph; ranking only",
+    ),
+    entry::<Auto>(
+        "auto",
+        "picks the best rating model (or a blend) and the best ranking model with their parameters on a validation carve of the training data, within a time budget",
+    ),
+    entry::<Blend>(
+        "blend",
+        "rating model: feature-weighted ridge blend of baseline, SVD++, item-KNN (and AutoRec), weights learnt on a validation carve",
     ),
     ModelInfo {
         name: "hybrid",

@@ -99,6 +99,9 @@ pub fn fit_model(
     let fit_seconds = t.elapsed().as_secs_f64();
     let mut metrics = Map::new();
     metrics.insert("fit_seconds".into(), fit_seconds.into());
+    if let Some(report) = model.fit_report() {
+        metrics.insert("search".into(), report);
+    }
     if !rec.history.is_empty() {
         metrics.insert(
             "epochs".into(),

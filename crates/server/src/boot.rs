@@ -54,6 +54,7 @@ pub fn serving(data: Arc<Dataset>, model: LoadedModel) -> Serving {
         live,
         loaded: vec![active.clone()],
         active,
+        fallback: Default::default(),
     }
 }
 

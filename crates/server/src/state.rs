@@ -6,9 +6,9 @@
 //! write gate so a swap never loses a rating posted while it runs.
 
 use arc_swap::ArcSwap;
-use cinerec_core::{Dataset, Recommender};
+use cinerec_core::{CoreError, Dataset, ItemIdx, Recommender, UserRef};
 use cinerec_store::{ModelRecord, Store};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::RwLock;
 
 use crate::config::ServerConfig;
@@ -60,6 +60,17 @@ pub struct Serving {
     pub active: Arc<LoadedModel>,
     /// Every loaded model (the active one included), for `?model=`.
     pub loaded: Vec<Arc<LoadedModel>>,
+    /// The baseline fitted on `data` on first need, when no loaded model predicts ratings
+    /// (see [`Serving::rating_model`]); shared by snapshots over the same data.
+    pub fallback: Arc<OnceLock<Arc<LoadedModel>>>,
+}
+
+/// Whether a fitted model answers rating predictions (ranking-only models say `Unsupported`).
+fn predicts_ratings(m: &LoadedModel) -> bool {
+    !matches!(
+        m.model.predict(UserRef::Profile(&[]), ItemIdx(0)),
+        Err(CoreError::Unsupported { .. })
+    )
 }
 
 impl Serving {
@@ -72,6 +83,30 @@ impl Serving {
             return Some(&self.active);
         }
         self.loaded.iter().rev().find(|m| m.algorithm == key)
+    }
+
+    /// The model that answers `/predict`: the active one when it predicts ratings, else the
+    /// newest loaded model that does, else a baseline (global mean + damped user and movie
+    /// biases, version 0) fitted on the snapshot the first time it is needed. So `/predict`
+    /// works whatever ranking-only model is active.
+    pub fn rating_model(&self) -> Result<Arc<LoadedModel>, ServerError> {
+        if predicts_ratings(&self.active) {
+            return Ok(self.active.clone());
+        }
+        if let Some(m) = self.loaded.iter().rev().find(|m| predicts_ratings(m)) {
+            return Ok(m.clone());
+        }
+        if let Some(m) = self.fallback.get() {
+            return Ok(m.clone());
+        }
+        let mut model = cinerec_engine::registry::create("baseline", None)?;
+        model.fit(&self.data, &mut cinerec_core::NoObserver)?;
+        let m = Arc::new(LoadedModel {
+            version: 0,
+            algorithm: "baseline".into(),
+            model,
+        });
+        Ok(self.fallback.get_or_init(|| m).clone())
     }
 
     /// Resolves a raw user id or gives the 404.

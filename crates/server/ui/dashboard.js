@@ -25,6 +25,7 @@ export function lossCurves(obj, prefix = '') {
   if (!obj || typeof obj !== 'object') return out;
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
+    if (k === 'trials') continue; // auto's search table, shown by searchSections
     if (Array.isArray(v) && v.length > 1) {
       if (v.every((x) => typeof x === 'number')) out.push({ name: key, points: v.map((y, i) => ({ x: i + 1, y })) });
       else if (v.every((x) => x && typeof x === 'object')) {
@@ -137,9 +138,37 @@ function renderModels(box, models) {
     parts.push(h('section', { class: 'card wide', id: 'compare' }, h('h3', {}, 'Metrics compared'),
       note('No model in the registry has recorded metrics yet (models trained by `cinerec serve` are registered without an evaluation); register evaluated models to compare them here.')));
   }
+  parts.push(...searchSections(models, name));
   const curves = models.flatMap((m) => lossCurves(m.metrics).map((c) => ({ ...c, name: `${name(m)} ${c.name}` })));
   parts.push(h('section', { class: 'card wide', id: 'loss' }, h('h3', {}, 'Training loss'),
     curves.length ? lineChart({ title: 'Loss per epoch', series: curves, xLabel: 'epoch', yLabel: 'loss' })
       : note('No loss curve recorded: a model’s registry metrics show one when they include a per-epoch list (e.g. "train_loss": [...] or "epochs": [{"epoch", "train_loss"}]).')));
   fill(box, parts);
+}
+
+/** A chosen component in words: `svd {"n_factors":200}`, `blend of baseline + svdpp`. */
+function describe(c) {
+  if (!c) return '–';
+  if (c.model === 'blend' && c.params && Array.isArray(c.params.components)) {
+    return `blend of ${c.params.components.map((x) => x.model).join(' + ')}`;
+  }
+  const p = c.params && Object.keys(c.params).length ? ` ${JSON.stringify(c.params)}` : '';
+  return `${c.model}${p}`;
+}
+
+/** One section per model whose metrics hold `auto`'s search: the choice and every trial. */
+function searchSections(models, name) {
+  return models.filter((m) => m.metrics && m.metrics.search && Array.isArray(m.metrics.search.trials)).map((m) => {
+    const s = m.metrics.search;
+    const cols = ['task', 'model', 'rung', 'predicted s', 'fit s', 'validation', 'status'];
+    return h('section', { class: 'card wide search', id: `search-v${m.version}` },
+      h('h3', {}, `Model selection (${name(m)})`),
+      h('p', {}, `Rating: ${describe(s.rating)}, validation RMSE ${fmt(s.rating_rmse)}. Ranking: ${describe(s.ranking)}, validation NDCG@10 ${fmt(s.ranking_ndcg)}. Search ${fmt(s.search_s)} s, budget ${fmt(s.budget_s)} s.`),
+      h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Search trials' }, h('table', { class: 'search-table' },
+        h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, s.trials.map((t) => h('tr', { class: t.status === 'chosen' ? 'serving' : '' },
+          h('td', {}, t.task), h('td', {}, describe(t)), h('td', { class: 'num' }, String(t.rung)),
+          h('td', { class: 'num' }, fmt(t.predicted_s)), h('td', { class: 'num' }, t.fit_s == null ? '–' : fmt(t.fit_s)),
+          h('td', { class: 'num' }, t.value == null ? '–' : fmt(t.value)), h('td', {}, t.status)))))));
+  });
 }

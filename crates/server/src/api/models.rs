@@ -99,6 +99,7 @@ pub async fn activate(
                 data: old.data.clone(),
                 index: old.index.clone(),
                 live: old.live.clone(),
+                fallback: old.fallback.clone(),
             },
             false,
         ),
@@ -114,6 +115,7 @@ pub async fn activate(
                         data: old.data.clone(),
                         index: old.index.clone(),
                         live: old.live.clone(),
+                        fallback: old.fallback.clone(),
                     },
                     false,
                 )

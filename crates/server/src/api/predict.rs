@@ -24,8 +24,12 @@ pub struct Prediction<'a> {
     pub prediction: f32,
     /// The user's own rating of it, if any (training or live).
     pub actual: Option<f32>,
-    /// Model version that predicted.
+    /// Registry version of the model that predicted: the active model's, or when the active
+    /// model only ranks, the newest loaded rating model's; 0 = the baseline the server fits
+    /// on its data for that case.
     pub model_version: i64,
+    /// Algorithm of the model that predicted.
+    pub model: &'a str,
 }
 
 /// Predicted rating of a movie (by id or title) for a user.
@@ -42,7 +46,8 @@ pub async fn predict(
     let s = state.serving();
     let who = s.who(&user)?;
     let item = s.index.resolve(&s.data, &movie)?;
-    let model = s.active.model.as_ref();
+    let rater = s.rating_model()?;
+    let model = rater.model.as_ref();
     let p = match who {
         Who::Known(u) if !s.live.has_changes(who) => model.predict(UserRef::Known(u), item)?,
         _ => {
@@ -58,7 +63,8 @@ pub async fn predict(
             movie: s.index.movie(item).into(),
             prediction: if p.is_finite() { p.clamp(lo, hi) } else { p },
             actual: s.live.current(&s.data, who, &user, item),
-            model_version: s.active.version,
+            model_version: rater.version,
+            model: &rater.algorithm,
         },
     ))
 }

@@ -1,0 +1,360 @@
+//! `blend`: a rating model whose prediction is a learnt blend of other registered rating
+//! models (by default baseline, SVD++, item-KNN and, with `neural-train`, AutoRec). Fitting
+//! carves a random validation share off the training data, fits every component on the rest,
+//! learns the feature-weighted ridge blend of their validation predictions ([`super::stack`]),
+//! then refits every component on all of the training data. Given `weights`, the fit only
+//! refits the components (what `auto` does once it has learnt them on its own carve).
+
+use super::stack::{self, Support};
+use crate::registry;
+use cinerec_core::state::{StateReader, StateWriter};
+use cinerec_core::{
+    Configurable, CoreError, Dataset, FitObserver, ItemIdx, NoObserver, Recommender, Result,
+    UserRef,
+};
+use cinerec_data::split::{carve_validation, RngKind, SplitSpec};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+const TAG: &[u8] = b"blend/1";
+
+/// One model of a blend (or of `auto`'s choice): a registry name and its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// Registry name.
+    pub model: String,
+    /// Parameters (`null` = the model's defaults).
+    #[serde(default)]
+    pub params: Value,
+}
+
+impl Component {
+    /// `model` at `params`.
+    pub fn new(model: &str, params: Value) -> Self {
+        Component {
+            model: model.to_string(),
+            params,
+        }
+    }
+
+    /// An unfitted model of this component.
+    pub fn create(&self) -> Result<Box<dyn Recommender>> {
+        registry::create(&self.model, Some(&self.params)).map_err(|e| CoreError::InvalidParam {
+            name: format!("component {}", self.model),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Parameters of [`Blend`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlendParams {
+    /// The blended rating models.
+    pub components: Vec<Component>,
+    /// Ridge penalty per validation rating on the blend weights.
+    pub ridge: f64,
+    /// Share of the training ratings carved off to learn the weights.
+    pub validation: f64,
+    /// Seed of the carve.
+    pub seed: u64,
+    /// The learnt weights (intercept, supports, then three per component); `null` = learn them.
+    pub weights: Option<Vec<f64>>,
+}
+
+impl Default for BlendParams {
+    fn default() -> Self {
+        let mut components = vec![
+            Component::new("baseline", Value::Null),
+            Component::new("svdpp", Value::Null),
+            Component::new("itemknn", Value::Null),
+        ];
+        if cfg!(feature = "neural-train") {
+            components.push(Component::new("autorec", Value::Null));
+        }
+        BlendParams {
+            components,
+            ridge: 1e-4,
+            validation: 0.2,
+            seed: 7,
+            weights: None,
+        }
+    }
+}
+
+/// The blend model.
+pub struct Blend {
+    p: BlendParams,
+    models: Vec<Box<dyn Recommender>>,
+    support: Support,
+    mean: f32,
+    scale: (f32, f32),
+    fitted: bool,
+}
+
+impl Configurable for Blend {
+    type Params = BlendParams;
+    fn from_params(p: BlendParams) -> Result<Self> {
+        let bad = |reason: String| CoreError::InvalidParam {
+            name: "blend".into(),
+            reason,
+        };
+        if p.components.is_empty() {
+            return Err(bad("components must not be empty".into()));
+        }
+        if p.components
+            .iter()
+            .any(|c| c.model == "blend" || c.model == "auto")
+        {
+            return Err(bad("a blend cannot contain blend or auto".into()));
+        }
+        if !(p.validation > 0.0 && p.validation < 1.0) || !(p.ridge >= 0.0 && p.ridge.is_finite()) {
+            return Err(bad("validation must be in (0, 1) and ridge ≥ 0".into()));
+        }
+        if let Some(w) = &p.weights {
+            if w.len() != stack::n_features(p.components.len()) || w.iter().any(|x| !x.is_finite())
+            {
+                return Err(bad(format!(
+                    "weights must be {} finite numbers for {} components",
+                    stack::n_features(p.components.len()),
+                    p.components.len()
+                )));
+            }
+        }
+        let models = p
+            .components
+            .iter()
+            .map(Component::create)
+            .collect::<Result<_>>()?;
+        Ok(Blend {
+            p,
+            models,
+            support: Support::default(),
+            mean: 0.0,
+            scale: (1.0, 5.0),
+            fitted: false,
+        })
+    }
+}
+
+impl Blend {
+    /// A blend of already chosen components with weights learnt elsewhere (by `auto`).
+    pub fn with_weights(components: Vec<Component>, weights: Vec<f64>) -> Result<Self> {
+        Blend::from_params(BlendParams {
+            components,
+            weights: Some(weights),
+            ..Default::default()
+        })
+    }
+
+    /// Learns the weights on a validation carve of `data`.
+    fn learn(&mut self, data: &Dataset, obs: &mut dyn FitObserver, total: u64) -> Result<Vec<f64>> {
+        let spec = SplitSpec::Random {
+            test_ratio: self.p.validation,
+            seed: self.p.seed,
+            rng: RngKind::Cinerec,
+        };
+        let carve =
+            carve_validation(data, &spec).map_err(|e| CoreError::Training(e.to_string()))?;
+        let mut preds = Vec::with_capacity(self.models.len());
+        for (k, c) in self.p.components.iter().enumerate() {
+            let mut m = c.create()?;
+            m.fit(&carve.fit, &mut NoObserver)?;
+            preds.push(predict_rows(m.as_ref(), &carve.fit, &carve.validation)?);
+            obs.on_progress(k as u64 + 1, total);
+        }
+        let y: Vec<f64> = carve.validation.values.iter().map(|&v| v as f64).collect();
+        let x = design(
+            &Support::of(&carve.fit),
+            carve.fit.global_mean(),
+            &carve.validation,
+            &preds,
+        );
+        let d = stack::n_features(preds.len());
+        let rows: Vec<usize> = (0..y.len()).collect();
+        stack::ridge(&x, &y, d, &rows, self.p.ridge)
+            .ok_or_else(|| CoreError::Training("blend: singular validation design".into()))
+    }
+}
+
+/// Predictions of a fitted `model` (fitted on `fit`) for every rating of `rows`; a rating the
+/// model cannot predict (unknown user or movie) gets the global mean, as evaluation does.
+pub fn predict_rows(
+    model: &dyn Recommender,
+    fit: &Dataset,
+    rows: &cinerec_core::Interactions,
+) -> Result<Vec<f32>> {
+    let (lo, hi) = fit.rating_scale();
+    let mean = fit.global_mean();
+    let mut out = Vec::with_capacity(rows.len());
+    for k in 0..rows.len() {
+        let u = UserRef::Known(cinerec_core::UserIdx(rows.users[k]));
+        let p = match model.predict(u, ItemIdx(rows.items[k])) {
+            Ok(p) if p.is_finite() => p,
+            Ok(_) | Err(CoreError::UnknownUser(_)) | Err(CoreError::UnknownItem(_)) => mean,
+            Err(e) => return Err(e),
+        };
+        out.push(p.clamp(lo.min(hi), hi.max(lo)));
+    }
+    Ok(out)
+}
+
+/// The row-major stacking design of `rows` from per-component predictions.
+pub fn design(
+    support: &Support,
+    mean: f32,
+    rows: &cinerec_core::Interactions,
+    preds: &[Vec<f32>],
+) -> Vec<f64> {
+    let d = stack::n_features(preds.len());
+    let mut x = vec![0f64; rows.len() * d];
+    let mut p = vec![0f32; preds.len()];
+    for r in 0..rows.len() {
+        for (k, col) in preds.iter().enumerate() {
+            p[k] = col[r];
+        }
+        let su = support
+            .users
+            .get(rows.users[r] as usize)
+            .copied()
+            .unwrap_or(0.0);
+        let si = support
+            .items
+            .get(rows.items[r] as usize)
+            .copied()
+            .unwrap_or(0.0);
+        stack::features(su, si, &p, mean, &mut x[r * d..(r + 1) * d]);
+    }
+    x
+}
+
+impl Recommender for Blend {
+    fn name(&self) -> &'static str {
+        "blend"
+    }
+
+    fn params(&self) -> Value {
+        serde_json::to_value(&self.p).unwrap_or_default()
+    }
+
+    fn fit(&mut self, data: &Dataset, obs: &mut dyn FitObserver) -> Result<()> {
+        self.fitted = false;
+        let k = self.models.len() as u64;
+        let learn = self.p.weights.is_none();
+        let total = if learn { 2 * k } else { k };
+        if learn {
+            self.p.weights = Some(self.learn(data, obs, total)?);
+        }
+        let done0 = total - k;
+        for (j, m) in self.models.iter_mut().enumerate() {
+            m.fit(data, &mut NoObserver)?;
+            obs.on_progress(done0 + j as u64 + 1, total);
+        }
+        self.support = Support::of(data);
+        self.mean = data.global_mean();
+        self.scale = data.rating_scale();
+        self.fitted = true;
+        Ok(())
+    }
+
+    fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
+        let w = match (&self.p.weights, self.fitted) {
+            (Some(w), true) => w,
+            _ => return Err(CoreError::NotFitted("blend")),
+        };
+        if item.0 as usize >= self.support.items.len() {
+            return Err(CoreError::UnknownItem(item.0.to_string()));
+        }
+        let su = match user {
+            UserRef::Known(u) => *self
+                .support
+                .users
+                .get(u.0 as usize)
+                .ok_or_else(|| CoreError::UnknownUser(u.0.to_string()))?,
+            UserRef::Profile(p) => (1.0 + p.len() as f32).ln() - self.support.user_mean,
+        };
+        let mut preds = Vec::with_capacity(self.models.len());
+        for m in &self.models {
+            preds.push(m.predict(user, item)?);
+        }
+        let mut x = vec![0f64; w.len()];
+        stack::features(
+            su,
+            self.support.items[item.0 as usize],
+            &preds,
+            self.mean,
+            &mut x,
+        );
+        let (lo, hi) = self.scale;
+        Ok((stack::apply(w, &x) as f32).clamp(lo.min(hi), hi.max(lo)))
+    }
+
+    fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.predict(user, ItemIdx(i as u32))?;
+        }
+        Ok(())
+    }
+
+    fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
+        for m in &self.models {
+            match m.item_similarities(item, out) {
+                Err(CoreError::Unsupported { .. }) => continue,
+                r => return r,
+            }
+        }
+        Err(CoreError::Unsupported {
+            model: "blend",
+            what: "similar movies",
+        })
+    }
+
+    fn save_state(&self) -> Result<Vec<u8>> {
+        if !self.fitted {
+            return Err(CoreError::NotFitted("blend"));
+        }
+        let mut w = StateWriter::new(TAG);
+        w.u32(self.models.len() as u32);
+        for m in &self.models {
+            w.bytes(&m.save_state()?);
+        }
+        w.f32s(&self.support.users);
+        w.f32s(&self.support.items);
+        w.f32s(&[
+            self.support.user_mean,
+            self.mean,
+            self.scale.0,
+            self.scale.1,
+        ]);
+        Ok(w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = StateReader::new(bytes, TAG)?;
+        let n = r.u32()? as usize;
+        if n != self.models.len() || self.p.weights.is_none() {
+            return Err(CoreError::Corrupt(format!(
+                "blend state has {n} components, parameters {} (with weights: {})",
+                self.models.len(),
+                self.p.weights.is_some()
+            )));
+        }
+        for m in self.models.iter_mut() {
+            m.load_state(r.bytes()?)?;
+        }
+        let users = r.f32s()?;
+        let items = r.f32s()?;
+        let s = r.f32s()?;
+        r.finish()?;
+        let [user_mean, mean, lo, hi] = s[..] else {
+            return Err(CoreError::Corrupt("blend scalars".into()));
+        };
+        self.support = Support {
+            users,
+            items,
+            user_mean,
+        };
+        (self.mean, self.scale, self.fitted) = (mean, (lo, hi), true);
+        Ok(())
+    }
+}
