@@ -62,6 +62,11 @@ struct App {
 }
 
 async fn app_with(f: impl FnOnce(&mut ServerConfig)) -> App {
+    app_serving("baseline", f).await
+}
+
+/// The app serving `algorithm` (trained at start-up on the tiny dataset).
+async fn app_serving(algorithm: &str, f: impl FnOnce(&mut ServerConfig)) -> App {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = ServerConfig {
         store: format!("sqlite://{}", dir.path().join("t.db").display()),
@@ -73,7 +78,7 @@ async fn app_with(f: impl FnOnce(&mut ServerConfig)) -> App {
     cfg.validate().unwrap();
     let boot = Boot {
         seed: Some(dataset()),
-        algorithm: Some("baseline".into()),
+        algorithm: Some(algorithm.into()),
         ..Default::default()
     };
     let state = boot::start(cfg, boot).await.unwrap();
@@ -311,6 +316,49 @@ async fn predict_by_id_title_ambiguous_and_unknown() {
     assert_eq!(e["suggestions"][0]["id"], "3");
     let (s, _) = a.get("/predict/999/3").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn predict_works_whatever_ranking_model_is_active() {
+    // A ranking-only active model: /predict answers from a baseline fitted on the data.
+    let a = app_serving("als", |_| {}).await;
+    let (s, p) = a.get("/predict/1/3").await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["model"], "baseline");
+    assert_eq!(p["model_version"], 0);
+    assert!((1.0..=5.0).contains(&p["prediction"].as_f64().unwrap()));
+    let (s, r) = a.get("/recommend/1").await;
+    assert_eq!((s, &r["algorithm"]), (StatusCode::OK, &json!("als")));
+    // Once a rating model is loaded it answers instead of the fallback.
+    let data = a.state.serving().data.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let m = boot::train_and_register(a.state.store().as_ref(), data, "svd", None, dir.path())
+        .await
+        .unwrap();
+    let (s, _) = a
+        .post(&format!("/models/{}/activate", m.version), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = a.post("/models/1/activate", json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, p) = a.get("/predict/1/3").await;
+    assert_eq!(
+        (&p["model"], &p["model_version"]),
+        (&json!("svd"), &json!(m.version))
+    );
+
+    // `auto` serves both: its rating choice predicts, its ranking choice recommends, and the
+    // registry records its search.
+    let a = app_serving("auto", |_| {}).await;
+    let (s, p) = a.get("/predict/1/3").await;
+    assert_eq!((s, &p["model"]), (StatusCode::OK, &json!("auto")), "{p}");
+    let (s, r) = a.get("/recommend/1?top_n=5").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(ids(&r).len(), 5);
+    let (_, list) = a.get("/models").await;
+    let search = &list[0]["metrics"]["search"];
+    assert!(search["trials"].as_array().unwrap().len() >= 5, "{search}");
+    assert!(search["rating"]["model"].is_string() && search["ranking"]["model"].is_string());
 }
 
 #[tokio::test]

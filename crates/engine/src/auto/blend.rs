@@ -16,7 +16,7 @@ use cinerec_data::split::{carve_validation, RngKind, SplitSpec};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-const TAG: &[u8] = b"blend/1";
+const TAG: &[u8] = b"blend/2";
 
 /// One model of a blend (or of `auto`'s choice): a registry name and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,7 +254,7 @@ impl Recommender for Blend {
         self.mean = data.global_mean();
         self.scale = data.rating_scale();
         self.fitted = true;
-        Ok(())
+        report_fit(self, data, obs, Vec::new())
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
@@ -290,6 +290,13 @@ impl Recommender for Blend {
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
+        if out.len() != self.support.items.len() {
+            return Err(CoreError::Mismatch(format!(
+                "score buffer of {} for {} movies",
+                out.len(),
+                self.support.items.len()
+            )));
+        }
         for (i, o) in out.iter_mut().enumerate() {
             *o = self.predict(user, ItemIdx(i as u32))?;
         }
@@ -314,7 +321,7 @@ impl Recommender for Blend {
             return Err(CoreError::NotFitted("blend"));
         }
         let mut w = StateWriter::new(TAG);
-        w.u32(self.models.len() as u32);
+        w.bytes(self.params().to_string().as_bytes());
         for m in &self.models {
             w.bytes(&m.save_state()?);
         }
@@ -331,15 +338,15 @@ impl Recommender for Blend {
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
         let mut r = StateReader::new(bytes, TAG)?;
-        let n = r.u32()? as usize;
-        if n != self.models.len() || self.p.weights.is_none() {
-            return Err(CoreError::Corrupt(format!(
-                "blend state has {n} components, parameters {} (with weights: {})",
-                self.models.len(),
-                self.p.weights.is_some()
-            )));
+        // The state carries the components and weights it was fitted with, so it loads into a
+        // blend built with any parameters (a model file rebuilds from the same ones anyway).
+        let p: BlendParams = serde_json::from_slice(r.bytes()?)
+            .map_err(|e| CoreError::Corrupt(format!("blend parameters: {e}")))?;
+        if p.weights.is_none() {
+            return Err(CoreError::Corrupt("blend state without weights".into()));
         }
-        for m in self.models.iter_mut() {
+        let mut next = Blend::from_params(p)?;
+        for m in next.models.iter_mut() {
             m.load_state(r.bytes()?)?;
         }
         let users = r.f32s()?;
@@ -349,12 +356,40 @@ impl Recommender for Blend {
         let [user_mean, mean, lo, hi] = s[..] else {
             return Err(CoreError::Corrupt("blend scalars".into()));
         };
-        self.support = Support {
+        next.support = Support {
             users,
             items,
             user_mean,
         };
-        (self.mean, self.scale, self.fitted) = (mean, (lo, hi), true);
+        (next.mean, next.scale, next.fitted) = (mean, (lo, hi), true);
+        *self = next;
         Ok(())
     }
+}
+
+/// Reports a model's one "epoch": its mean squared error on (up to 10,000, evenly spaced)
+/// training ratings, plus `metrics`.
+pub(crate) fn report_fit(
+    m: &dyn Recommender,
+    data: &Dataset,
+    obs: &mut dyn FitObserver,
+    metrics: Vec<(String, f64)>,
+) -> Result<()> {
+    let all = data.matrix().to_interactions();
+    let step = (all.len() / 10_000).max(1);
+    let rows: Vec<usize> = (0..all.len()).step_by(step).collect();
+    let sample = all.select(&rows);
+    let p = predict_rows(m, data, &sample)?;
+    let se: f64 = p
+        .iter()
+        .zip(&sample.values)
+        .map(|(a, b)| ((a - b) as f64).powi(2))
+        .sum();
+    obs.on_epoch(&cinerec_core::EpochReport {
+        epoch: 1,
+        epochs: 1,
+        train_loss: se / rows.len().max(1) as f64,
+        metrics,
+    });
+    Ok(())
 }

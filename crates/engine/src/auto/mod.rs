@@ -21,7 +21,7 @@ use cinerec_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-const TAG: &[u8] = b"auto/1";
+const TAG: &[u8] = b"auto/2";
 
 /// What `auto` chose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,8 @@ pub struct Auto {
     rating: Option<Box<dyn Recommender>>,
     ranking: Option<Box<dyn Recommender>>,
     report: Option<Value>,
+    /// The choice came with the parameters (fit without searching).
+    given: bool,
 }
 
 impl Configurable for Auto {
@@ -83,6 +85,7 @@ impl Configurable for Auto {
             }
         }
         let mut a = Auto {
+            given: p.choice.is_some(),
             p,
             rating: None,
             ranking: None,
@@ -131,7 +134,7 @@ impl Recommender for Auto {
     }
 
     fn fit(&mut self, data: &Dataset, obs: &mut dyn FitObserver) -> Result<()> {
-        if self.p.choice.is_none() {
+        if !self.given {
             let budget = self
                 .p
                 .budget_seconds
@@ -153,7 +156,15 @@ impl Recommender for Auto {
         if let Some(m) = self.ranking.as_mut() {
             m.fit(data, &mut NoObserver)?;
         }
-        Ok(())
+        let mut figures = Vec::new();
+        if let Some(r) = &self.report {
+            for key in ["rating_rmse", "ranking_ndcg"] {
+                if let Some(v) = r[key].as_f64() {
+                    figures.push((format!("validation_{key}"), v));
+                }
+            }
+        }
+        blend::report_fit(self, data, obs, figures)
     }
 
     fn fit_report(&self) -> Option<Value> {
@@ -177,6 +188,7 @@ impl Recommender for Auto {
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let mut w = StateWriter::new(TAG);
+        w.bytes(self.params().to_string().as_bytes());
         w.bytes(&self.rating()?.save_state()?);
         match &self.ranking {
             Some(r) => w.bytes(&r.save_state()?),
@@ -193,23 +205,25 @@ impl Recommender for Auto {
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
         let mut r = StateReader::new(bytes, TAG)?;
-        if self.p.choice.is_none() {
-            return Err(CoreError::Corrupt(
-                "auto state without a choice in its parameters".into(),
-            ));
+        // The state carries its choice, so it loads into an `auto` built with any parameters.
+        let p: AutoParams = serde_json::from_slice(r.bytes()?)
+            .map_err(|e| CoreError::Corrupt(format!("auto parameters: {e}")))?;
+        if p.choice.is_none() {
+            return Err(CoreError::Corrupt("auto state without a choice".into()));
         }
-        self.build()?;
+        let mut next = Auto::from_params(p)?;
         let rating = r.bytes()?;
         let ranking = r.bytes()?;
         let report = r.bytes()?;
         r.finish()?;
-        if let Some(m) = self.rating.as_mut() {
+        if let Some(m) = next.rating.as_mut() {
             m.load_state(rating)?;
         }
-        if let Some(m) = self.ranking.as_mut() {
+        if let Some(m) = next.ranking.as_mut() {
             m.load_state(ranking)?;
         }
-        self.report = serde_json::from_slice(report).ok();
+        next.report = serde_json::from_slice(report).ok();
+        *self = next;
         Ok(())
     }
 }

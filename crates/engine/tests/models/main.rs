@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod als_bpr;
+mod auto;
 mod contract;
 mod ml100k_popularity;
 mod models;
