@@ -95,9 +95,23 @@ fn carve(data: &Dataset, spec: SplitSpec, seed: u64) -> Result<Carve> {
     })
 }
 
+/// Whether the ratings carry timestamps that order them (not all equal).
 fn has_time(data: &Dataset) -> bool {
-    let t = &data.matrix().to_interactions().times;
-    t.iter().any(|&x| x != t[0])
+    let m = data.matrix();
+    if !m.has_times() {
+        return false;
+    }
+    let mut first = None;
+    for u in data.active_users() {
+        for &t in m.user_times(u) {
+            match first {
+                None => first = Some(t),
+                Some(f) if f != t => return true,
+                Some(_) => {}
+            }
+        }
+    }
+    false
 }
 
 /// Runs the search on `data` within `budget` seconds.
