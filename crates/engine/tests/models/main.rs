@@ -18,6 +18,7 @@ mod neural_features;
 #[cfg(feature = "neural-train")]
 mod neural_twotower;
 mod peers;
+mod panel;
 mod persist;
 mod suite_catches_defects;
 mod svd;
