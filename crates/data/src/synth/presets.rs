@@ -36,8 +36,8 @@ pub const PRESETS: [(&str, &str); 7] = [
 ];
 
 /// Genre affinity of the panel shapes: users draw movies with weight
-/// `popularity × exp(a)`, `a` ~ N(0, 1) their alignment with the user's taste genre.
-const PANEL_AFFINITY: f64 = 1.0;
+/// `popularity × exp(2a)`, `a` ~ N(0, 1) their alignment with the user's taste genre.
+const PANEL_AFFINITY: f64 = 2.0;
 
 /// The config of preset `name` (seed 0; set `seed` after), or `None` for an unknown name.
 pub fn preset(name: &str) -> Option<SynthConfig> {
