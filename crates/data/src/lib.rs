@@ -6,12 +6,15 @@
 //! - [`fetch`]: `cinerec data fetch` — GroupLens zips with checksums, mirrors, local zips and
 //!   the pip (recbole wheel) source for ML-100K, unpacked atomically;
 //! - [`synth`]: a synthetic MovieLens-like generator for scale benchmarks;
+//! - [`panel`]: the dataset panel of issue #15 (synthetic shapes + ML-100K) for tests and
+//!   benchmarks, built in memory;
 //! - [`split`]: seeded, reproducible train/test splits (random, k-fold, temporal,
 //!   leave-last-k, given/hidden, validation) including numpy-identical permutations.
 
 pub mod error;
 pub mod fetch;
 pub mod loaders;
+pub mod panel;
 pub mod split;
 pub mod synth;
 

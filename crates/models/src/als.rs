@@ -253,7 +253,9 @@ impl Recommender for Als {
                 metrics,
             });
         }
-        let f = f.unpadded(k_out);
+        let mut f = f.unpadded(k_out);
+        let m = data.matrix();
+        f.cold_users_average(|u| m.user_count(UserIdx(u as u32)) > 0);
         let g = gram(&f.items, k_out, p.regularization, threads);
         self.fitted = Some(Fitted { shape, f, gram: g });
         Ok(())

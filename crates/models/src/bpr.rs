@@ -219,8 +219,10 @@ impl Recommender for Bpr {
                 reason: "BPR diverged".into(),
             });
         }
+        let m = data.matrix();
+        f.cold_users_average(|u| m.user_count(UserIdx(u as u32)) > 0);
         let pop = (0..shape.n_items)
-            .map(|i| data.matrix().item_count(ItemIdx(i as u32)) as u32)
+            .map(|i| m.item_count(ItemIdx(i as u32)) as u32)
             .collect();
         self.fitted = Some(Fitted { shape, f, pop });
         Ok(())

@@ -6,8 +6,14 @@
 //!
 //! The inverse is computed in `f64` by a Cholesky factorisation `G = LLᵀ`, then `L⁻¹` column by
 //! column and `P = L⁻ᵀL⁻¹`, the last two in parallel over columns/rows on scoped threads.
-//! Dense `n × n` matrices limit the catalogue: above `max_items` fitting refuses with an
-//! [`CoreError::InvalidParam`] naming the memory it would need. Similar movies are `B`'s
+//! Dense matrices limit the catalogue: the item–item model covers the `max_dense` most-rated
+//! movies (all of them on catalogues up to that size, ML-100K's 1,682 included); the long
+//! tail beyond, whose few ratings carry little item–item signal, gets no weights. Every score
+//! also carries a tie-breaking popularity term `ε·ln(1 + count)` far below any item–item
+//! score, so tail movies rank by popularity after the scored ones and a user with no
+//! training rating gets the popularity ranking instead of all ties. Above `max_items` movies
+//! in the dense set fitting refuses with an [`CoreError::InvalidParam`] naming the memory it
+//! would need. Similar movies are `B`'s
 //! columns (`B[j][i]` = weight of movie `j` in scoring `i`), which also makes the default
 //! explanation the user's movies with the largest contributions to the score. Ranking only:
 //! `predict` is [`CoreError::Unsupported`].
@@ -32,8 +38,11 @@ const BYTES_PER_CELL: u64 = 20;
 pub struct EaseParams {
     /// L2 regularisation λ added to the Gram matrix's diagonal.
     pub lambda: f64,
-    /// Largest catalogue accepted (dense `n × n` matrices).
+    /// Largest dense item set accepted (dense `n × n` matrices); see `max_dense`.
     pub max_items: usize,
+    /// The dense item–item model covers at most this many movies, the most rated (ties: lower
+    /// id); the others are ranked by popularity only. Keeps the fit fast on 10k+ catalogues.
+    pub max_dense: usize,
     /// Use 0/1 interactions (Steck) instead of the rating values.
     pub binary: bool,
     /// When set, a known user's profile weighs each rated movie by recency,
@@ -50,6 +59,10 @@ impl Default for EaseParams {
         EaseParams {
             lambda: 800.0,
             max_items: 20_000,
+            // Fit time grows as n³: 3,000 movies fit in seconds; beyond them (on 10k-movie
+            // catalogues, movies with a handful of ratings) EASE had no edge over popularity
+            // and took 422 s (issue #15).
+            max_dense: 3_000,
             binary: true,
             half_life: Some(5.0),
         }
@@ -62,8 +75,51 @@ struct Fitted {
     rows: UserRows,
     /// Recency weights of the training rows (with `half_life`).
     recency: Option<UserRows>,
-    /// `n × n` row-major: `b[j * n + i]` = weight of item `j` for item `i`.
+    /// Dense index of each item (`NONE` outside the dense set).
+    dense: Vec<u32>,
+    /// Size of the dense set.
+    m: usize,
+    /// `m × m` row-major over dense indices: `b[j * m + i]` = weight of item `j` for item `i`.
     b: Vec<f32>,
+    /// The tie-breaking popularity term of each item, `ε·ln(1 + count)`.
+    prior: Vec<f32>,
+}
+
+/// No dense index.
+const NONE: u32 = u32::MAX;
+/// Weight of the popularity tie-breaker: far below item–item scores (≥ 1e-3 in practice for
+/// any movie related to the profile) even for the most rated movie (ln(1 + 10⁶) ≈ 14).
+const PRIOR_EPS: f32 = 1e-6;
+
+/// Training ratings per item, from the user rows.
+fn item_counts(rows: &UserRows, shape: &Shape) -> Result<Vec<u32>> {
+    let mut c = vec![0u32; shape.n_items];
+    for u in 0..shape.n_users {
+        for (j, _) in rows.profile(shape, UserRef::Known(UserIdx(u as u32)))? {
+            c[j as usize] += 1;
+        }
+    }
+    Ok(c)
+}
+
+/// The dense set: the `max_dense` most-rated items with at least one rating (ties: lower
+/// id), as (dense index per item, size), and the popularity prior.
+fn dense_set(counts: &[u32], max_dense: usize) -> (Vec<u32>, usize, Vec<f32>) {
+    let mut order: Vec<u32> = (0..counts.len() as u32)
+        .filter(|&i| counts[i as usize] > 0)
+        .collect();
+    order.sort_by(|&a, &b| counts[b as usize].cmp(&counts[a as usize]).then(a.cmp(&b)));
+    order.truncate(max_dense);
+    order.sort_unstable();
+    let mut dense = vec![NONE; counts.len()];
+    for (d, &i) in order.iter().enumerate() {
+        dense[i as usize] = d as u32;
+    }
+    let prior = counts
+        .iter()
+        .map(|&c| PRIOR_EPS * (1.0 + c as f32).ln())
+        .collect();
+    (dense, order.len(), prior)
 }
 
 /// EASE: closed-form item–item model.
@@ -133,12 +189,27 @@ fn dot64(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-/// Rows of `P = (XᵀX + λI)⁻¹` for the user rows; `None` if not SPD.
-fn inverse_gram(rows: &UserRows, shape: &Shape, p: &EaseParams) -> Result<Option<Vec<Vec<f64>>>> {
-    let n = shape.n_items;
+/// Rows of `P = (XᵀX + λI)⁻¹` over the dense set (`dense` maps items to `0..n`); `None` if
+/// not SPD.
+fn inverse_gram(
+    rows: &UserRows,
+    shape: &Shape,
+    dense: &[u32],
+    n: usize,
+    p: &EaseParams,
+) -> Result<Option<Vec<Vec<f64>>>> {
     let mut g = vec![0f64; n * n];
+    let mut prof = Vec::new();
     for u in 0..shape.n_users {
-        let prof = rows.profile(shape, UserRef::Known(UserIdx(u as u32)))?;
+        prof.clear();
+        prof.extend(
+            rows.profile(shape, UserRef::Known(UserIdx(u as u32)))?
+                .into_iter()
+                .filter_map(|(j, r)| {
+                    let d = dense[j as usize];
+                    (d != NONE).then_some((d, r))
+                }),
+        );
         for &(j, rj) in &prof {
             let xj = if p.binary { 1.0 } else { rj as f64 };
             let row = &mut g[j as usize * n..j as usize * n + n];
@@ -196,7 +267,9 @@ impl Recommender for Ease {
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
-        let (shape, n) = (Shape::of(data), data.n_items());
+        let shape = Shape::of(data);
+        let rows = UserRows::of(data);
+        let (dense, n, prior) = dense_set(&item_counts(&rows, &shape)?, self.params.max_dense);
         if n > self.params.max_items {
             return invalid(
                 "max_items",
@@ -208,8 +281,7 @@ impl Recommender for Ease {
                 ),
             );
         }
-        let rows = UserRows::of(data);
-        let Some(p) = inverse_gram(&rows, &shape, &self.params)? else {
+        let Some(p) = inverse_gram(&rows, &shape, &dense, n, &self.params)? else {
             return invalid("lambda", "XᵀX + λI is not positive definite (λ too small?)");
         };
         let mut b = vec![0f32; n * n];
@@ -235,7 +307,10 @@ impl Recommender for Ease {
             shape,
             rows,
             recency,
+            dense,
+            m: n,
             b,
+            prior,
         });
         Ok(())
     }
@@ -252,17 +327,24 @@ impl Recommender for Ease {
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
         let f = self.fitted()?;
         f.shape.check_out(out)?;
-        let n = f.shape.n_items;
-        out.fill(0.0);
+        let m = f.m;
         let weighted = match (&f.recency, user) {
             (Some(rec), UserRef::Known(_)) => Some(rec.profile(&f.shape, user)?),
             _ => None,
         };
         let profile = f.rows.profile(&f.shape, user)?;
+        let mut acc = vec![0f32; m];
         for (k, &(j, r)) in profile.iter().enumerate() {
+            let d = f.dense[j as usize];
+            if d == NONE {
+                continue;
+            }
             let x = if self.params.binary { 1.0 } else { r };
             let x = weighted.as_ref().map_or(x, |w| x * w[k].1);
-            axpy(x, &f.b[j as usize * n..j as usize * n + n], out);
+            axpy(x, &f.b[d as usize * m..d as usize * m + m], &mut acc);
+        }
+        for ((o, &d), &pr) in out.iter_mut().zip(&f.dense).zip(&f.prior) {
+            *o = pr + if d == NONE { 0.0 } else { acc[d as usize] };
         }
         Ok(())
     }
@@ -270,9 +352,13 @@ impl Recommender for Ease {
     fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
         let f = self.fitted()?;
         check_item(&f.shape, item, out)?;
-        let n = f.shape.n_items;
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = f.b[j * n + item.ix()];
+        let (m, di) = (f.m, f.dense[item.ix()]);
+        for (o, &dj) in out.iter_mut().zip(&f.dense) {
+            *o = if di == NONE || dj == NONE {
+                0.0
+            } else {
+                f.b[dj as usize * m + di as usize]
+            };
         }
         Ok(())
     }
@@ -301,14 +387,20 @@ impl Recommender for Ease {
                 return Err(CoreError::Corrupt("ease: recency rows".into()));
             }
             let b = r.f32s()?;
+            // The dense set is a function of the training rows and `max_dense`: rebuilt, not
+            // stored (the file format is unchanged).
+            let (dense, m, prior) = dense_set(&item_counts(&rows, &shape)?, self.params.max_dense);
             Ok(Fitted {
                 shape,
                 rows,
                 recency,
+                dense,
+                m,
                 b,
+                prior,
             })
         })?;
-        let n = f.shape.n_items;
+        let n = f.m;
         if f.b.len() as u64 != (n as u64) * (n as u64) || !f.b.iter().all(|x| x.is_finite()) {
             return Err(CoreError::Corrupt("ease: weight matrix size".into()));
         }

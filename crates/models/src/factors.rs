@@ -137,6 +137,30 @@ impl Factors {
         &self.items[i * self.k..(i + 1) * self.k]
     }
 
+    /// Gives every user with no training rating (`has_ratings(u)` false) the mean vector of
+    /// the users with ratings: a cold user is scored as the average user (close to a
+    /// popularity ranking for implicit models) instead of by an all-zero or untrained row,
+    /// whose scores are ties or noise. Nothing changes when every user has ratings.
+    pub fn cold_users_average(&mut self, has_ratings: impl Fn(usize) -> bool) {
+        let k = self.k;
+        let n_users = if k == 0 { 0 } else { self.users.len() / k };
+        let mut mean = vec![0f64; k];
+        let mut warm = 0usize;
+        for u in (0..n_users).filter(|&u| has_ratings(u)) {
+            for (m, &x) in mean.iter_mut().zip(self.user(u)) {
+                *m += x as f64;
+            }
+            warm += 1;
+        }
+        if warm == 0 || warm == n_users {
+            return;
+        }
+        let mean: Vec<f32> = mean.iter().map(|m| (m / warm as f64) as f32).collect();
+        for u in (0..n_users).filter(|&u| !has_ratings(u)) {
+            self.users[u * k..(u + 1) * k].copy_from_slice(&mean);
+        }
+    }
+
     /// `out[i] = ⟨uvec, item_i⟩` for every item.
     pub fn scores_into(&self, uvec: &[f32], out: &mut [f32]) {
         for (i, o) in out.iter_mut().enumerate() {

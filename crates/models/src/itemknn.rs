@@ -63,7 +63,10 @@ impl Default for ItemKnnParams {
         ItemKnnParams {
             similarity: KnnSimilarity::PearsonBaseline,
             k: 40,
-            min_k: 1,
+            // Surprise's 1 lets a single, weakly supported neighbour move the prediction away
+            // from the baseline; with 3 a user-item pair with less evidence keeps the baseline
+            // (shrinkage toward the baseline for sparse pairs; issue #15 panel).
+            min_k: 3,
             shrinkage: None,
             min_support: 1,
             neighbors: 200,

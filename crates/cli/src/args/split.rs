@@ -23,6 +23,8 @@ pub enum SplitKind {
     LeaveLast,
     /// Per user, a share is given (train), the rest hidden (test).
     Given,
+    /// One time cut for everybody: the most recent share of all ratings is test.
+    GlobalTime,
 }
 
 /// Split options shared by `eval`, `tune` and `data split`.
@@ -91,6 +93,9 @@ impl SplitOpts {
                 given_ratio: self.given_ratio,
                 seed: self.seed,
                 min_user_ratings: 2,
+            },
+            SplitKind::GlobalTime => SplitSpec::GlobalTime {
+                test_ratio: self.test_ratio,
             },
         }
     }

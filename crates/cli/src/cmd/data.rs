@@ -27,21 +27,78 @@ pub struct InfoArgs {
 
 #[derive(Args, Debug)]
 pub struct SynthArgs {
-    /// Number of users.
-    #[arg(long, default_value_t = 10_000)]
-    pub users: u32,
-    /// Number of movies.
-    #[arg(long, default_value_t = 5_000)]
-    pub items: u32,
-    /// Number of ratings.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub ratings: u64,
+    /// Start from a named shape (ml100k-like, ml32m-like, halfstar-longtail, tenpoint,
+    /// manyusers, coldstart, dense-temporal); the flags below override it.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Number of users [default: 10000, or the preset's].
+    #[arg(long)]
+    pub users: Option<u32>,
+    /// Number of movies [default: 5000, or the preset's].
+    #[arg(long)]
+    pub items: Option<u32>,
+    /// Number of ratings [default: 1000000, or the preset's].
+    #[arg(long)]
+    pub ratings: Option<u64>,
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Rating scale [default: half-star, or the preset's].
+    #[arg(long, value_enum)]
+    pub scale: Option<ScaleArg>,
+    /// Genre affinity of what users watch (0: popularity only) [default: 0, or the preset's].
+    #[arg(long)]
+    pub affinity: Option<f64>,
+    /// Share of movies released late in the time range [default: 0, or the preset's].
+    #[arg(long)]
+    pub late_items: Option<f64>,
     /// Output folder (gets ratings.csv and movies.csv).
     #[arg(long, default_value = "data/synth")]
     pub out: PathBuf,
+}
+
+/// Rating scales of `data synth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScaleArg {
+    /// 0.5 to 5 in half stars.
+    HalfStar,
+    /// Whole stars 1 to 5.
+    FiveStar,
+    /// Integers 1 to 10.
+    TenPoint,
+}
+
+impl SynthArgs {
+    /// The generator config: the preset (or the historical CLI sizes) with the flags applied.
+    fn config(&self) -> Result<cinerec_data::synth::SynthConfig> {
+        use cinerec_data::synth::{preset, RatingScale, SynthConfig, PRESETS};
+        let mut cfg = match &self.preset {
+            Some(name) => preset(name).with_context(|| {
+                let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
+                format!("unknown preset {name:?}; known: {}", names.join(", "))
+            })?,
+            None => SynthConfig {
+                users: 10_000,
+                items: 5_000,
+                ratings: 1_000_000,
+                ..Default::default()
+            },
+        };
+        cfg.seed = self.seed;
+        cfg.users = self.users.unwrap_or(cfg.users);
+        cfg.items = self.items.unwrap_or(cfg.items);
+        cfg.ratings = self.ratings.unwrap_or(cfg.ratings);
+        cfg.affinity = self.affinity.unwrap_or(cfg.affinity);
+        cfg.late_items = self.late_items.unwrap_or(cfg.late_items);
+        if let Some(s) = self.scale {
+            cfg.scale = match s {
+                ScaleArg::HalfStar => RatingScale::HALF_STAR,
+                ScaleArg::FiveStar => RatingScale::FIVE_STAR,
+                ScaleArg::TenPoint => RatingScale::TEN_POINT,
+            };
+        }
+        Ok(cfg)
+    }
 }
 
 /// `cinerec data fetch`.
@@ -212,16 +269,10 @@ pub fn stats(ds: &Dataset, load_seconds: f64) -> Info {
 
 /// `cinerec data synth`.
 pub fn synth(a: &SynthArgs, out: &Output) -> Result<()> {
-    let cfg = cinerec_data::synth::SynthConfig {
-        users: a.users as _,
-        items: a.items as _,
-        ratings: a.ratings as _,
-        seed: a.seed,
-        ..Default::default()
-    };
+    let cfg = a.config()?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let pb = indicatif::ProgressBar::with_draw_target(
-        Some(a.ratings),
+        Some(cfg.ratings),
         if out.progress() {
             indicatif::ProgressDrawTarget::stderr()
         } else {

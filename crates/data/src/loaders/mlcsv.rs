@@ -2,7 +2,8 @@
 //! (userId,movieId,rating,timestamp — read by the parallel reader), `movies.csv`
 //! (movieId,title,genres with quoted titles), `tags.csv` (→ lower-cased, deduplicated
 //! [`ItemMeta::tags`]) and `links.csv` (→ [`ItemMeta::links`] `("imdb", …)`, `("tmdb", …)`).
-//! Text is UTF-8 with a Latin-1 fallback per line. These are half-star releases: scale 0.5–5.
+//! Text is UTF-8 with a Latin-1 fallback per line. These are half-star releases: scale 0.5–5
+//! (the observed scale when values fall outside it, e.g. synthetic 1–10 data).
 
 use super::assemble::{list_movie, name_of, Parts};
 use super::blocks::read_first_line;
@@ -60,6 +61,10 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
         names: ["userId", "movieId", "rating", "timestamp"].map(String::from),
     };
     let ratings = read_ratings(&data, &spec, threads)?;
+    // MovieLens CSV releases are half stars 0.5–5; a file in this layout with values outside
+    // that range (a 1–10 scale, say) keeps its observed scale instead.
+    let half_star = ratings.values().iter().all(|v| (0.5..=5.0).contains(v));
+    let scale = half_star.then_some((0.5, 5.0));
     let mut genres = Genres::default();
     let mut item_meta: FxHashMap<String, ItemMeta> = FxHashMap::default();
     let mut listed_items = Vec::new();
@@ -104,7 +109,7 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
         listed_items,
         user_meta: FxHashMap::default(),
         genre_names: genres.names,
-        scale: Some((0.5, 5.0)),
+        scale,
     })
 }
 

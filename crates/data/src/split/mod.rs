@@ -12,11 +12,14 @@
 //! - **temporal ratio**: per user, the most recent `⌈ratio·n_u⌉` ratings are test;
 //! - **leave-last-k**: per user, the `k` most recent ratings are test;
 //! - **given/hidden**: per user, a seeded `given_ratio` share (at least 1) stays in train
-//!   ("given"), the rest is test ("hidden").
+//!   ("given"), the rest is test ("hidden");
+//! - **global time**: one cut in time for all users; the latest `⌊n·test_ratio⌋` ratings are
+//!   test, so users and movies first seen after the cut are cold in test.
 //!
 //! Every kind is deterministic for a given spec and input; nothing reads the clock or OS
 //! entropy. Train sets share the parent's catalogue ([`Dataset::with_ratings`]).
 
+mod global_time;
 mod numpy;
 mod per_user;
 mod random;
@@ -103,6 +106,12 @@ pub enum SplitSpec {
         /// Users with fewer ratings keep all of them in train.
         min_user_ratings: usize,
     },
+    /// All ratings sorted by (timestamp, user, item); the last `⌊n·test_ratio⌋` are test.
+    /// Users and movies whose first rating falls after the cut are only in test.
+    GlobalTime {
+        /// Share of all ratings (the most recent) held out, in `(0, 1)`.
+        test_ratio: f64,
+    },
 }
 
 impl SplitSpec {
@@ -167,6 +176,7 @@ impl SplitSpec {
             } => {
                 format!("given_hidden({given_ratio},seed={seed},min={min_user_ratings})")
             }
+            SplitSpec::GlobalTime { test_ratio } => format!("global_time({test_ratio})"),
         }
     }
 
@@ -185,6 +195,7 @@ impl SplitSpec {
             SplitSpec::Random { test_ratio, .. } => ratio("test_ratio", test_ratio),
             SplitSpec::Temporal { test_ratio, .. } => ratio("test_ratio", test_ratio),
             SplitSpec::GivenHidden { given_ratio, .. } => ratio("given_ratio", given_ratio),
+            SplitSpec::GlobalTime { test_ratio } => ratio("test_ratio", test_ratio),
             SplitSpec::KFold { k, fold, .. } if k < 2 => Err(DataError::Invalid(format!(
                 "k-fold needs k >= 2, got k={k} (fold {fold})"
             ))),
@@ -265,7 +276,7 @@ pub fn split(data: &Dataset, spec: &SplitSpec) -> Result<Split> {
 }
 
 /// Splits ratings given as a list, keeping their order where the kind is position-based:
-/// random and k-fold train/test keep input order; temporal and leave-last-k parts are in
+/// random, k-fold and global-time train/test keep input order; temporal and leave-last-k parts are in
 /// (user, timestamp, item) order; given/hidden parts in (user, item) order.
 pub fn split_interactions(ratings: &Interactions, spec: &SplitSpec) -> Result<InteractionSplit> {
     spec.validate()?;
@@ -293,6 +304,7 @@ pub fn split_interactions(ratings: &Interactions, spec: &SplitSpec) -> Result<In
             seed,
             min_user_ratings,
         } => per_user::given_hidden(ratings, given_ratio, seed, min_user_ratings),
+        SplitSpec::GlobalTime { test_ratio } => global_time::global_time(ratings, test_ratio),
     }
 }
 

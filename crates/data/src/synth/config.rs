@@ -1,6 +1,97 @@
-//! Configuration of the synthetic generator ([`SynthConfig`]), its presets and its validation.
+//! Configuration of the synthetic generator ([`SynthConfig`]), its rating scale
+//! ([`RatingScale`]), its presets and its validation.
 
 use crate::error::{DataError, Result};
+
+/// The rating values a synthetic set uses: `lo, lo + step, …, hi`. The planted continuous
+/// rating is rounded to the nearest level and clamped to `[lo, hi]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatingScale {
+    /// Lowest rating.
+    pub lo: f64,
+    /// Highest rating.
+    pub hi: f64,
+    /// Distance between two levels.
+    pub step: f64,
+}
+
+impl RatingScale {
+    /// MovieLens half stars: 0.5, 1.0, …, 5.0 (the default).
+    pub const HALF_STAR: RatingScale = RatingScale {
+        lo: 0.5,
+        hi: 5.0,
+        step: 0.5,
+    };
+    /// Whole stars 1–5 (ML-100K, ML-1M).
+    pub const FIVE_STAR: RatingScale = RatingScale {
+        lo: 1.0,
+        hi: 5.0,
+        step: 1.0,
+    };
+    /// A 10-point integer scale 1–10.
+    pub const TEN_POINT: RatingScale = RatingScale {
+        lo: 1.0,
+        hi: 10.0,
+        step: 1.0,
+    };
+
+    /// Number of levels, `(hi - lo) / step + 1`.
+    pub fn levels(&self) -> usize {
+        ((self.hi - self.lo) / self.step).round() as usize + 1
+    }
+
+    /// The value of level `k` (0-based).
+    pub fn value(&self, k: usize) -> f64 {
+        self.lo + self.step * k as f64
+    }
+
+    /// The text of every level as written in `ratings.csv` (`0.5`, `1.0`, … for half stars,
+    /// `1`, `2`, … for integer scales).
+    pub fn level_texts(&self) -> Vec<Vec<u8>> {
+        let decimals = if (self.step.fract() == 0.0) && (self.lo.fract() == 0.0) {
+            0
+        } else {
+            1
+        };
+        (0..self.levels())
+            .map(|k| format!("{:.*}", decimals, self.value(k)).into_bytes())
+            .collect()
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        let ok = self.lo.is_finite()
+            && self.hi.is_finite()
+            && self.step.is_finite()
+            && self.step > 0.0
+            && self.hi > self.lo
+            && self.lo >= 0.0
+            && self.hi <= 1000.0;
+        if !ok {
+            return Err(format!(
+                "rating scale {}..{} step {} must have 0 <= lo < hi <= 1000 and step > 0",
+                self.lo, self.hi, self.step
+            ));
+        }
+        let n = (self.hi - self.lo) / self.step;
+        if (n - n.round()).abs() > 1e-9 || n.round() > 1000.0 {
+            return Err(format!(
+                "rating scale {}..{}: step {} must divide the range into at most 1000 steps",
+                self.lo, self.hi, self.step
+            ));
+        }
+        // One decimal is written: levels must be representable with it.
+        for k in 0..self.levels() {
+            let v = self.value(k) * 10.0;
+            if (v - v.round()).abs() > 1e-6 {
+                return Err(format!(
+                    "rating scale level {} needs more than one decimal",
+                    self.value(k)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Everything that shapes a synthetic ratings file. Two runs with equal configs (any thread
 /// count) write byte-identical files.
@@ -42,6 +133,19 @@ pub struct SynthConfig {
     pub time_range: (i64, i64),
     /// Worker threads (0: all cores). The output does not depend on it.
     pub threads: usize,
+    /// Rating levels the planted continuous rating is quantised to (default half stars).
+    pub scale: RatingScale,
+    /// Genre affinity of what users watch: each user belongs to one genre's taste group and
+    /// draws items with weight `popularity × exp(affinity × a)`, `a` the (standardised)
+    /// alignment of the item's factors with that genre's direction; the user's own factors
+    /// lean the same way, so users watch more of what they like. 0 (default): items are drawn
+    /// by popularity alone.
+    pub affinity: f64,
+    /// Share of items released late: each gets a release time in the last `late_window` of
+    /// the time range and no rating before it (cold movies after a time cut). 0: none.
+    pub late_items: f64,
+    /// Fraction of the time range (from its end) in which late items are released.
+    pub late_window: f64,
 }
 
 impl Default for SynthConfig {
@@ -65,6 +169,10 @@ impl Default for SynthConfig {
             noise_std: 0.5,
             time_range: (789_652_009, 1_697_000_000),
             threads: 0,
+            scale: RatingScale::HALF_STAR,
+            affinity: 0.0,
+            late_items: 0.0,
+            late_window: 0.25,
         }
     }
 }
@@ -135,6 +243,9 @@ impl SynthConfig {
             ("item_bias_std", self.item_bias_std, 10.0),
             ("interaction_std", self.interaction_std, 10.0),
             ("noise_std", self.noise_std, 10.0),
+            ("affinity", self.affinity, 5.0),
+            ("late_items", self.late_items, 1.0),
+            ("late_window", self.late_window, 1.0),
         ];
         for (name, v, max) in ranged {
             if !(v.is_finite() && (0.0..=max).contains(&v)) {
@@ -150,6 +261,12 @@ impl SynthConfig {
                     "{name} must be a finite number within +-100, got {v}"
                 ));
             }
+        }
+        if let Err(m) = self.scale.validate() {
+            return bad(m);
+        }
+        if self.late_items > 0.0 && self.late_window <= 0.0 {
+            return bad("late_window must be positive when late_items is".into());
         }
         let (t0, t1) = self.time_range;
         // Every user's timestamps are strictly increasing, so the range must hold 2 x cap seconds.

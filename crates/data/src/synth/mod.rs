@@ -4,20 +4,25 @@
 //!
 //! The model: Zipf item popularity over a random rank→item map, log-normal user activity
 //! (at least `min_per_user`, summing exactly to `ratings`), distinct items per user drawn by
-//! weighted sampling without replacement, half-star ratings from global mean + user/item
-//! biases + rank-`factors` latent factors + Gaussian noise, strictly increasing timestamps per
-//! user (in a random order over the user's items, so time is not tied to item id), and genres
-//! drawn from the item factors. Users are generated in fixed chunks, each from its own
+//! weighted sampling without replacement (optionally tilted toward the user's taste genre,
+//! `affinity`), ratings on the configured [`RatingScale`] (half stars by default) from global
+//! mean + user/item biases + rank-`factors` latent factors + Gaussian noise, strictly
+//! increasing timestamps per user (in a random order over the user's items, so time is not
+//! tied to item id; ratings of late-released items, `late_items`, are moved after the
+//! release), and genres drawn from the item factors. [`preset`] names ready-made shapes. Users are generated in fixed chunks, each from its own
 //! [`Rng::fork`] stream, so the bytes depend on the config alone, never on the thread count.
 //! Output is streamed chunk by chunk (memory stays at a few chunks plus the item model) into
 //! temporary files that are renamed into place once complete ([`cinerec_core::atomic`]).
 
 mod config;
 mod model;
+mod presets;
 mod sample;
+mod taste;
 
-pub use config::SynthConfig;
+pub use config::{RatingScale, SynthConfig};
 pub use model::{GENRES, NO_GENRES};
+pub use presets::{preset, PRESETS};
 
 use crate::error::{DataError, Result};
 use cinerec_core::atomic::AtomicFile;
@@ -38,6 +43,7 @@ const STREAM_COUNTS: u64 = 1;
 const STREAM_POPULARITY: u64 = 2;
 const STREAM_ITEMS: u64 = 3;
 const STREAM_MOVIES: u64 = 4;
+const STREAM_RELEASE: u64 = 5;
 const CHUNK_STREAM_BASE: u64 = 1 << 32;
 
 /// What [`generate_csv`] wrote.
@@ -78,12 +84,20 @@ struct Shared<'a> {
     pop: Popularity,
     items: ItemModel,
     sig: f64,
+    /// Unit genre directions (empty without affinity).
+    dirs: Vec<f32>,
+    /// Item tables of the taste groups (empty without affinity).
+    groups: Vec<Popularity>,
+    /// Release times of late items (empty without late items).
+    release: Vec<Option<i64>>,
+    /// Text of each rating level.
+    levels: Vec<Vec<u8>>,
 }
 
 /// Per-worker statistics, merged at the end.
 struct Stats {
     item_counts: Vec<u32>,
-    half_star_sum: u64,
+    level_sum: u64,
     heavy_users: u32,
 }
 
@@ -95,10 +109,6 @@ struct Scratch<'a> {
     times: Vec<i64>,
     rows: Vec<(u32, i64)>,
 }
-
-const HALF_STARS: [&[u8]; 10] = [
-    b"0.5", b"1.0", b"1.5", b"2.0", b"2.5", b"3.0", b"3.5", b"4.0", b"4.5", b"5.0",
-];
 
 /// Appends the decimal digits of `v`.
 #[inline]
@@ -125,7 +135,7 @@ fn put_u64(tmp: &mut [u8; 20], mut v: u64) -> usize {
 /// Appends one `user,item,rating,timestamp` line; `prefix` is `user,`. Assembled in a stack
 /// buffer so the output vector sees a single copy per line.
 #[inline]
-fn push_row(buf: &mut Vec<u8>, prefix: &[u8], item: u64, half_stars: u8, ts: u64) {
+fn push_row(buf: &mut Vec<u8>, prefix: &[u8], item: u64, rating: &[u8], ts: u64) {
     let mut line = [0u8; 96];
     let mut n = prefix.len();
     line[..n].copy_from_slice(prefix);
@@ -134,9 +144,11 @@ fn push_row(buf: &mut Vec<u8>, prefix: &[u8], item: u64, half_stars: u8, ts: u64
     line[n..n + 20 - s].copy_from_slice(&tmp[s..]);
     n += 20 - s;
     line[n] = b',';
-    line[n + 1..n + 4].copy_from_slice(HALF_STARS[half_stars as usize - 1]);
-    line[n + 4] = b',';
-    n += 5;
+    n += 1;
+    line[n..n + rating.len()].copy_from_slice(rating);
+    n += rating.len();
+    line[n] = b',';
+    n += 1;
     let s = put_u64(&mut tmp, ts);
     line[n..n + 20 - s].copy_from_slice(&tmp[s..]);
     n += 20 - s;
@@ -145,7 +157,13 @@ fn push_row(buf: &mut Vec<u8>, prefix: &[u8], item: u64, half_stars: u8, ts: u64
 }
 
 /// Generates the rows of chunk `c` into `buf`; returns the number of rows.
-fn gen_chunk(sh: &Shared, c: usize, s: &mut Scratch, st: &mut Stats, buf: &mut Vec<u8>) -> u64 {
+fn gen_chunk<'a>(
+    sh: &'a Shared<'_>,
+    c: usize,
+    s: &mut Scratch<'a>,
+    st: &mut Stats,
+    buf: &mut Vec<u8>,
+) -> u64 {
     let cfg = sh.cfg;
     let mut rng = Rng::fork(cfg.seed, CHUNK_STREAM_BASE + c as u64);
     let lo = c * CHUNK_USERS;
@@ -153,9 +171,13 @@ fn gen_chunk(sh: &Shared, c: usize, s: &mut Scratch, st: &mut Stats, buf: &mut V
     let mut rows = 0u64;
     for u in lo..hi {
         let k = sh.counts[u] as usize;
-        s.user.draw(cfg, sh.sig, &mut rng);
+        s.user.draw(cfg, sh.sig, &sh.dirs, &mut rng);
         if k == 0 {
             continue;
+        }
+        match s.user.group {
+            Some(g) => s.sampler.set_popularity(&sh.groups[g]),
+            None => s.sampler.set_popularity(&sh.pop),
         }
         if s.sampler.sample(k, &mut rng, &mut s.picked) == Method::Keys {
             st.heavy_users += 1;
@@ -166,15 +188,20 @@ fn gen_chunk(sh: &Shared, c: usize, s: &mut Scratch, st: &mut Stats, buf: &mut V
         s.rows.clear();
         s.rows
             .extend(s.picked.iter().copied().zip(s.times.iter().copied()));
+        if !sh.release.is_empty() {
+            for r in s.rows.iter_mut() {
+                r.1 = taste::after_release(&sh.release, r.0, r.1, cfg.time_range.1, &mut rng);
+            }
+        }
         s.rows.sort_unstable_by_key(|r| r.0);
         let mut prefix = Vec::with_capacity(12);
         push_u64(&mut prefix, u as u64 + 1);
         prefix.push(b',');
         for &(i, t) in &s.rows {
-            let h = s.user.half_stars(cfg, &sh.items, i, &mut rng);
+            let level = s.user.level(cfg, &sh.items, i, &mut rng);
             st.item_counts[i as usize] += 1;
-            st.half_star_sum += h as u64;
-            push_row(buf, &prefix, i as u64 + 1, h, t as u64);
+            st.level_sum += level as u64;
+            push_row(buf, &prefix, i as u64 + 1, &sh.levels[level], t as u64);
         }
         rows += k as u64;
     }
@@ -279,12 +306,20 @@ pub fn generate_csv(
         weights,
     };
     let items = ItemModel::new(cfg, &rank_to_item, &mut Rng::fork(cfg.seed, STREAM_ITEMS));
+    let sig = model::factor_std(cfg);
+    let dirs = taste::unit_directions(cfg, &mut Rng::fork(cfg.seed, STREAM_MOVIES));
+    let groups = taste::group_tables(cfg, &pop.weights, &items, &dirs, sig);
+    let release = taste::release_times(cfg, &mut Rng::fork(cfg.seed, STREAM_RELEASE));
     let sh = Shared {
         cfg,
         counts,
         pop,
         items,
-        sig: model::factor_std(cfg),
+        sig,
+        dirs,
+        groups,
+        release,
+        levels: cfg.scale.level_texts(),
     };
 
     let ratings_path = dir.join("ratings.csv");
@@ -320,7 +355,7 @@ pub fn generate_csv(
             handles.push(scope.spawn(move || {
                 let mut st = Stats {
                     item_counts: vec![0; n_items],
-                    half_star_sum: 0,
+                    level_sum: 0,
                     heavy_users: 0,
                 };
                 let mut s = Scratch {
@@ -406,12 +441,12 @@ pub fn generate_csv(
     out.commit()?;
 
     let mut item_counts = vec![0u64; n_items];
-    let (mut half_sum, mut heavy) = (0u64, 0u32);
+    let (mut level_sum, mut heavy) = (0u64, 0u32);
     for st in &all_stats {
         for (a, &b) in item_counts.iter_mut().zip(&st.item_counts) {
             *a += b as u64;
         }
-        half_sum += st.half_star_sum;
+        level_sum += st.level_sum;
         heavy += st.heavy_users;
     }
     let items_rated = item_counts.iter().filter(|&&c| c > 0).count() as u32;
@@ -431,7 +466,7 @@ pub fn generate_csv(
         max_per_user: *sorted.last().unwrap_or(&0),
         median_per_user: sorted[sorted.len() / 2],
         top1pct_share,
-        mean_rating: half_sum as f64 / 2.0 / cfg.ratings as f64,
+        mean_rating: cfg.scale.lo + cfg.scale.step * level_sum as f64 / cfg.ratings as f64,
         heavy_users: heavy,
         seconds: t0.elapsed().as_secs_f64(),
     })

@@ -1,8 +1,9 @@
-//! The latent rating model behind synthetic data: item factors and biases, per-user factors
-//! and biases, the half-star rating of a (user, item) pair, and `movies.csv` metadata whose
-//! genres are drawn from the item factors (so genre and taste are correlated).
+//! The latent rating model behind synthetic data: item factors and biases, per-user factors,
+//! biases and taste group, the rating level of a (user, item) pair on the configured scale,
+//! and `movies.csv` metadata whose genres are drawn from the item factors (so genre and taste
+//! are correlated).
 
-use super::config::SynthConfig;
+use super::config::{RatingScale, SynthConfig};
 use super::sample::exp1;
 use cinerec_core::Rng;
 
@@ -81,7 +82,13 @@ impl ItemModel {
 pub(super) struct UserModel {
     p: Vec<f32>,
     bias: f64,
+    /// Taste group (a genre index) when the config has genre affinity.
+    pub(super) group: Option<usize>,
 }
+
+/// How far a user's factors lean toward their taste group's genre direction, in units of
+/// the factor vector's typical length.
+const TASTE_LEAN: f64 = 0.5;
 
 impl UserModel {
     /// Scratch for a worker.
@@ -89,26 +96,40 @@ impl UserModel {
         UserModel {
             p: vec![0.0; k],
             bias: 0.0,
+            group: None,
         }
     }
 
-    /// Draws a fresh user.
-    pub(super) fn draw(&mut self, cfg: &SynthConfig, sig: f64, rng: &mut Rng) {
+    /// Draws a fresh user. With genre affinity (`dirs`: unit genre directions, `k` per
+    /// genre) the user also draws a taste group and leans toward its direction; without it
+    /// the draws are exactly those of a config without the feature.
+    pub(super) fn draw(&mut self, cfg: &SynthConfig, sig: f64, dirs: &[f32], rng: &mut Rng) {
         self.bias = cfg.user_bias_std * rng.normal();
         for x in self.p.iter_mut() {
             *x = (sig * rng.normal()) as f32;
         }
+        self.group = None;
+        if cfg.affinity > 0.0 && !dirs.is_empty() {
+            let k = self.p.len();
+            let g = rng.below(GENRES.len() as u64) as usize;
+            let lean = (TASTE_LEAN * sig * (k as f64).sqrt()) as f32;
+            for (x, d) in self.p.iter_mut().zip(&dirs[g * k..(g + 1) * k]) {
+                *x += lean * d;
+            }
+            self.group = Some(g);
+        }
     }
 
-    /// Rating in half stars (1 = 0.5 … 10 = 5.0) of item `i`, noise included.
+    /// Rating level (0-based index into the config's [`RatingScale`]) of item `i`, noise
+    /// included.
     #[inline]
-    pub(super) fn half_stars(
+    pub(super) fn level(
         &self,
         cfg: &SynthConfig,
         items: &ItemModel,
         i: u32,
         rng: &mut Rng,
-    ) -> u8 {
+    ) -> usize {
         let dot: f32 = self
             .p
             .iter()
@@ -121,7 +142,14 @@ impl UserModel {
             0.0
         };
         let x = cfg.global_mean + self.bias + items.bias[i as usize] as f64 + dot as f64 + noise;
-        (x * 2.0).round().clamp(1.0, 10.0) as u8
+        if cfg.scale == RatingScale::HALF_STAR {
+            // The historical formula, kept bit for bit (half stars 1..=10, level = h - 1).
+            return (x * 2.0).round().clamp(1.0, 10.0) as usize - 1;
+        }
+        let top = (cfg.scale.levels() - 1) as f64;
+        ((x - cfg.scale.lo) / cfg.scale.step)
+            .round()
+            .clamp(0.0, top) as usize
     }
 }
 
@@ -231,7 +259,7 @@ mod tests {
         let mut u = UserModel::new(cfg.factors);
         let (mut s, mut s2, mut n) = (0.0, 0.0, 0.0);
         for _ in 0..200 {
-            u.draw(&cfg, factor_std(&cfg), &mut rng);
+            u.draw(&cfg, factor_std(&cfg), &[], &mut rng);
             for i in 0..200 {
                 let d: f32 = u.p.iter().zip(items.factors(i)).map(|(a, b)| a * b).sum();
                 s += d as f64;

@@ -189,6 +189,12 @@ impl<'a> ItemSampler<'a> {
         }
     }
 
+    /// Draws from `pop` from now on (a user's taste-group table; same item count).
+    pub(super) fn set_popularity(&mut self, pop: &'a Popularity) {
+        debug_assert_eq!(pop.weights.len(), self.pop.weights.len());
+        self.pop = pop;
+    }
+
     /// Draws `k` distinct items (`k <= items`) into `out` (cleared first), in draw order for
     /// the rejection method and in no particular order for the key method.
     pub(super) fn sample(&mut self, k: usize, rng: &mut Rng, out: &mut Vec<u32>) -> Method {

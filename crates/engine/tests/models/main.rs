@@ -19,6 +19,7 @@ mod neural_features;
 #[cfg(feature = "neural-train")]
 mod neural_twotower;
 mod peers;
+mod panel;
 mod persist;
 mod suite_catches_defects;
 mod svd;
