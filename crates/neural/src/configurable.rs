@@ -1,5 +1,6 @@
-//! [`cinerec_core::Configurable`] for the neural models: their parameter structs and
-//! constructors, so the engine's registry builds them by name like every other model.
+//! [`cinerec_core::Configurable`] for the neural models: their parameter structs, constructors
+//! and named presets (the two-tower's `reference`), so the engine's registry builds them by
+//! name like every other model.
 
 use crate::{
     AutoRec, AutoRecParams, Autoencoder, AutoencoderParams, Features, FeaturesParams, TwoTower,
@@ -19,8 +20,47 @@ macro_rules! configurable {
 }
 
 configurable! {
-    TwoTower => TwoTowerParams,
     Features => FeaturesParams,
     Autoencoder => AutoencoderParams,
     AutoRec => AutoRecParams,
+}
+
+impl Configurable for TwoTower {
+    type Params = TwoTowerParams;
+
+    fn from_params(p: TwoTowerParams) -> cinerec_core::Result<Self> {
+        TwoTower::new(p).map_err(Into::into)
+    }
+
+    fn presets() -> &'static [&'static str] {
+        &["reference"]
+    }
+
+    fn preset(name: &str) -> Option<TwoTowerParams> {
+        match name {
+            "reference" => Some(TwoTowerParams::reference()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twotower_reference_preset_is_the_reference_configuration() {
+        let r = TwoTower::preset("reference").expect("the reference preset exists");
+        assert_eq!(r, TwoTowerParams::reference());
+        assert_eq!(r.embedding_dim, 64);
+        assert_eq!(r.hidden, vec![256, 128]);
+        assert_eq!(r.negatives, 0);
+        assert!(!r.logq_correction && !r.output_bias_at_mean);
+        assert_eq!((r.rating_weight, r.embedding_l2), (1.0, 0.0));
+        assert_eq!((r.learning_rate, r.epochs, r.batch_size), (0.1, 15, 1000));
+        assert_ne!(r, TwoTowerParams::default(), "the default is the tuned configuration");
+        assert!(TwoTower::preset("nope").is_none());
+        assert_eq!(TwoTower::presets(), &["reference"]);
+        assert!(AutoRec::preset("reference").is_none() && AutoRec::presets().is_empty());
+    }
 }

@@ -1,6 +1,6 @@
-//! [`TwoTowerParams`]: every knob of the two-tower model as a config field (defaults = the
-//! reference configuration), their validation, and what the training loop and the fold-in
-//! take from them.
+//! [`TwoTowerParams`]: every knob of the two-tower model as a config field (defaults = the best
+//! measured configuration; [`TwoTowerParams::reference`] = the reference's exact one), their
+//! validation, and what the training loop and the fold-in take from them.
 
 use crate::error::{check, Result};
 use crate::train::{with_schedule, Schedule};
@@ -20,8 +20,12 @@ pub enum Reduction {
 }
 
 with_schedule! {
-/// Parameters of [`TwoTower`](crate::TwoTower); the defaults are the reference configuration (TensorFlow
-/// Recommenders' multitask model: Keras initialisers and Adagrad, summed retrieval loss).
+/// Parameters of [`TwoTower`](crate::TwoTower). The defaults are the best configuration measured on
+/// MovieLens-100K (`bench/RESULTS.md`, "Two-tower multitask": the reference architecture with
+/// log-q correction, 1000 sampled negatives, rating weight 100, the rating output's bias
+/// starting at the mean and embedding L2 0.1); [`TwoTowerParams::reference`] (the `reference`
+/// preset) is the reference configuration itself (TensorFlow Recommenders' multitask model:
+/// Keras initialisers and Adagrad, summed retrieval loss).
 ///
 /// One training example is a rating; a mini-batch is also the in-batch softmax width, and
 /// early stopping watches `val_loss`; the optimiser is Adagrad.
@@ -85,7 +89,23 @@ pub struct TwoTowerParams {
 }
 
 impl Default for TwoTowerParams {
+    /// The best measured configuration: the reference with the tuned in-batch settings.
     fn default() -> Self {
+        TwoTowerParams {
+            rating_weight: 100.0,
+            negatives: 1000,
+            logq_correction: true,
+            output_bias_at_mean: true,
+            embedding_l2: 0.1,
+            ..TwoTowerParams::reference()
+        }
+    }
+}
+
+impl TwoTowerParams {
+    /// The reference configuration (the `reference` preset): 64-d towers, rating MLP
+    /// 256-128-1, in-batch softmax with summed loss, Adagrad 0.1, 15 epochs, batch 1000.
+    pub fn reference() -> Self {
         let s = Schedule::default();
         TwoTowerParams {
             embedding_dim: 64,
