@@ -21,9 +21,38 @@ macro_rules! configurable {
 
 configurable! {
     Features => FeaturesParams,
-    Autoencoder => AutoencoderParams,
-    AutoRec => AutoRecParams,
 }
+
+/// `Configurable` with one `reference` preset: the defaults with `$field` set to `$value`.
+macro_rules! with_reference {
+    ($model:ty => $params:ty, $doc:literal, $($field:ident: $value:expr),+) => {
+        impl Configurable for $model {
+            type Params = $params;
+            fn from_params(p: $params) -> cinerec_core::Result<Self> {
+                <$model>::new(p).map_err(Into::into)
+            }
+            fn presets() -> &'static [&'static str] {
+                &["reference"]
+            }
+            #[doc = $doc]
+            fn preset(name: &str) -> Option<$params> {
+                if name != "reference" {
+                    return None;
+                }
+                let mut p = <$params>::default();
+                $(p.$field = $value;)+
+                Some(p)
+            }
+        }
+    };
+}
+
+with_reference!(Autoencoder => AutoencoderParams,
+    "`reference`: the references' network over raw ratings with a sigmoid output.",
+    residual: false);
+with_reference!(AutoRec => AutoRecParams,
+    "`reference`: the paper's network over raw ratings (as tuned before `target` existed).",
+    target: crate::autorec::Target::Raw);
 
 impl Configurable for TwoTower {
     type Params = TwoTowerParams;
@@ -61,6 +90,12 @@ mod tests {
         assert_ne!(r, TwoTowerParams::default(), "the default is the tuned configuration");
         assert!(TwoTower::preset("nope").is_none());
         assert_eq!(TwoTower::presets(), &["reference"]);
-        assert!(AutoRec::preset("reference").is_none() && AutoRec::presets().is_empty());
+        assert!(Features::preset("reference").is_none() && Features::presets().is_empty());
+        let a = AutoRec::preset("reference").expect("autorec reference");
+        assert_eq!(a.target, crate::autorec::Target::Raw);
+        assert_eq!(AutoRecParams::default().target, crate::autorec::Target::Auto);
+        let e = Autoencoder::preset("reference").expect("autoencoder reference");
+        assert!(!e.residual && AutoencoderParams::default().residual);
+        assert!(Autoencoder::preset("other").is_none());
     }
 }

@@ -40,6 +40,7 @@ pub mod ae_shape;
 pub mod ae_sparse;
 pub mod autoencoder;
 pub mod autorec;
+pub mod biases;
 #[cfg(feature = "train")]
 pub mod backend;
 mod configurable;
