@@ -59,9 +59,8 @@ impl Fitted {
             "autoencoder: output layer",
         )?;
         ensure(
-            base.as_ref().is_none_or(|b| {
-                b.user.len() == shape.n_users && b.item.len() == shape.n_items
-            }),
+            base.as_ref()
+                .is_none_or(|b| b.user.len() == shape.n_users && b.item.len() == shape.n_items),
             "autoencoder: biases",
         )?;
         ensure(
@@ -125,7 +124,10 @@ impl Fitted {
                     }
                 }
                 let Some(b) = &self.base else { return (0.0, v) };
-                let latest: Vec<_> = v.iter().map(|&(i, r)| (cinerec_core::ItemIdx(i as u32), r)).collect();
+                let latest: Vec<_> = v
+                    .iter()
+                    .map(|&(i, r)| (cinerec_core::ItemIdx(i as u32), r))
+                    .collect();
                 let bias = b.profile_bias(&latest);
                 for (i, r) in v.iter_mut() {
                     *r -= b.get(None, *i) + bias;

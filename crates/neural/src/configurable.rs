@@ -84,16 +84,24 @@ mod tests {
         assert_eq!(r.embedding_dim, 64);
         assert_eq!(r.hidden, vec![256, 128]);
         assert_eq!(r.negatives, 0);
-        assert!(!r.logq_correction && !r.output_bias_at_mean);
+        assert!(!r.logq_correction && !r.output_bias_at_mean && !r.residual);
+        assert!(TwoTowerParams::default().residual);
         assert_eq!((r.rating_weight, r.embedding_l2), (1.0, 0.0));
         assert_eq!((r.learning_rate, r.epochs, r.batch_size), (0.1, 15, 1000));
-        assert_ne!(r, TwoTowerParams::default(), "the default is the tuned configuration");
+        assert_ne!(
+            r,
+            TwoTowerParams::default(),
+            "the default is the tuned configuration"
+        );
         assert!(TwoTower::preset("nope").is_none());
         assert_eq!(TwoTower::presets(), &["reference"]);
         assert!(Features::preset("reference").is_none() && Features::presets().is_empty());
         let a = AutoRec::preset("reference").expect("autorec reference");
         assert_eq!(a.target, crate::autorec::Target::Raw);
-        assert_eq!(AutoRecParams::default().target, crate::autorec::Target::Auto);
+        assert_eq!(
+            AutoRecParams::default().target,
+            crate::autorec::Target::Auto
+        );
         let e = Autoencoder::preset("reference").expect("autoencoder reference");
         assert!(!e.residual && AutoencoderParams::default().residual);
         assert!(Autoencoder::preset("other").is_none());

@@ -40,9 +40,9 @@ pub mod ae_shape;
 pub mod ae_sparse;
 pub mod autoencoder;
 pub mod autorec;
-pub mod biases;
 #[cfg(feature = "train")]
 pub mod backend;
+pub mod biases;
 mod configurable;
 pub mod error;
 pub mod features;

@@ -23,7 +23,8 @@ with_schedule! {
 /// Parameters of [`TwoTower`](crate::TwoTower). The defaults are the best configuration measured on
 /// MovieLens-100K (`bench/RESULTS.md`, "Two-tower multitask": the reference architecture with
 /// log-q correction, 1000 sampled negatives, rating weight 100, the rating output's bias
-/// starting at the mean and embedding L2 0.1); [`TwoTowerParams::reference`] (the `reference`
+/// starting at the mean and embedding L2 0.1), with the rating network predicting residuals
+/// over regularised biases (`residual`, for sparse and non-MovieLens data); [`TwoTowerParams::reference`] (the `reference`
 /// preset) is the reference configuration itself (TensorFlow Recommenders' multitask model:
 /// Keras initialisers and Adagrad, summed retrieval loss).
 ///
@@ -68,8 +69,12 @@ pub struct TwoTowerParams {
     pub full_softmax: bool,
     /// Embeddings start ~ Uniform(−init_scale, init_scale) (Keras' default 0.05).
     pub init_scale: f64,
-    /// Start the rating output's bias at the training mean instead of 0.
+    /// Start the rating output's bias at the training mean (of its targets) instead of 0.
     pub output_bias_at_mean: bool,
+    /// The rating network predicts each rating's residual over regularised biases (global
+    /// mean + user + movie, from the training data): sparse users and movies fall back to
+    /// that baseline, on any rating scale. `false` = it predicts the rating itself.
+    pub residual: bool,
     /// Penalty `embedding_l2 × (‖u‖² + ‖q‖²)` per example on the embeddings it uses (summed or
     /// averaged over the batch like the retrieval loss; 0 = none).
     pub embedding_l2: f64,
@@ -97,6 +102,7 @@ impl Default for TwoTowerParams {
             logq_correction: true,
             output_bias_at_mean: true,
             embedding_l2: 0.1,
+            residual: true,
             ..TwoTowerParams::reference()
         }
     }
@@ -124,6 +130,7 @@ impl TwoTowerParams {
             user_id_embedding: true,
             init_scale: 0.05,
             output_bias_at_mean: false,
+            residual: false,
             embedding_l2: 0.0,
             weight_decay: 0.0,
             adagrad_initial_accumulator: 0.1,
