@@ -135,16 +135,41 @@ fn parse<P: serde::de::DeserializeOwned + Default>(
 ) -> Result<P> {
     match params {
         None | Some(Value::Null) => Ok(P::default()),
+        Some(Value::String(preset)) => Err(params_error(
+            name,
+            format!("unknown preset `{preset}` (it has none)"),
+        )),
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| params_error(name, e.to_string())),
     }
+}
+
+/// The parameters of `M` from JSON, where a bare string names one of its presets.
+fn parse_or_preset<M: Configurable>(name: &str, params: Option<&Value>) -> Result<M::Params> {
+    let Some(Value::String(preset)) = params else {
+        return parse(name, params);
+    };
+    M::preset(preset).ok_or_else(|| {
+        let known = match M::presets() {
+            [] => "it has none".to_string(),
+            p => format!("its presets: {}", p.join(", ")),
+        };
+        params_error(name, format!("unknown preset `{preset}` ({known})"))
+    })
 }
 
 fn build<M: Configurable>(
     name: &'static str,
     params: Option<&Value>,
 ) -> Result<Box<dyn Recommender>> {
-    let m = M::from_params(parse(name, params)?).map_err(|e| params_error(name, e.to_string()))?;
+    let p = parse_or_preset::<M>(name, params)?;
+    let m = M::from_params(p).map_err(|e| params_error(name, e.to_string()))?;
     Ok(Box::new(m))
+}
+
+/// The full parameters of `model`'s preset `preset` (e.g. `twotower`'s `reference`); an
+/// error names the model's presets when it has no such one.
+pub fn preset(model: &str, preset: &str) -> Result<Value> {
+    Ok(create(model, Some(&Value::String(preset.to_string())))?.params())
 }
 
 /// The hybrid, with this registry as the factory of its components.
@@ -165,7 +190,8 @@ pub fn list() -> Vec<(&'static str, &'static str)> {
     MODELS.iter().map(|m| (m.name, m.description)).collect()
 }
 
-/// Builds the unfitted model `name` with `params` (`None` or `null` = defaults).
+/// Builds the unfitted model `name` with `params` (`None` or `null` = defaults; a string = the
+/// model's preset of that name).
 /// An unknown name is an error that lists the known ones.
 pub fn create(name: &str, params: Option<&Value>) -> Result<Box<dyn Recommender>> {
     match MODELS.iter().find(|m| m.name == name) {
@@ -225,5 +251,25 @@ mod tests {
         ));
         let m = create("baseline", Some(&json!({"method": "sgd"}))).unwrap();
         assert_eq!(m.params()["n_epochs"], json!(20));
+    }
+
+    #[test]
+    fn presets_resolve_by_name_and_unknown_ones_are_errors() {
+        let e = preset("baseline", "reference").unwrap_err().to_string();
+        assert!(e.contains("reference") && e.contains("none"), "{e}");
+        let e = preset("hybrid", "reference").unwrap_err().to_string();
+        assert!(e.contains("reference") && e.contains("none"), "{e}");
+        #[cfg(feature = "neural")]
+        {
+            let r = preset("twotower", "reference").unwrap();
+            assert_eq!(r["negatives"], json!(0));
+            assert_eq!(r["rating_weight"], json!(1.0));
+            let d = create("twotower", None).unwrap().params();
+            assert_ne!(r, d, "the default is not the reference");
+            let m = create("twotower", Some(&json!("reference"))).unwrap();
+            assert_eq!(m.params(), r);
+            let e = preset("twotower", "tuned").unwrap_err().to_string();
+            assert!(e.contains("tuned") && e.contains("reference"), "{e}");
+        }
     }
 }

@@ -1,15 +1,21 @@
 //! The fitted state of [`crate::Autoencoder`]: the trained network as a burn-free [`Mlp`],
 //! the users' training ratings and demographic features as sparse rows (the input of a known
 //! user's forward pass), the movies' output-layer columns for similarities, and the
-//! model-state format `autoencoder/1`.
+//! model-state formats: `autoencoder/2` (a network over the residuals of [`Biases`], identity
+//! output) and the older `autoencoder/1` (raw ratings, sigmoid output scaled to the rating
+//! range), which still loads and saves as it was.
 
 use crate::ae_shape::{ensure, scale_output, unwrap, wrap, AeShape, Shape};
 use crate::ae_sparse::Rows;
+use crate::biases::Biases;
 use crate::mlp::{Activation, Mlp};
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{Result, UserRef};
 
-const TAG: &[u8] = b"autoencoder/1";
+/// The state of a raw-rating network with a sigmoid output.
+const TAG_RAW: &[u8] = b"autoencoder/1";
+/// The state of a residual network (identity output) and its biases.
+const TAG: &[u8] = b"autoencoder/2";
 
 /// A fitted user autoencoder, burn-free.
 #[derive(Debug, Clone)]
@@ -27,11 +33,15 @@ pub struct Fitted {
     pub columns: Vec<f32>,
     /// Derived: the mean output column of the rated movies.
     pub column_mean: Vec<f32>,
+    /// The baseline the outputs are residuals of (`None`: a raw-rating network with a
+    /// sigmoid output scaled to the rating range).
+    pub base: Option<Biases>,
 }
 
 impl Fitted {
-    /// Wraps a trained network; checks that it fits the shape and the rows.
-    pub fn new(shape: Shape, mlp: Mlp, rows: Rows) -> Result<Self> {
+    /// Wraps a trained network (over the residuals of `base`, or raw ratings with `None`);
+    /// checks that it fits the shape and the rows.
+    pub fn new(shape: Shape, mlp: Mlp, rows: Rows, base: Option<Biases>) -> Result<Self> {
         let n = mlp.layers.len();
         ensure(n >= 2, "autoencoder: fewer than two layers")?;
         ensure(
@@ -40,9 +50,18 @@ impl Fitted {
         )?;
         ensure(rows.n_rows() == shape.n_users, "autoencoder: user rows")?;
         let (last, act) = &mlp.layers[n - 1];
+        let want = match base {
+            Some(_) => Activation::Identity,
+            None => Activation::Sigmoid,
+        };
         ensure(
-            last.d_out == shape.n_items && *act == Activation::Sigmoid,
+            last.d_out == shape.n_items && *act == want,
             "autoencoder: output layer",
+        )?;
+        ensure(
+            base.as_ref()
+                .is_none_or(|b| b.user.len() == shape.n_users && b.item.len() == shape.n_items),
+            "autoencoder: biases",
         )?;
         ensure(
             mlp.layers
@@ -83,14 +102,20 @@ impl Fitted {
             k_last: k,
             columns,
             column_mean,
+            base,
         })
     }
 
-    /// The sparse input of a (checked) user: a known user's ratings and features, or a
-    /// profile's ratings (the last value of a repeated movie wins; no features).
-    pub fn input(&self, user: UserRef<'_>) -> Vec<(usize, f32)> {
+    /// The user's bias (0 for a raw-rating network) and sparse input of a (checked) user: a
+    /// known user's ratings (residuals) and features, or a profile's ratings (the last value
+    /// of a repeated movie wins; residuals over the biases with the profile's own user bias;
+    /// no features).
+    pub fn input(&self, user: UserRef<'_>) -> (f32, Vec<(usize, f32)>) {
         match user {
-            UserRef::Known(u) => self.rows.pairs(u.ix()),
+            UserRef::Known(u) => {
+                let bias = self.base.as_ref().map_or(0.0, |b| b.user[u.ix()]);
+                (bias, self.rows.pairs(u.ix()))
+            }
             UserRef::Profile(p) => {
                 let mut v: Vec<(usize, f32)> = Vec::with_capacity(p.len());
                 for &(i, r) in p.iter().rev() {
@@ -98,7 +123,16 @@ impl Fitted {
                         v.push((i.ix(), r));
                     }
                 }
-                v
+                let Some(b) = &self.base else { return (0.0, v) };
+                let latest: Vec<_> = v
+                    .iter()
+                    .map(|&(i, r)| (cinerec_core::ItemIdx(i as u32), r))
+                    .collect();
+                let bias = b.profile_bias(&latest);
+                for (i, r) in v.iter_mut() {
+                    *r -= b.get(None, *i) + bias;
+                }
+                (bias, v)
             }
         }
     }
@@ -119,23 +153,37 @@ impl Fitted {
         cur
     }
 
-    /// The predicted rating of movie `i` from the last hidden layer `h`.
-    pub fn output(&self, h: &[f32], i: usize) -> f32 {
+    /// The predicted rating of movie `i` from the last hidden layer `h` of a user whose
+    /// bias is `bias`.
+    pub fn output(&self, h: &[f32], i: usize, bias: f32) -> f32 {
         let last = &self.mlp.layers[self.mlp.layers.len() - 1].0;
         let mut z = last.bias[i];
         for (k, &hk) in h.iter().enumerate() {
             z += hk * last.weight[k * last.d_out + i];
         }
-        scale_output(1.0 / (1.0 + (-z).exp()), Some(self.shape.scale))
+        match &self.base {
+            Some(b) => b.get(None, i) + bias + z,
+            None => scale_output(1.0 / (1.0 + (-z).exp()), Some(self.shape.scale)),
+        }
     }
 
-    /// Every movie's predicted rating from the last hidden layer `h`.
-    pub fn outputs(&self, h: &[f32], out: &mut [f32]) {
+    /// Every movie's predicted rating from the last hidden layer `h` of a user whose bias is
+    /// `bias`.
+    pub fn outputs(&self, h: &[f32], out: &mut [f32], bias: f32) {
         let (last, act) = &self.mlp.layers[self.mlp.layers.len() - 1];
         last.forward_into(h, out);
         act.apply(out);
-        for o in out.iter_mut() {
-            *o = scale_output(*o, Some(self.shape.scale));
+        match &self.base {
+            Some(b) => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o += b.get(None, i) + bias;
+                }
+            }
+            None => {
+                for o in out.iter_mut() {
+                    *o = scale_output(*o, Some(self.shape.scale));
+                }
+            }
         }
     }
 
@@ -145,16 +193,28 @@ impl Fitted {
         self.shape.write(&mut w);
         self.mlp.write(&mut w);
         self.rows.write(&mut w);
-        wrap(TAG, w.finish())
+        match &self.base {
+            Some(b) => {
+                b.write(&mut w);
+                wrap(TAG, w.finish())
+            }
+            None => wrap(TAG_RAW, w.finish()),
+        }
     }
 
     /// Reads a state written by [`Fitted::save`], checking every length and value.
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let mut r = StateReader::new(unwrap(bytes, TAG)?, b"body")?;
+        let raw = StateReader::new(bytes, TAG_RAW).is_ok();
+        let mut r = StateReader::new(unwrap(bytes, if raw { TAG_RAW } else { TAG })?, b"body")?;
         let shape = Shape::read(&mut r)?;
         let mlp = Mlp::read(&mut r)?;
         let rows = Rows::read(&mut r, shape.n_users, mlp.d_in())?;
+        let base = if raw {
+            None
+        } else {
+            Some(Biases::read(&mut r, shape.n_users, shape.n_items)?)
+        };
         r.finish()?;
-        Fitted::new(shape, mlp, rows)
+        Fitted::new(shape, mlp, rows, base)
     }
 }

@@ -1,7 +1,8 @@
 //! The fitted state of [`crate::AutoRec`]: the movies' hidden codes, the users' output units,
 //! the fallbacks (means, rating counts, prior unit), how a trained network becomes that state
 //! with the optional closed-form refit of the users' output units (feature `train`), and its
-//! model-state format `autorec/1`.
+//! model-state formats: `autorec/2` (a network over the residuals of [`Biases`]) and the
+//! older `autorec/1` (a network over the raw ratings), which still loads and saves as it was.
 //!
 //! **Decoder refit**: with the encoder fixed, the AutoRec objective is, for each user's output
 //! unit, a ridge regression of their ratings on the rated movies' codes. After training, each
@@ -11,6 +12,7 @@
 //! the same person arriving as a profile of their ratings would be.
 
 use crate::ae_shape::{ensure, unwrap, wrap, AeShape, Shape};
+use crate::biases::Biases;
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::Result;
 #[cfg(feature = "train")]
@@ -21,7 +23,10 @@ use {
     cinerec_core::{Dataset, ItemIdx, UserIdx},
 };
 
-const TAG: &[u8] = b"autorec/1";
+/// The state of a network over the raw ratings (no biases).
+const TAG_RAW: &[u8] = b"autorec/1";
+/// The state of a network over the residuals of the biases.
+const TAG: &[u8] = b"autorec/2";
 
 /// A fitted I-AutoRec, burn-free.
 #[derive(Debug, Clone)]
@@ -50,18 +55,21 @@ pub struct Fitted {
     pub prior_b: f32,
     /// Derived: the mean code of rated movies.
     pub code_mean: Vec<f32>,
+    /// The baseline the network's outputs are residuals of (`None`: a raw-rating network of
+    /// an `autorec/1` state).
+    pub base: Option<Biases>,
 }
 
 impl Fitted {
     /// Builds the state from a trained encoder/decoder `mlp` and every movie's training
-    /// ratings `items` (rows = movies); `refit` = the ridge penalty of the decoder refit (see
-    /// the module docs), run on `threads` threads.
+    /// residuals over `base` (raw ratings without) in `items` (rows = movies); `refit` = the
+    /// ridge penalty of the decoder refit (see the module docs), run on `threads` threads.
     #[cfg(feature = "train")]
     pub fn from_net(
         data: &Dataset,
         shape: Shape,
         mlp: &Mlp,
-        items: &Rows,
+        (items, base): (&Rows, Option<Biases>),
         refit: Option<f64>,
         threads: usize,
     ) -> crate::Result<Self> {
@@ -110,6 +118,7 @@ impl Fitted {
             prior_v: vec![],
             prior_b: 0.0,
             code_mean: vec![],
+            base,
         };
         f.derive_codes();
         f.derive_prior();
@@ -134,7 +143,12 @@ impl Fitted {
                     (!items.is_empty()).then(|| {
                         let codes: Vec<&[f32]> =
                             items.iter().map(|&i| this.code(i as usize)).collect();
-                        fold_in(&codes, values, this.prior_b, &this.prior_v, l2)
+                        let targets: Vec<f32> = items
+                            .iter()
+                            .zip(values)
+                            .map(|(&i, &r)| r - this.baseline(Some(u), i as usize))
+                            .collect();
+                        fold_in(&codes, &targets, this.prior_b, &this.prior_v, l2)
                     })
                 })
                 .collect()
@@ -183,6 +197,12 @@ impl Fitted {
         }
     }
 
+    /// What the network's output adds to for known user `u` (`None`: a user without
+    /// ratings) and movie `i`: the biases' baseline, or 0 for a raw-rating network.
+    pub fn baseline(&self, u: Option<usize>, i: usize) -> f32 {
+        self.base.as_ref().map_or(0.0, |b| b.get(u, i))
+    }
+
     /// Movie `i`'s code.
     pub fn code(&self, i: usize) -> &[f32] {
         &self.codes[i * self.k..(i + 1) * self.k]
@@ -207,12 +227,19 @@ impl Fitted {
         w.f32s(&self.bias);
         w.f32s(&self.prior_v);
         w.f32(self.prior_b);
-        wrap(TAG, w.finish())
+        match &self.base {
+            Some(b) => {
+                b.write(&mut w);
+                wrap(TAG, w.finish())
+            }
+            None => wrap(TAG_RAW, w.finish()),
+        }
     }
 
     /// Reads a state written by [`Fitted::save`], checking every length and value.
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let mut r = StateReader::new(unwrap(bytes, TAG)?, b"body")?;
+        let raw = StateReader::new(bytes, TAG_RAW).is_ok();
+        let mut r = StateReader::new(unwrap(bytes, if raw { TAG_RAW } else { TAG })?, b"body")?;
         let shape = Shape::read(&mut r)?;
         let k = r.u64()? as usize;
         let global_mean = r.f32()?;
@@ -224,8 +251,13 @@ impl Fitted {
         let bias = r.f32s()?;
         let prior_v = r.f32s()?;
         let prior_b = r.f32()?;
-        r.finish()?;
         let (nu, ni) = (shape.n_users, shape.n_items);
+        let base = if raw {
+            None
+        } else {
+            Some(Biases::read(&mut r, nu, ni)?)
+        };
+        r.finish()?;
         ensure((1..=8192).contains(&k), "autorec: code width")?;
         ensure(
             user_mean.len() == nu && user_n.len() == nu && bias.len() == nu,
@@ -260,6 +292,7 @@ impl Fitted {
             prior_v,
             prior_b,
             code_mean: vec![],
+            base,
         };
         f.derive_codes();
         Ok(f)

@@ -43,6 +43,8 @@ pub struct AeFit {
     pub epochs_run: usize,
     /// Epoch whose weights were kept.
     pub kept_epoch: usize,
+    /// Validation MSE of the kept weights (`None` without a hold-out).
+    pub val_mse: Option<f64>,
 }
 
 enum Event {
@@ -128,8 +130,8 @@ fn run(
     let (d_in, n_out) = (data.input.width(), data.n_out);
     let val_rows = data.val.non_empty();
     let mut stopper = EarlyStopping::new(sch.patience);
-    let mut best: Option<(Mlp, usize)> = None;
-    let mut epochs_run = 0;
+    let mut best: Option<(Mlp, usize, f64)> = None;
+    let (mut epochs_run, mut last_val) = (0, None);
     for epoch in 1..=sch.epochs {
         let plan = batches(&examples, sch.batch_size, &mut rng);
         let mut running = EpochLoss::new(epoch, plan.len());
@@ -165,11 +167,12 @@ fn run(
                     loss: v,
                 });
             }
+            last_val = Some(v);
             metrics.push(("val_loss".to_string(), v));
             metrics.push(("val_rmse".to_string(), v.sqrt()));
             let verdict = stopper.update(epoch, v);
             if verdict == Verdict::Improved && sch.patience > 0 {
-                best = Some((net.export(spec), epoch));
+                best = Some((net.export(spec), epoch, v));
             }
             report_epoch(obs, epoch, sch.epochs, running.mean(), metrics);
             if verdict == Verdict::Stop {
@@ -180,15 +183,17 @@ fn run(
         }
     }
     Ok(match best {
-        Some((mlp, kept_epoch)) => AeFit {
+        Some((mlp, kept_epoch, v)) => AeFit {
             mlp,
             epochs_run,
             kept_epoch,
+            val_mse: Some(v),
         },
         None => AeFit {
             mlp: net.export(spec),
             epochs_run,
             kept_epoch: epochs_run,
+            val_mse: last_val,
         },
     })
 }

@@ -98,6 +98,26 @@ impl Rows {
         }
     }
 
+    /// The same rows with `f(row, column)` subtracted from every value (e.g. a baseline, so
+    /// that a missing entry, 0, stands for "as the baseline predicts").
+    pub fn minus(&self, f: impl Fn(usize, usize) -> f32) -> Rows {
+        let mut out = self.clone();
+        for r in 0..self.n_rows() {
+            for k in self.ptr[r]..self.ptr[r + 1] {
+                out.vals[k] -= f(r, self.cols[k] as usize);
+            }
+        }
+        out
+    }
+
+    /// Every entry as `(row, column, value)`.
+    pub fn triples(&self) -> Vec<(u32, u32, f32)> {
+        (0..self.n_rows())
+            .flat_map(|r| (self.ptr[r]..self.ptr[r + 1]).map(move |k| (r as u32, k)))
+            .map(|(r, k)| (r, self.cols[k], self.vals[k]))
+            .collect()
+    }
+
     /// Number of rows.
     pub fn n_rows(&self) -> usize {
         self.ptr.len().saturating_sub(1)

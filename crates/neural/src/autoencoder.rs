@@ -1,10 +1,16 @@
 //! [`Autoencoder`]: the user-based rating autoencoder of the references. Input = the user's
 //! rating vector over all movies (missing = 0) concatenated with their encoded demographics
 //! (age bucket, gender, occupation one-hot; [`crate::ae_demo`]); encoder 256 → 128 → 64,
-//! decoder mirrored (128 → 256 → movies), hidden activations ReLU by default, a sigmoid
-//! output scaled to the rating range; loss = MSE on the observed ratings only plus L2 on the
-//! weights, Adam on mini-batches of users, 70 epochs by default (`ae_fit.rs`, feature
-//! `train`).
+//! decoder mirrored (128 → 256 → movies), hidden activations ReLU by default; loss = MSE on
+//! the observed ratings only plus L2 on the weights, Adam on mini-batches of users, 70 epochs
+//! by default (`ae_fit.rs`, feature `train`).
+//!
+//! By default (`residual`) the network works on each rating's residual over
+//! [`crate::biases::Biases`] (global mean + regularised user and movie biases, from the
+//! training data, so any rating scale): the input holds residuals (missing = 0 = "as the
+//! baseline"), the output is linear and added to the baseline, so a sparse movie or user
+//! falls back to the baseline. `residual: false` (the `reference` preset) is the references'
+//! network: raw ratings in, a sigmoid output scaled to the training data's rating range.
 //!
 //! Sparse throughout: training densifies one mini-batch of users at a time; scoring runs the
 //! first layer as a sparse product over the user's rated movies and demographic features
@@ -50,6 +56,9 @@ pub struct AutoencoderParams {
     pub demographics: bool,
     /// L2 weight λ of `λ/2 ‖W‖²`, in units of the summed squared error.
     pub l2: f64,
+    /// Learn residuals over the biases with a linear output (see the module docs); `false`
+    /// = raw ratings and a sigmoid output scaled to the rating range (the references').
+    pub residual: bool,
 }
 }
 
@@ -60,6 +69,7 @@ impl Default for AutoencoderParams {
             activation: HiddenActivation::Relu,
             demographics: true,
             l2: 300.0,
+            residual: true,
             epochs: 70,
             batch_size: 32,
             learning_rate: 1e-3,
@@ -83,11 +93,15 @@ impl AutoencoderParams {
         let mut widths = self.hidden.clone();
         widths.extend(self.hidden.iter().rev().skip(1));
         let mut layers: Vec<(usize, Activation)> = widths.into_iter().map(|w| (w, act)).collect();
-        layers.push((n_items, Activation::Sigmoid));
+        if self.residual {
+            layers.push((n_items, Activation::Identity));
+        } else {
+            layers.push((n_items, Activation::Sigmoid));
+        }
         crate::ae_net::NetSpec {
             d_in: n_items + d_side,
             layers,
-            output_range: Some(scale),
+            output_range: (!self.residual).then_some(scale),
         }
     }
 }
@@ -138,7 +152,11 @@ impl Autoencoder {
         } else {
             Rows::from_triples(shape.n_users, 0, &[])
         };
-        let ratings = Rows::users_of(data);
+        let base = p.residual.then(|| crate::biases::Biases::fit(data));
+        let ratings = match &base {
+            Some(b) => Rows::users_of(data).minus(|u, i| b.get(Some(u), i)),
+            None => Rows::users_of(data),
+        };
         let (train_part, val) = ratings.holdout(p.validation_fraction, &mut Rng::fork(p.seed, 1));
         let spec = p.spec(shape.n_items, side.width(), shape.scale);
         let ae = AeData {
@@ -147,7 +165,7 @@ impl Autoencoder {
             val,
         };
         let trained = train("autoencoder", &spec, p.l2, &p.schedule(), &ae, observer)?;
-        Fitted::new(shape, trained.mlp, ratings.with_side(&side))
+        Fitted::new(shape, trained.mlp, ratings.with_side(&side), base)
     }
 
     /// Refuses: this build has no `train` feature.
@@ -170,16 +188,18 @@ impl Recommender for Autoencoder {
         let f = self.fitted()?;
         f.shape.check_user(user)?;
         f.shape.check_item(item)?;
-        let h = f.last_hidden(&f.input(user));
-        Ok(f.shape.clip(f.output(&h, item.ix())))
+        let (bias, x) = f.input(user);
+        let h = f.last_hidden(&x);
+        Ok(f.shape.clip(f.output(&h, item.ix(), bias)))
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
         let f = self.fitted()?;
         f.shape.check_user(user)?;
         f.shape.check_out(out)?;
-        let h = f.last_hidden(&f.input(user));
-        f.outputs(&h, out);
+        let (bias, x) = f.input(user);
+        let h = f.last_hidden(&x);
+        f.outputs(&h, out, bias);
         Ok(())
     }
 

@@ -42,6 +42,7 @@ pub mod autoencoder;
 pub mod autorec;
 #[cfg(feature = "train")]
 pub mod backend;
+pub mod biases;
 mod configurable;
 pub mod error;
 pub mod features;

@@ -13,7 +13,7 @@
 //! `user_history` the user tower also pools a learned embedding of the user's training
 //! movies. After training the weights are copied out (`twotower_weights.rs`): `score_all`
 //! is the retrieval score (user · movie embedding, used for ranking and factorized top-K),
-//! `predict` the rating network clipped to the scale, `item_similarities` the cosine of
+//! `predict` the rating network (plus the biases with `residual`) clipped to the scale, `item_similarities` the cosine of
 //! movie embeddings, and a new visitor's profile is folded in against the fixed towers
 //! without retraining. Training (`twotower_fit.rs`) needs the `train` feature; everything
 //! else runs on the copied-out weights without burn.
@@ -21,6 +21,10 @@
 use crate::error::Result;
 pub use crate::twotower_params::{Reduction, TwoTowerParams};
 use crate::twotower_weights::{Weights, TAG};
+
+/// The state of a model whose rating network predicts residuals over biases (`twotower/1`,
+/// [`TAG`], is one that predicts ratings; both load).
+const TAG_RESIDUAL: &[u8] = b"twotower/2";
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, UserRef};
 use std::sync::Mutex;
@@ -100,7 +104,17 @@ impl TwoTower {
                         return Ok(u.clone());
                     }
                 }
-                let u = w.fold_in(p, &self.params.fold_cfg());
+                let u = match &w.base {
+                    Some(b) => {
+                        let pb = b.profile_bias(p);
+                        let resid: Vec<(ItemIdx, f32)> = p
+                            .iter()
+                            .map(|&(i, r)| (i, r - b.get(None, i.ix()) - pb))
+                            .collect();
+                        w.fold_in(&resid, &self.params.fold_cfg())
+                    }
+                    None => w.fold_in(p, &self.params.fold_cfg()),
+                };
                 if let Ok(mut c) = self.last_fold.lock() {
                     *c = Some((key, u.clone()));
                 }
@@ -126,7 +140,12 @@ impl Recommender for TwoTower {
         if item.ix() >= w.n_items {
             return Err(CoreError::UnknownItem(item.to_string()));
         }
-        Ok(w.predict(&u, item.ix()))
+        let bias = match (&w.base, user) {
+            (None, _) => 0.0,
+            (Some(b), UserRef::Known(u)) => b.user[u.ix()],
+            (Some(b), UserRef::Profile(p)) => b.profile_bias(p),
+        };
+        Ok(w.predict(&u, item.ix(), bias))
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> cinerec_core::Result<()> {
@@ -164,17 +183,28 @@ impl Recommender for TwoTower {
         // by its length before anything is parsed.
         let mut inner = StateWriter::new(b"");
         self.weights()?.write(&mut inner);
-        let mut w = StateWriter::new(TAG);
+        let weights = self.weights()?;
+        let Some(base) = &weights.base else {
+            let mut w = StateWriter::new(TAG);
+            w.bytes(&inner.finish());
+            return Ok(w.finish());
+        };
+        base.write(&mut inner);
+        let mut w = StateWriter::new(TAG_RESIDUAL);
         w.bytes(&inner.finish());
         Ok(w.finish())
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> cinerec_core::Result<()> {
-        let mut outer = StateReader::new(bytes, TAG)?;
+        let residual = StateReader::new(bytes, TAG_RESIDUAL).is_ok();
+        let mut outer = StateReader::new(bytes, if residual { TAG_RESIDUAL } else { TAG })?;
         let block = outer.bytes()?;
         outer.finish()?;
         let mut r = StateReader::new(block, b"")?;
-        let w = Weights::read(&mut r)?;
+        let mut w = Weights::read(&mut r)?;
+        if residual {
+            w.base = Some(crate::biases::Biases::read(&mut r, w.n_users, w.n_items)?);
+        }
         r.finish()?;
         if w.dim != self.params.embedding_dim {
             return Err(CoreError::Corrupt(format!(

@@ -39,7 +39,15 @@ struct Validation {
 
 fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> Result<Weights> {
     let dev = crate::backend::device();
-    let ex = examples(data);
+    let mut ex = examples(data);
+    // With `residual`, the rating task learns each rating's residual over the biases: the
+    // targets are shifted here and the biases travel with the weights.
+    let base = p.residual.then(|| crate::biases::Biases::fit(data));
+    if let Some(b) = &base {
+        for k in 0..ex.ratings.len() {
+            ex.ratings[k] -= b.get(Some(ex.users[k] as usize), ex.items[k] as usize);
+        }
+    }
     let n = ex.users.len();
     if n == 0 {
         return Err(
@@ -47,10 +55,15 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
         );
     }
     let cfg = p.loss_cfg();
+    // Validation clips rating predictions to the scale; residuals are not clipped.
     let scale = data.rating_scale();
+    let val_scale = match base {
+        Some(_) => (f32::NEG_INFINITY, f32::INFINITY),
+        None => scale,
+    };
     let mut rng = Rng::new(p.seed);
     let output_bias = if p.output_bias_at_mean {
-        data.global_mean()
+        (ex.ratings.iter().map(|&r| r as f64).sum::<f64>() / n as f64) as f32
     } else {
         0.0
     };
@@ -95,7 +108,7 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
         let mut verdict = Verdict::Continue;
         if let Some(val) = &val {
             let w = net.weights(&trained_user, scale, &cfg, ex.history.as_deref());
-            metrics = validate(&net, val, &w, &cfg, scale);
+            metrics = validate(&net, val, &w, &cfg, val_scale);
             verdict = stopper.update(epoch, metrics[0].1);
             if verdict == Verdict::Improved && p.patience > 0 {
                 best = Some(w);
@@ -106,7 +119,39 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
             break;
         }
     }
-    Ok(best.unwrap_or_else(|| net.weights(&trained_user, scale, &cfg, ex.history.as_deref())))
+    let mut w =
+        best.unwrap_or_else(|| net.weights(&trained_user, scale, &cfg, ex.history.as_deref()));
+    if base.is_some() {
+        shrink_residual(&mut w, &ex, &val_ids);
+    }
+    w.base = base;
+    Ok(w)
+}
+
+/// Scales the rating network's residual by `α ∈ [0, 1]`, the least-squares fit of the
+/// hold-out's residuals on the network's (folded into its linear output layer, so nothing
+/// changes in the state): where the network's residuals are noise — sparse users and movies
+/// — the prediction moves back towards the biases. Without a hold-out, `α = 1`.
+fn shrink_residual(w: &mut Weights, ex: &Examples, val_ids: &[u32]) {
+    let (mut pt, mut pp) = (0f64, 0f64);
+    let mut x = Vec::with_capacity(2 * w.dim);
+    for &k in val_ids {
+        let (u, i) = (ex.users[k as usize] as usize, ex.items[k as usize] as usize);
+        x.clear();
+        x.extend_from_slice(w.user(u));
+        x.extend_from_slice(w.item(i));
+        let p = w.rating.forward(&x).first().copied().unwrap_or(0.0) as f64;
+        pt += p * ex.ratings[k as usize] as f64;
+        pp += p * p;
+    }
+    if pp <= 0.0 || !pt.is_finite() || !pp.is_finite() {
+        return;
+    }
+    let a = (pt / pp).clamp(0.0, 1.0) as f32;
+    if let Some((last, _)) = w.rating.layers.last_mut() {
+        last.weight.iter_mut().for_each(|v| *v *= a);
+        last.bias.iter_mut().for_each(|v| *v *= a);
+    }
 }
 
 fn examples(data: &Dataset) -> Examples {

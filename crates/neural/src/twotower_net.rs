@@ -328,6 +328,7 @@ impl Net {
                 .unwrap_or_default(),
             scale,
             rating,
+            base: None,
         }
     }
 }

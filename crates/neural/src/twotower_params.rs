@@ -1,6 +1,6 @@
-//! [`TwoTowerParams`]: every knob of the two-tower model as a config field (defaults = the
-//! reference configuration), their validation, and what the training loop and the fold-in
-//! take from them.
+//! [`TwoTowerParams`]: every knob of the two-tower model as a config field (defaults = the best
+//! measured configuration; [`TwoTowerParams::reference`] = the reference's exact one), their
+//! validation, and what the training loop and the fold-in take from them.
 
 use crate::error::{check, Result};
 use crate::train::{with_schedule, Schedule};
@@ -20,8 +20,13 @@ pub enum Reduction {
 }
 
 with_schedule! {
-/// Parameters of [`TwoTower`](crate::TwoTower); the defaults are the reference configuration (TensorFlow
-/// Recommenders' multitask model: Keras initialisers and Adagrad, summed retrieval loss).
+/// Parameters of [`TwoTower`](crate::TwoTower). The defaults are the best configuration measured on
+/// MovieLens-100K (`bench/RESULTS.md`, "Two-tower multitask": the reference architecture with
+/// log-q correction, 1000 sampled negatives, rating weight 100, the rating output's bias
+/// starting at the mean and embedding L2 0.1), with the rating network predicting residuals
+/// over regularised biases (`residual`, for sparse and non-MovieLens data); [`TwoTowerParams::reference`] (the `reference`
+/// preset) is the reference configuration itself (TensorFlow Recommenders' multitask model:
+/// Keras initialisers and Adagrad, summed retrieval loss).
 ///
 /// One training example is a rating; a mini-batch is also the in-batch softmax width, and
 /// early stopping watches `val_loss`; the optimiser is Adagrad.
@@ -64,8 +69,12 @@ pub struct TwoTowerParams {
     pub full_softmax: bool,
     /// Embeddings start ~ Uniform(−init_scale, init_scale) (Keras' default 0.05).
     pub init_scale: f64,
-    /// Start the rating output's bias at the training mean instead of 0.
+    /// Start the rating output's bias at the training mean (of its targets) instead of 0.
     pub output_bias_at_mean: bool,
+    /// The rating network predicts each rating's residual over regularised biases (global
+    /// mean + user + movie, from the training data): sparse users and movies fall back to
+    /// that baseline, on any rating scale. `false` = it predicts the rating itself.
+    pub residual: bool,
     /// Penalty `embedding_l2 × (‖u‖² + ‖q‖²)` per example on the embeddings it uses (summed or
     /// averaged over the batch like the retrieval loss; 0 = none).
     pub embedding_l2: f64,
@@ -85,7 +94,24 @@ pub struct TwoTowerParams {
 }
 
 impl Default for TwoTowerParams {
+    /// The best measured configuration: the reference with the tuned in-batch settings.
     fn default() -> Self {
+        TwoTowerParams {
+            rating_weight: 100.0,
+            negatives: 1000,
+            logq_correction: true,
+            output_bias_at_mean: true,
+            embedding_l2: 0.1,
+            residual: true,
+            ..TwoTowerParams::reference()
+        }
+    }
+}
+
+impl TwoTowerParams {
+    /// The reference configuration (the `reference` preset): 64-d towers, rating MLP
+    /// 256-128-1, in-batch softmax with summed loss, Adagrad 0.1, 15 epochs, batch 1000.
+    pub fn reference() -> Self {
         let s = Schedule::default();
         TwoTowerParams {
             embedding_dim: 64,
@@ -104,6 +130,7 @@ impl Default for TwoTowerParams {
             user_id_embedding: true,
             init_scale: 0.05,
             output_bias_at_mean: false,
+            residual: false,
             embedding_l2: 0.0,
             weight_decay: 0.0,
             adagrad_initial_accumulator: 0.1,

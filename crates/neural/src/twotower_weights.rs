@@ -56,6 +56,9 @@ pub(crate) struct Weights {
     pub scale: (f32, f32),
     /// `[u ; q] → rating`.
     pub rating: Mlp,
+    /// The biases the rating network's output is a residual of (`None`: it predicts the
+    /// rating itself); kept outside the weights' block of the state.
+    pub base: Option<crate::biases::Biases>,
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -106,12 +109,17 @@ impl Weights {
         }
     }
 
-    /// Rating of movie `i` for the user embedding `u`, clipped to the scale.
-    pub fn predict(&self, u: &[f32], i: usize) -> f32 {
+    /// Rating of movie `i` for the user embedding `u` of a user whose bias is `user_bias`
+    /// (used with [`Weights::base`]), clipped to the scale.
+    pub fn predict(&self, u: &[f32], i: usize, user_bias: f32) -> f32 {
         let mut x = Vec::with_capacity(2 * self.dim);
         x.extend_from_slice(u);
         x.extend_from_slice(self.item(i));
-        let r = self.rating.forward(&x).first().copied().unwrap_or(f32::NAN);
+        let r = self.rating.forward(&x).first().copied().unwrap_or(f32::NAN)
+            + self
+                .base
+                .as_ref()
+                .map_or(0.0, |b| b.get(None, i) + user_bias);
         let (lo, hi) = self.scale;
         if r.is_finite() {
             r.clamp(lo, hi)
@@ -330,6 +338,7 @@ impl Weights {
             item_bias,
             scale,
             rating,
+            base: None,
         })
     }
 }

@@ -25,7 +25,11 @@ const MODELS: &[&str] = &["twotower", "features", "autoencoder", "autorec"];
 fn params(name: &str) -> Value {
     let schedule = json!({"epochs": 3, "batch_size": 16, "seed": 5, "threads": 1});
     let mut p = match name {
-        "twotower" => json!({"embedding_dim": 4, "hidden": [8]}),
+        // The fixture was fitted before the defaults became the tuned configuration: its
+        // parameters pin the reference's values of the knobs that changed.
+        "twotower" => json!({"embedding_dim": 4, "hidden": [8], "rating_weight": 1.0,
+            "negatives": 0, "logq_correction": false, "output_bias_at_mean": false,
+            "embedding_l2": 0.0, "residual": false}),
         "features" => json!({"dim": 4, "hidden": 8, "context_size": 5, "negatives": 2}),
         "autoencoder" => json!({"hidden": [8, 4], "l2": 1.0}),
         "autorec" => json!({"hidden": 4, "l2": 1.0, "fold_in_l2": 0.5}),
