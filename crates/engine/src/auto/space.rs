@@ -50,7 +50,7 @@ impl Candidate {
 }
 
 /// Largest dense item block the EASE prior assumes (the model caps what it inverts).
-const MAX_DENSE_ITEMS: usize = 5_000;
+const MAX_DENSE_ITEMS: usize = 3_000;
 
 /// The candidates for `data`; the neural ones only in builds that can train them.
 pub fn candidates(data: &Dataset) -> Vec<Candidate> {
@@ -89,7 +89,12 @@ pub fn candidates(data: &Dataset) -> Vec<Candidate> {
         c.push(e);
     }
     if cfg!(feature = "neural-train") {
-        c.push(Candidate::new(Rating, "autorec", Value::Null, 16.0));
+        // AutoRec's default (`target: auto`) trains both targets and keeps the better on its
+        // own hold-out; here each target is a configuration, so the choice the blend's
+        // weights were learnt with is the one refitted.
+        for target in ["residual", "raw"] {
+            c.push(Candidate::new(Rating, "autorec", json!({"target": target}), 8.0));
+        }
         c.push(Candidate::new(Ranking, "twotower", Value::Null, 30.0));
     }
     c
