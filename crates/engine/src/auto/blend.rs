@@ -52,14 +52,22 @@ impl Component {
 pub struct BlendParams {
     /// The blended rating models.
     pub components: Vec<Component>,
-    /// Ridge penalty per validation rating on the blend weights.
-    pub ridge: f64,
+    /// Ridge penalty per validation rating on the correction weights (`null`: chosen by
+    /// 5-fold cross-validation on the validation carve, [`stack::RIDGE_GRID`]).
+    pub ridge: Option<f64>,
+    /// The component whose prediction the blend corrects (the best one on validation; set
+    /// with the weights; `null` = the weights' intercept is the whole base).
+    pub base: Option<usize>,
     /// Share of the training ratings carved off to learn the weights.
     pub validation: f64,
     /// Seed of the carve.
     pub seed: u64,
     /// The learnt weights (intercept, supports, then three per component); `null` = learn them.
     pub weights: Option<Vec<f64>>,
+    /// The user and item support range the weights were learnt on
+    /// (`[user lo, user hi, item lo, item hi]`, see [`stack::support_range`]); supports
+    /// outside it are clamped. Set with the weights.
+    pub support_range: Option<[f32; 4]>,
 }
 
 impl Default for BlendParams {
@@ -74,10 +82,12 @@ impl Default for BlendParams {
         }
         BlendParams {
             components,
-            ridge: 1e-4,
+            ridge: None,
+            base: None,
             validation: 0.2,
             seed: 7,
             weights: None,
+            support_range: None,
         }
     }
 }
@@ -108,8 +118,12 @@ impl Configurable for Blend {
         {
             return Err(bad("a blend cannot contain blend or auto".into()));
         }
-        if !(p.validation > 0.0 && p.validation < 1.0) || !(p.ridge >= 0.0 && p.ridge.is_finite()) {
+        let ridge_ok = p.ridge.is_none_or(|r| r >= 0.0 && r.is_finite());
+        if !(p.validation > 0.0 && p.validation < 1.0) || !ridge_ok {
             return Err(bad("validation must be in (0, 1) and ridge ≥ 0".into()));
+        }
+        if p.base.is_some_and(|b| b >= p.components.len()) {
+            return Err(bad("base must index a component".into()));
         }
         if let Some(w) = &p.weights {
             if w.len() != stack::n_features(p.components.len()) || w.iter().any(|x| !x.is_finite())
@@ -138,15 +152,6 @@ impl Configurable for Blend {
 }
 
 impl Blend {
-    /// A blend of already chosen components with weights learnt elsewhere (by `auto`).
-    pub fn with_weights(components: Vec<Component>, weights: Vec<f64>) -> Result<Self> {
-        Blend::from_params(BlendParams {
-            components,
-            weights: Some(weights),
-            ..Default::default()
-        })
-    }
-
     /// Learns the weights on a validation carve of `data`.
     fn learn(&mut self, data: &Dataset, obs: &mut dyn FitObserver, total: u64) -> Result<Vec<f64>> {
         let spec = SplitSpec::Random {
@@ -163,18 +168,82 @@ impl Blend {
             preds.push(predict_rows(m.as_ref(), &carve.fit, &carve.validation)?);
             obs.on_progress(k as u64 + 1, total);
         }
-        let y: Vec<f64> = carve.validation.values.iter().map(|&v| v as f64).collect();
-        let x = design(
-            &Support::of(&carve.fit),
-            carve.fit.global_mean(),
-            &carve.validation,
-            &preds,
-        );
-        let d = stack::n_features(preds.len());
-        let rows: Vec<usize> = (0..y.len()).collect();
-        stack::ridge(&x, &y, d, &rows, self.p.ridge)
-            .ok_or_else(|| CoreError::Training("blend: singular validation design".into()))
+        let l = learn_weights(&carve.fit, &carve.validation, &preds, self.p.ridge)
+            .ok_or_else(|| CoreError::Training("blend: singular validation design".into()))?;
+        (self.p.ridge, self.p.base, self.p.support_range) =
+            (Some(l.ridge), Some(l.base), Some(l.support_range));
+        Ok(l.weights)
     }
+}
+
+/// What [`learn_weights`] learnt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// The correction weights.
+    pub weights: Vec<f64>,
+    /// The chosen (or given) ridge penalty.
+    pub ridge: f64,
+    /// The corrected component: the best single one on validation.
+    pub base: usize,
+    /// The support range of the validation rows.
+    pub support_range: [f32; 4],
+    /// The blend's 5-fold cross-validated RMSE.
+    pub cv_rmse: f64,
+    /// The base component's validation RMSE.
+    pub base_rmse: f64,
+}
+
+/// Learns blend weights from components' predictions `preds` (one column per component)
+/// of the validation ratings `val` of models fitted on `fit`: the correction of the best
+/// single component, penalty `ridge` or chosen by cross-validation.
+pub fn learn_weights(
+    fit: &Dataset,
+    val: &cinerec_core::Interactions,
+    preds: &[Vec<f32>],
+    ridge: Option<f64>,
+) -> Option<Weights> {
+    let y: Vec<f64> = val.values.iter().map(|&v| v as f64).collect();
+    let rmse = |col: &Vec<f32>| {
+        let se: f64 = col
+            .iter()
+            .zip(&y)
+            .map(|(p, t)| (*p as f64 - t).powi(2))
+            .sum();
+        (se / y.len().max(1) as f64).sqrt()
+    };
+    let (base, base_rmse) = preds
+        .iter()
+        .map(rmse)
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let base_col: Vec<f64> = preds[base].iter().map(|&p| p as f64).collect();
+    let support = Support::of(fit);
+    let range = stack::support_range(&support, val);
+    let x = design(&support, fit.global_mean(), val, preds, Some(range));
+    let d = stack::n_features(preds.len());
+    let (lo, hi) = fit.rating_scale();
+    let scale = (lo.min(hi) as f64, hi.max(lo) as f64);
+    let l = match ridge {
+        None => stack::learn(&x, &y, &base_col, d, scale)?,
+        Some(r) => stack::Learnt {
+            cv_rmse: stack::cross_validated_rmse(&x, &y, &base_col, d, r, 5, scale)
+                .unwrap_or(f64::NAN),
+            weights: {
+                let resid: Vec<f64> = y.iter().zip(&base_col).map(|(a, b)| a - b).collect();
+                let rows: Vec<usize> = (0..y.len()).collect();
+                stack::ridge(&x, &resid, d, &rows, r)?
+            },
+            ridge: r,
+        },
+    };
+    Some(Weights {
+        weights: l.weights,
+        ridge: l.ridge,
+        base,
+        support_range: range,
+        cv_rmse: l.cv_rmse,
+        base_rmse,
+    })
 }
 
 /// Predictions of a fitted `model` (fitted on `fit`) for every rating of `rows`; a rating the
@@ -199,12 +268,14 @@ pub fn predict_rows(
     Ok(out)
 }
 
-/// The row-major stacking design of `rows` from per-component predictions.
+/// The row-major stacking design of `rows` from per-component predictions, supports
+/// clamped to `range`.
 pub fn design(
     support: &Support,
     mean: f32,
     rows: &cinerec_core::Interactions,
     preds: &[Vec<f32>],
+    range: Option<[f32; 4]>,
 ) -> Vec<f64> {
     let d = stack::n_features(preds.len());
     let mut x = vec![0f64; rows.len() * d];
@@ -213,16 +284,8 @@ pub fn design(
         for (k, col) in preds.iter().enumerate() {
             p[k] = col[r];
         }
-        let su = support
-            .users
-            .get(rows.users[r] as usize)
-            .copied()
-            .unwrap_or(0.0);
-        let si = support
-            .items
-            .get(rows.items[r] as usize)
-            .copied()
-            .unwrap_or(0.0);
+        let (su, si) = support.of_pair(rows.users[r], rows.items[r]);
+        let (su, si) = stack::clamp_support(range, su, si);
         stack::features(su, si, &p, mean, &mut x[r * d..(r + 1) * d]);
     }
     x
@@ -278,15 +341,12 @@ impl Recommender for Blend {
             preds.push(m.predict(user, item)?);
         }
         let mut x = vec![0f64; w.len()];
-        stack::features(
-            su,
-            self.support.items[item.0 as usize],
-            &preds,
-            self.mean,
-            &mut x,
-        );
+        let si = self.support.items[item.0 as usize];
+        let (su, si) = stack::clamp_support(self.p.support_range, su, si);
+        stack::features(su, si, &preds, self.mean, &mut x);
+        let base = self.p.base.map(|b| preds[b] as f64).unwrap_or(0.0);
         let (lo, hi) = self.scale;
-        Ok((stack::apply(w, &x) as f32).clamp(lo.min(hi), hi.max(lo)))
+        Ok(((base + stack::apply(w, &x)) as f32).clamp(lo.min(hi), hi.max(lo)))
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {

@@ -9,9 +9,8 @@
 //! single model. Plans use the candidates' prior costs, never the clock, so one dataset and
 //! seed always give the same choice; the measured times are recorded beside them.
 
-use super::blend::{design, predict_rows, Component};
+use super::blend::{predict_rows, Component};
 use super::space::{candidates, Candidate, Task};
-use super::stack::{self, Support};
 use cinerec_core::{CoreError, Dataset, FitObserver, NoObserver, Result, Rng};
 use cinerec_data::split::{carve_validation, RngKind, SplitSpec};
 use serde::{Deserialize, Serialize};
@@ -377,20 +376,14 @@ fn blend(rated: &[Scored<'_>], carve: &Carve) -> Option<(Component, f64)> {
         return None;
     }
     let preds: Vec<Vec<f32>> = picked.iter().map(|p| p.2.clone()).collect();
-    let x = design(
-        &Support::of(&carve.fit),
-        carve.fit.global_mean(),
-        &carve.validation,
-        &preds,
-    );
-    let y: Vec<f64> = carve.validation.values.iter().map(|&v| v as f64).collect();
-    let d = stack::n_features(preds.len());
-    let (lo, hi) = carve.fit.rating_scale();
-    let ridge = super::blend::BlendParams::default().ridge;
-    let cv = stack::cross_validated_rmse(&x, &y, d, ridge, 5, (lo as f64, hi as f64))?;
-    let rows: Vec<usize> = (0..y.len()).collect();
-    let w = stack::ridge(&x, &y, d, &rows, ridge)?;
+    let w = super::blend::learn_weights(&carve.fit, &carve.validation, &preds, None)?;
     let components: Vec<Component> = picked.iter().map(|p| p.0.component.clone()).collect();
-    let params = json!({"components": components, "weights": w});
-    Some((Component::new("blend", params), cv))
+    let params = json!({
+        "components": components,
+        "weights": w.weights,
+        "ridge": w.ridge,
+        "base": w.base,
+        "support_range": w.support_range,
+    });
+    Some((Component::new("blend", params), w.cv_rmse))
 }

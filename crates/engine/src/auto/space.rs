@@ -93,7 +93,12 @@ pub fn candidates(data: &Dataset) -> Vec<Candidate> {
         // own hold-out; here each target is a configuration, so the choice the blend's
         // weights were learnt with is the one refitted.
         for target in ["residual", "raw"] {
-            c.push(Candidate::new(Rating, "autorec", json!({"target": target}), 8.0));
+            c.push(Candidate::new(
+                Rating,
+                "autorec",
+                json!({"target": target}),
+                8.0,
+            ));
         }
         c.push(Candidate::new(Ranking, "twotower", Value::Null, 30.0));
     }

@@ -2,8 +2,10 @@
 //! (Sill et al. 2009, the Netflix Prize blends). Each component's prediction enters alone and
 //! multiplied by the user's and the movie's centred log support, so the blend can trust a
 //! neighbourhood model for well-rated movies and a factor model for sparse ones. Ridge weights
-//! are solved in closed form; [`cross_validated_rmse`] scores the blend honestly on the same
-//! validation rows (k-fold), which is what `auto` compares against the single models.
+//! are solved in closed form for the correction of the best single model (so the penalty
+//! shrinks the blend toward that model, not toward the mean), the penalty chosen by k-fold
+//! cross-validation on the validation rows; [`cross_validated_rmse`] is the honest score
+//! `auto` compares against the single models.
 
 use cinerec_core::Dataset;
 use cinerec_models::linalg::cholesky_solve;
@@ -41,6 +43,16 @@ impl Support {
     }
 }
 
+impl Support {
+    /// The supports of a (user, item) pair of the data (0, the mean, for ids outside it).
+    pub fn of_pair(&self, user: u32, item: u32) -> (f32, f32) {
+        (
+            self.users.get(user as usize).copied().unwrap_or(0.0),
+            self.items.get(item as usize).copied().unwrap_or(0.0),
+        )
+    }
+}
+
 /// Subtracts the mean over the positive entries (the rated ones) from every entry; returns it.
 fn centre(v: &mut [f32]) -> f32 {
     let (sum, n) = v
@@ -50,6 +62,36 @@ fn centre(v: &mut [f32]) -> f32 {
     let mean = if n == 0 { 0.0 } else { (sum / n as f64) as f32 };
     v.iter_mut().for_each(|x| *x -= mean);
     mean
+}
+
+/// The smallest and largest user and item support among `rows` (`[u_lo, u_hi, i_lo, i_hi]`).
+/// Weights learnt on those rows are applied only inside that range: a cold user or movie
+/// (support far below any validation row's) is clamped to the sparsest seen, never
+/// extrapolated.
+pub fn support_range(support: &Support, rows: &cinerec_core::Interactions) -> [f32; 4] {
+    let mut r = [
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    for k in 0..rows.len() {
+        let (su, si) = support.of_pair(rows.users[k], rows.items[k]);
+        (r[0], r[1]) = (r[0].min(su), r[1].max(su));
+        (r[2], r[3]) = (r[2].min(si), r[3].max(si));
+    }
+    if rows.is_empty() {
+        r = [0.0; 4];
+    }
+    r
+}
+
+/// `(su, si)` clamped to `range` (unchanged without one).
+pub fn clamp_support(range: Option<[f32; 4]>, su: f32, si: f32) -> (f32, f32) {
+    match range {
+        Some([ul, uh, il, ih]) if ul <= uh && il <= ih => (su.clamp(ul, uh), si.clamp(il, ih)),
+        _ => (su, si),
+    }
 }
 
 /// Number of features for `k` components: an intercept, both supports, and per component its
@@ -107,10 +149,12 @@ pub fn apply(w: &[f64], xr: &[f64]) -> f64 {
 }
 
 /// RMSE of the ridge blend by `folds`-fold cross-validation over the rows (every row is
-/// predicted by weights learnt without it), predictions clipped to `[lo, hi]`.
+/// predicted by weights learnt without it): prediction `base + w·x` clipped to `[lo, hi]`,
+/// where `base` is the prediction the blend corrects (the best single model).
 pub fn cross_validated_rmse(
     x: &[f64],
     y: &[f64],
+    base: &[f64],
     d: usize,
     ridge_lambda: f64,
     folds: usize,
@@ -120,16 +164,52 @@ pub fn cross_validated_rmse(
     if n < folds * 2 {
         return None;
     }
+    let resid: Vec<f64> = y.iter().zip(base).map(|(a, b)| a - b).collect();
     let mut se = 0.0;
     for f in 0..folds {
         let train: Vec<usize> = (0..n).filter(|r| r % folds != f).collect();
-        let w = ridge(x, y, d, &train, ridge_lambda)?;
+        let w = ridge(x, &resid, d, &train, ridge_lambda)?;
         for r in (f..n).step_by(folds) {
-            let e = apply(&w, &x[r * d..(r + 1) * d]).clamp(lo, hi) - y[r];
+            let e = (base[r] + apply(&w, &x[r * d..(r + 1) * d])).clamp(lo, hi) - y[r];
             se += e * e;
         }
     }
     Some((se / n as f64).sqrt())
+}
+
+/// Ridge penalties tried per validation rating; the largest shrinks the blend to its base.
+pub const RIDGE_GRID: [f64; 6] = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0];
+
+/// A learnt blend: weights of the correction, the penalty chosen, its cross-validated RMSE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learnt {
+    /// Weights of the correction to the base prediction.
+    pub weights: Vec<f64>,
+    /// The ridge penalty chosen by cross-validation.
+    pub ridge: f64,
+    /// The 5-fold cross-validated RMSE at that penalty.
+    pub cv_rmse: f64,
+}
+
+/// Learns the correction `y − base ≈ w·x`, the penalty chosen from [`RIDGE_GRID`] by 5-fold
+/// cross-validation (shrinking toward the base model, never toward the mean).
+pub fn learn(x: &[f64], y: &[f64], base: &[f64], d: usize, scale: (f64, f64)) -> Option<Learnt> {
+    let (mut best_l, mut best_cv) = (None, f64::INFINITY);
+    for l in RIDGE_GRID {
+        if let Some(cv) = cross_validated_rmse(x, y, base, d, l, 5, scale) {
+            if cv < best_cv {
+                (best_l, best_cv) = (Some(l), cv);
+            }
+        }
+    }
+    let l = best_l?;
+    let resid: Vec<f64> = y.iter().zip(base).map(|(a, b)| a - b).collect();
+    let rows: Vec<usize> = (0..y.len()).collect();
+    Some(Learnt {
+        weights: ridge(x, &resid, d, &rows, l)?,
+        ridge: l,
+        cv_rmse: best_cv,
+    })
 }
 
 #[cfg(test)]
@@ -160,10 +240,16 @@ mod tests {
             (w[0] - 3.0).abs() < 1e-6 && (w[3] - 0.7).abs() < 1e-6 && (w[6] - 0.3).abs() < 1e-6,
             "{w:?}"
         );
-        let cv = cross_validated_rmse(&x, &y, d, 0.0, 5, (1.0, 5.0)).unwrap();
+        let zero = vec![0.0; n];
+        let cv = cross_validated_rmse(&x, &y, &zero, d, 0.0, 5, (1.0, 5.0)).unwrap();
         assert!(cv < 1e-6, "{cv}");
-        // A strong ridge shrinks the weights toward zero and the CV error grows.
-        let cv_strong = cross_validated_rmse(&x, &y, d, 10.0, 5, (1.0, 5.0)).unwrap();
+        // A strong ridge shrinks the correction toward zero: the blend falls back to its base
+        // (here 0, clipped to 1), and the CV error grows.
+        let cv_strong = cross_validated_rmse(&x, &y, &zero, d, 10.0, 5, (1.0, 5.0)).unwrap();
         assert!(cv_strong > 0.1, "{cv_strong}");
+        // `learn` picks the smallest penalty here and reaches the exact blend.
+        let l = learn(&x, &y, &zero, d, (1.0, 5.0)).unwrap();
+        assert_eq!(l.ridge, RIDGE_GRID[0]);
+        assert!(l.cv_rmse < 1e-3, "{l:?}");
     }
 }
