@@ -15,7 +15,8 @@ use crate::dense::worker_count;
 use crate::factors::{factor_model_basics, factor_model_scoring, Factors};
 use cinerec_core::Configurable;
 use cinerec_core::{
-    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserRef,
+    CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result, Rng, UserIdx,
+    UserRef,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicU32;
