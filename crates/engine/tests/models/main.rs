@@ -17,8 +17,8 @@ mod neural_autorec;
 mod neural_features;
 #[cfg(feature = "neural-train")]
 mod neural_twotower;
-mod peers;
 mod panel;
+mod peers;
 mod persist;
 mod suite_catches_defects;
 mod svd;

@@ -35,7 +35,11 @@ fn score(name: &str, s: &cinerec_data::split::Split) -> (bool, Option<f64>, f64)
     let r = evaluate(m.as_ref(), &s.train, &s.test, &EvalConfig::default())
         .unwrap_or_else(|e| panic!("{name}: evaluate: {e}"));
     let ndcg = r.metrics.get("ndcg@10").unwrap_or(f64::NAN);
-    (predicts_ratings(m.as_ref(), &s.train), r.metrics.get("rmse"), ndcg)
+    (
+        predicts_ratings(m.as_ref(), &s.train),
+        r.metrics.get("rmse"),
+        ndcg,
+    )
 }
 
 /// Runs the contract on panel dataset `name`; panics listing every model that loses.
@@ -104,6 +108,12 @@ fn the_tests_cover_the_whole_small_panel() {
         .collect();
     assert_eq!(
         names,
-        ["halfstar-longtail", "tenpoint", "manyusers", "coldstart", "dense-temporal"]
+        [
+            "halfstar-longtail",
+            "tenpoint",
+            "manyusers",
+            "coldstart",
+            "dense-temporal"
+        ]
     );
 }
