@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The panel benchmark of issue #15: every registered model at its defaults on every panel
 # dataset (cinerec_data::panel) at full size, plus ML-100K random/temporal when
-# CINEREC_ML100K names it. One JSON per (dataset, model) under bench/work/panel/<size>/,
-# then bench/panel/results.md from all rows present (rows of other runs are merged).
+# CINEREC_ML100K names its folder (default data/ml-100k; any format the loaders read).
+# One JSON per (dataset, model) under bench/work/panel/<size>/, then
+# bench/panel/results.md from all rows present (rows of other runs are merged).
 #
 #   bench/panel/run.sh                        # every model, every dataset
 #   MODELS=svd,ease bench/panel/run.sh        # only these rows (others kept)
@@ -18,10 +19,9 @@ SIZE="${SIZE:-full}"
 MODELS="${MODELS:-all}"
 DATASETS="${DATASETS:-all}"
 OUT="${OUT:-bench/work/panel}"
-MD="${MD:-bench/panel/results${SIZE/full/}.md}"
-[ "$SIZE" = small ] && MD="${MD:-bench/panel/results-small.md}"
+if [ "$SIZE" = full ]; then MD="${MD:-bench/panel/results.md}"; else MD="${MD:-bench/panel/results-$SIZE.md}"; fi
 export CINEREC_ML100K="${CINEREC_ML100K:-$PWD/data/ml-100k}"
-[ -f "$CINEREC_ML100K/u.data" ] || unset CINEREC_ML100K
+[ -d "$CINEREC_ML100K" ] || unset CINEREC_ML100K
 nice -n 5 cargo build --profile ci -p cinerec-engine --example panel
 BIN=target/ci/examples/panel
 if [ -z "${SUMMARY_ONLY:-}" ]; then

@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Seed of every panel dataset's generator.
 pub const PANEL_SEED: u64 = 15;
 
-/// Environment variable naming the ML-100K folder (with `u.data`).
+/// Environment variable naming the ML-100K folder (any format the loaders detect: `u.data`,
+/// RecBole `ml-100k.inter`, …).
 pub const ML100K_ENV: &str = "CINEREC_ML100K";
 
 /// How big the panel's datasets are.

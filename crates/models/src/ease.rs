@@ -274,8 +274,8 @@ impl Recommender for Ease {
             return invalid(
                 "max_items",
                 format!(
-                    "EASE needs dense {n} × {n} matrices for this catalogue of {n} movies: {}; \
-                     max_items is {} (raise it if the machine has the memory, or use itemknn)",
+                    "EASE needs dense {n} × {n} matrices for the {n} rated movies it covers: {}; \
+                     max_items is {} (raise it if the machine has the memory, lower max_dense, or use itemknn)",
                     ease_memory(n),
                     self.params.max_items
                 ),

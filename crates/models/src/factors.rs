@@ -143,7 +143,7 @@ impl Factors {
     /// whose scores are ties or noise. Nothing changes when every user has ratings.
     pub fn cold_users_average(&mut self, has_ratings: impl Fn(usize) -> bool) {
         let k = self.k;
-        let n_users = if k == 0 { 0 } else { self.users.len() / k };
+        let n_users = self.users.len().checked_div(k).unwrap_or(0);
         let mut mean = vec![0f64; k];
         let mut warm = 0usize;
         for u in (0..n_users).filter(|&u| has_ratings(u)) {

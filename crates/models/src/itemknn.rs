@@ -50,6 +50,9 @@ pub struct ItemKnnParams {
     pub min_k: usize,
     /// Shrinkage; absent = 100 for `pearson_baseline`, 0 for `cosine` (Surprise).
     pub shrinkage: Option<f64>,
+    /// Evidence shrinkage of the neighbour correction: `Σ s·(r − b) / (Σ s + weight_reg)`, so a
+    /// prediction backed by little similarity mass stays near the baseline (0: Surprise).
+    pub weight_reg: f64,
     /// Pairs with fewer common users get no similarity (Surprise `min_support`).
     pub min_support: usize,
     /// Neighbours stored per item: the ranking neighbourhood and the prediction pool.
@@ -63,10 +66,10 @@ impl Default for ItemKnnParams {
         ItemKnnParams {
             similarity: KnnSimilarity::PearsonBaseline,
             k: 40,
-            // Surprise's 1 lets a single, weakly supported neighbour move the prediction away
-            // from the baseline; with 3 a user-item pair with less evidence keeps the baseline
-            // (shrinkage toward the baseline for sparse pairs; issue #15 panel).
-            min_k: 3,
+            min_k: 1,
+            // Light users' few neighbours moved predictions away from a better baseline (the
+            // panel's many-users set); shrinking by the similarity mass keeps them near it.
+            weight_reg: 1.0,
             shrinkage: None,
             min_support: 1,
             neighbors: 200,
@@ -108,6 +111,9 @@ impl Configurable for ItemKnn {
         }
         if !(p.shrink().is_finite() && p.shrink() >= 0.0) {
             return invalid("shrinkage", "must be finite and >= 0");
+        }
+        if !(p.weight_reg.is_finite() && p.weight_reg >= 0.0) {
+            return invalid("weight_reg", "must be finite and >= 0");
         }
         Baseline::from_params(p.baseline.clone())?;
         Ok(ItemKnn {
@@ -269,7 +275,7 @@ impl Recommender for ItemKnn {
         }
         let mut est = base(item.ix());
         if used >= self.params.min_k && den > 0.0 {
-            est += num / den;
+            est += num / (den + self.params.weight_reg);
         }
         Ok(f.shape.clip(est))
     }
