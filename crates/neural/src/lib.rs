@@ -67,6 +67,8 @@ mod twotower_net;
 mod twotower_optim;
 mod twotower_params;
 #[cfg(feature = "train")]
+mod twotower_prior;
+#[cfg(feature = "train")]
 mod twotower_softmax;
 mod twotower_weights;
 
