@@ -146,7 +146,7 @@ impl Fitted {
                         let targets: Vec<f32> = items
                             .iter()
                             .zip(values)
-                            .map(|(&i, &r)| r - this.baseline(Some(u), i as usize))
+                            .map(|(&i, &r)| r - this.baseline(None, i as usize) - this.user_bias(u))
                             .collect();
                         fold_in(&codes, &targets, this.prior_b, &this.prior_v, l2)
                     })
@@ -201,6 +201,11 @@ impl Fitted {
     /// ratings) and movie `i`: the biases' baseline, or 0 for a raw-rating network.
     pub fn baseline(&self, u: Option<usize>, i: usize) -> f32 {
         self.base.as_ref().map_or(0.0, |b| b.get(u, i))
+    }
+
+    /// Known user `u`'s bias (0 for a raw-rating network).
+    pub fn user_bias(&self, u: usize) -> f32 {
+        self.base.as_ref().map_or(0.0, |b| b.user[u])
     }
 
     /// Movie `i`'s code.

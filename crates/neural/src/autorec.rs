@@ -180,6 +180,11 @@ impl AutoRec {
             output_range: None,
         };
         let mut best: Option<(f64, crate::mlp::Mlp, Option<Biases>)> = None;
+        let mut obs = crate::train::Renumbered {
+            inner: observer,
+            offset: 0,
+            total: p.epochs * candidates.len(),
+        };
         for &residual in candidates {
             let base = residual.then(biases);
             let ae = AeData {
@@ -187,7 +192,8 @@ impl AutoRec {
                 n_out: shape.n_users,
                 val: shift(&val, &base),
             };
-            let trained = train("autorec", &spec, p.l2, &p.schedule(), &ae, observer)?;
+            let trained = train("autorec", &spec, p.l2, &p.schedule(), &ae, &mut obs)?;
+            obs.offset += trained.epochs_run;
             let v = trained.val_mse.unwrap_or(f64::INFINITY);
             if best.as_ref().is_none_or(|b| v < b.0) {
                 best = Some((v, trained.mlp, base));

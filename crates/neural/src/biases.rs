@@ -70,6 +70,15 @@ impl Biases {
                 *b = s / (REG_ITEM + c);
             }
         }
+        // A last user pass on the final movie biases: a known user's bias is then what
+        // `profile_bias` gives the same ratings (in the same order).
+        sum_u.iter_mut().for_each(|x| *x = 0.0);
+        for &(u, i, r) in ratings {
+            sum_u[u as usize] += r - mean - item[i as usize];
+        }
+        for (b, (s, c)) in user.iter_mut().zip(sum_u.iter().zip(&nu)) {
+            *b = s / (REG_USER + c);
+        }
         Biases { mean, user, item }
     }
 

@@ -10,6 +10,8 @@
 //! - [`twotower`]: the two-tower multitask model ([`TwoTower`]);
 //! - [`features`]: movie embeddings from features and user embeddings from watched sets (new
 //!   movies and users without retraining), density or likelihood scoring, cold-start evaluation;
+//! - [`biases`]: the regularised global/user/movie biases the rating networks learn a residual
+//!   over (never worse than the baseline on sparse data, any rating scale);
 //! - [`autoencoder`] / [`autorec`]: rating autoencoders — user-based with demographics, and
 //!   item-based AutoRec — trained on sparse rows (`ae_*` modules hold their shared parts).
 //!
@@ -66,6 +68,8 @@ mod twotower_net;
 #[cfg(feature = "train")]
 mod twotower_optim;
 mod twotower_params;
+#[cfg(feature = "train")]
+mod twotower_prior;
 #[cfg(feature = "train")]
 mod twotower_softmax;
 mod twotower_weights;

@@ -244,6 +244,33 @@ pub fn report_epoch(
     });
 }
 
+/// Passes a fit's progress on with its epochs renumbered, so that several trainings in one
+/// `fit` (AutoRec's `auto` target) report one sequence `1..=total`.
+pub struct Renumbered<'a> {
+    /// The caller's observer.
+    pub inner: &'a mut dyn FitObserver,
+    /// Epochs already reported by earlier trainings.
+    pub offset: usize,
+    /// Epochs planned over all trainings.
+    pub total: usize,
+}
+
+impl FitObserver for Renumbered<'_> {
+    fn on_epoch(&mut self, r: &EpochReport) {
+        let mut r = r.clone();
+        r.epoch += self.offset;
+        r.epochs = self.total;
+        self.inner.on_epoch(&r);
+    }
+    fn on_progress(&mut self, done: u64, total: u64) {
+        self.inner.on_progress(done, total);
+    }
+    fn on_batch(&mut self, epoch: usize, done: u64, total: u64, running_loss: f64) {
+        self.inner
+            .on_batch(epoch + self.offset, done, total, running_loss);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,6 +124,9 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
     if base.is_some() {
         shrink_residual(&mut w, &ex, &val_ids);
     }
+    if p.popularity_prior {
+        crate::twotower_prior::add_popularity_prior(&mut w, &ex, &train_ids, &val_ids);
+    }
     w.base = base;
     Ok(w)
 }

@@ -75,6 +75,9 @@ pub struct TwoTowerParams {
     /// mean + user + movie, from the training data): sparse users and movies fall back to
     /// that baseline, on any rating scale. `false` = it predicts the rating itself.
     pub residual: bool,
+    /// After training, add `β · ln(1 + n_i)` to the movies' retrieval scores, `β` picked on
+    /// the hold-out from a grid that includes 0 (`twotower_prior.rs`); no hold-out, no prior.
+    pub popularity_prior: bool,
     /// Penalty `embedding_l2 × (‖u‖² + ‖q‖²)` per example on the embeddings it uses (summed or
     /// averaged over the batch like the retrieval loss; 0 = none).
     pub embedding_l2: f64,
@@ -103,6 +106,7 @@ impl Default for TwoTowerParams {
             output_bias_at_mean: true,
             embedding_l2: 0.1,
             residual: true,
+            popularity_prior: true,
             ..TwoTowerParams::reference()
         }
     }
@@ -131,6 +135,7 @@ impl TwoTowerParams {
             init_scale: 0.05,
             output_bias_at_mean: false,
             residual: false,
+            popularity_prior: false,
             embedding_l2: 0.0,
             weight_decay: 0.0,
             adagrad_initial_accumulator: 0.1,

@@ -7,6 +7,7 @@ use cinerec_core::{
     UserIdx, UserRef,
 };
 use cinerec_engine::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
+use cinerec_neural::autorec::Target;
 use cinerec_neural::{AutoRec, AutoRecParams};
 
 fn small() -> AutoRecParams {
@@ -143,9 +144,26 @@ fn folds_in_a_new_visitor_and_falls_back_for_unrated_movies() {
     assert_ne!(a, b);
     let gap = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
     assert!(gap < 0.5, "mean |known − folded-in| = {gap}");
-    // movies without ratings (the last two) are predicted at the user's mean rating
+    // movies without ratings (the last two) are predicted at the user's baseline μ + b_u
+    // (the residual network; without a hold-out `auto` keeps it)
+    let b = cinerec_neural::biases::Biases::fit(&data);
+    let want = b.mean + b.user[3];
     let mean = values.iter().sum::<f32>() / values.len() as f32;
-    let p = m
+    for i in [SYN_ITEMS - 1, SYN_ITEMS - 2] {
+        let p = m
+            .predict(UserRef::Known(UserIdx(3)), ItemIdx(i as u32))
+            .unwrap();
+        assert!((p - want).abs() < 1e-4, "{p} vs {want}");
+    }
+    // the raw network (the `reference` preset) predicts them at the user's mean rating
+    let raw = fit(
+        AutoRecParams {
+            target: Target::Raw,
+            ..small()
+        },
+        &data,
+    );
+    let p = raw
         .predict(UserRef::Known(UserIdx(3)), ItemIdx(SYN_ITEMS as u32 - 1))
         .unwrap();
     assert!((p - mean).abs() < 1e-5, "{p} vs {mean}");
@@ -175,6 +193,8 @@ fn early_stopping_restores_the_best_epoch() {
         learning_rate: 0.03,
         validation_fraction: 0.2,
         patience: 3,
+        // one network (`auto` trains two, numbering their epochs one after the other)
+        target: Target::Residual,
         ..Default::default()
     };
     let mut stopped = AutoRec::new(p.clone()).unwrap();

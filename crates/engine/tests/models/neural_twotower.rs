@@ -9,6 +9,8 @@ use cinerec_engine::testing::{check_model, synthetic, SYN_ITEMS, SYN_USERS};
 use cinerec_neural::{Reduction, TwoTower, TwoTowerParams};
 use std::sync::Arc;
 
+/// A small reference configuration (the defaults are tuned for catalogues of thousands of
+/// movies: 1000 sampled negatives, rating weight 100; the contract tests run them too).
 fn small() -> TwoTowerParams {
     TwoTowerParams {
         embedding_dim: 8,
@@ -16,7 +18,7 @@ fn small() -> TwoTowerParams {
         batch_size: 32,
         epochs: 40,
         validation_fraction: 0.0,
-        ..Default::default()
+        ..TwoTowerParams::reference()
     }
 }
 
@@ -309,10 +311,17 @@ fn every_epoch_reports_validation_loss_first_and_top_k() {
 }
 
 #[test]
-fn params_default_to_the_reference_and_reject_bad_values() {
+fn params_default_to_the_tuned_configuration_and_reject_bad_values() {
+    let r = TwoTowerParams::reference();
+    assert_eq!((r.embedding_dim, r.hidden.clone()), (64, vec![256, 128]));
+    assert_eq!((r.rating_weight, r.retrieval_weight), (1.0, 1.0));
+    assert_eq!((r.learning_rate, r.epochs, r.batch_size), (0.1, 15, 1000));
+    assert!(!r.residual && r.negatives == 0 && !r.logq_correction);
     let p = TwoTowerParams::default();
     assert_eq!((p.embedding_dim, p.hidden.clone()), (64, vec![256, 128]));
-    assert_eq!((p.rating_weight, p.retrieval_weight), (1.0, 1.0));
+    assert_eq!((p.rating_weight, p.retrieval_weight), (100.0, 1.0));
+    assert_eq!((p.negatives, p.embedding_l2), (1000, 0.1));
+    assert!(p.logq_correction && p.output_bias_at_mean && p.residual);
     assert_eq!((p.learning_rate, p.epochs, p.batch_size), (0.1, 15, 1000));
     assert!(serde_json::from_str::<TwoTowerParams>(r#"{"embeding_dim": 3}"#).is_err());
     let json = serde_json::to_value(&p).unwrap();
