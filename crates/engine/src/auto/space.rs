@@ -73,7 +73,7 @@ pub fn candidates(data: &Dataset) -> Vec<Candidate> {
         Candidate::new(
             Ranking,
             "als",
-            json!({"factors": 32, "regularization": 1.0, "alpha": 1.0}),
+            json!({"factors": 32, "regularization": 5.0, "alpha": 1.0}),
             0.15,
         ),
         Candidate::new(Ranking, "bpr", Value::Null, 1.2),
