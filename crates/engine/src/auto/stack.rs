@@ -227,7 +227,7 @@ mod tests {
             let p2 = 1.0 + ((r * 7) % 5) as f32;
             features(
                 0.1 * (r % 3) as f32,
-                0.0,
+                0.05 * (r % 4) as f32,
                 &[p1, p2],
                 3.0,
                 &mut x[r * d..(r + 1) * d],
