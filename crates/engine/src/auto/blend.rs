@@ -119,7 +119,7 @@ impl Configurable for Blend {
             return Err(bad("a blend cannot contain blend or auto".into()));
         }
         let ridge_ok = p.ridge.is_none_or(|r| r >= 0.0 && r.is_finite());
-        if !(p.validation > 0.0 && p.validation < 1.0) || !ridge_ok {
+        if !(p.validation > 0.0 && p.validation < 1.0 && ridge_ok) {
             return Err(bad("validation must be in (0, 1) and ridge ≥ 0".into()));
         }
         if p.base.is_some_and(|b| b >= p.components.len()) {
