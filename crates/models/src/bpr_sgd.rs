@@ -15,6 +15,8 @@ pub(crate) struct Samples {
     pub user_ptr: Vec<usize>,
     pub items: Vec<u32>,
     pub userids: Vec<u32>,
+    /// Catalogue size (uniform negatives are drawn from `0..n_items`).
+    pub n_items: u64,
 }
 
 impl Samples {
@@ -24,6 +26,7 @@ impl Samples {
             user_ptr: vec![0],
             items: Vec::with_capacity(m.nnz()),
             userids: Vec::with_capacity(m.nnz()),
+            n_items: m.n_items() as u64,
         };
         for u in 0..m.n_users() {
             let (items, _) = m.user_row(UserIdx(u as u32));
@@ -122,13 +125,22 @@ fn step(u: &mut [f32], l: &mut [f32], d: &mut [f32], lr: f32, reg: f32) -> bool 
     z < 0.5
 }
 
-/// The SGD settings of a BPR run: learning rate, regularisation, and whether sampled
-/// negatives the user rated are skipped.
+/// The SGD settings of a BPR run: learning rate, regularisation, whether sampled
+/// negatives the user rated are skipped, and the share of negatives drawn in proportion to
+/// popularity (the rest uniformly over the catalogue).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sgd {
     pub lr: f32,
     pub reg: f32,
     pub verify: bool,
+    pub pop_share: f32,
+}
+
+/// Whether this negative is drawn by popularity (`share` 1 draws no random number, so
+/// implicit's sampling sequence is unchanged).
+#[inline(always)]
+fn by_popularity(share: f32, rng: &mut Rng) -> bool {
+    share >= 1.0 || (share > 0.0 && rng.f32() < share)
 }
 
 /// `n` BPR samples; returns (correctly ordered, skipped) counts.
@@ -157,7 +169,12 @@ fn run_samples_body<S: Store>(
     items: &mut S,
     k1: usize,
     n: usize,
-    Sgd { lr, reg, verify }: Sgd,
+    Sgd {
+        lr,
+        reg,
+        verify,
+        pop_share,
+    }: Sgd,
     rng: &mut Rng,
     buf: &mut [f32],
 ) -> (usize, usize) {
@@ -166,7 +183,11 @@ fn run_samples_body<S: Store>(
     for _ in 0..n {
         let li = rng.below(nnz) as usize;
         let (u, l) = (s.userids[li] as usize, s.items[li] as usize);
-        let d = s.items[rng.below(nnz) as usize];
+        let d = if by_popularity(pop_share, rng) {
+            s.items[rng.below(nnz) as usize]
+        } else {
+            rng.below(s.n_items) as u32
+        };
         if verify && s.rated(u, d) {
             skipped += 1;
             continue;
@@ -193,7 +214,12 @@ pub(crate) fn fold_in_user(
     f: &Factors,
     liked: &[u32],
     pop: &[u32],
-    Sgd { lr, reg, verify }: Sgd,
+    Sgd {
+        lr,
+        reg,
+        verify,
+        pop_share,
+    }: Sgd,
     iterations: usize,
     rng: &mut Rng,
 ) -> Vec<f32> {
@@ -218,7 +244,7 @@ pub(crate) fn fold_in_user(
     }
     for _ in 0..iterations.saturating_mul(liked.len()) {
         let l = liked[rng.below(liked.len() as u64) as usize];
-        let d = if total > 0 {
+        let d = if total > 0 && by_popularity(pop_share, rng) {
             let t = rng.below(total);
             cum.partition_point(|&c| c <= t) as u32
         } else {

@@ -29,6 +29,7 @@ mod itemknn;
 pub mod linalg;
 mod neighbors;
 mod popularity;
+pub mod prior;
 mod random;
 pub mod rerank;
 mod sgd;

@@ -1,9 +1,10 @@
 //! The fitted state of [`crate::Autoencoder`]: the trained network as a burn-free [`Mlp`],
 //! the users' training ratings and demographic features as sparse rows (the input of a known
 //! user's forward pass), the movies' output-layer columns for similarities, and the
-//! model-state formats: `autoencoder/2` (a network over the residuals of [`Biases`], identity
-//! output) and the older `autoencoder/1` (raw ratings, sigmoid output scaled to the rating
-//! range), which still loads and saves as it was.
+//! model-state formats: `autoencoder/3` (a network over the residuals of [`Biases`], identity
+//! output, with the training support and residual shrink of [`crate::shrink`]) and the older
+//! `autoencoder/2` (the same, residuals unscaled) and `autoencoder/1` (raw ratings, sigmoid
+//! output scaled to the rating range), which still load.
 
 use crate::ae_shape::{ensure, scale_output, unwrap, wrap, AeShape, Shape};
 use crate::ae_sparse::Rows;
@@ -15,7 +16,9 @@ use cinerec_core::{Result, UserRef};
 /// The state of a raw-rating network with a sigmoid output.
 const TAG_RAW: &[u8] = b"autoencoder/1";
 /// The state of a residual network (identity output) and its biases.
-const TAG: &[u8] = b"autoencoder/2";
+const TAG_V2: &[u8] = b"autoencoder/2";
+/// The same with the users' and movies' training support and the residual shrink.
+const TAG: &[u8] = b"autoencoder/3";
 
 /// A fitted user autoencoder, burn-free.
 #[derive(Debug, Clone)]
@@ -153,30 +156,43 @@ impl Fitted {
         cur
     }
 
+    /// The training support of a (checked) user: what scales a residual network's output
+    /// ([`crate::shrink`]); 0 for a raw-rating network (unused there).
+    pub fn support(&self, user: UserRef<'_>) -> f32 {
+        self.base
+            .as_ref()
+            .and_then(|b| b.support.as_ref())
+            .map_or(0.0, |s| s.user(user))
+    }
+
     /// The predicted rating of movie `i` from the last hidden layer `h` of a user whose
-    /// bias is `bias`.
-    pub fn output(&self, h: &[f32], i: usize, bias: f32) -> f32 {
+    /// bias is `bias` and support `n` ([`Fitted::support`]).
+    pub fn output(&self, h: &[f32], i: usize, bias: f32, n: f32) -> f32 {
         let last = &self.mlp.layers[self.mlp.layers.len() - 1].0;
         let mut z = last.bias[i];
         for (k, &hk) in h.iter().enumerate() {
             z += hk * last.weight[k * last.d_out + i];
         }
         match &self.base {
-            Some(b) => b.get(None, i) + bias + z,
+            Some(b) => b.get(None, i) + bias + Self::scale(b, n, i) * z,
             None => scale_output(1.0 / (1.0 + (-z).exp()), Some(self.shape.scale)),
         }
     }
 
+    fn scale(b: &Biases, n: f32, i: usize) -> f32 {
+        b.support.as_ref().map_or(1.0, |s| s.factor(n, i))
+    }
+
     /// Every movie's predicted rating from the last hidden layer `h` of a user whose bias is
-    /// `bias`.
-    pub fn outputs(&self, h: &[f32], out: &mut [f32], bias: f32) {
+    /// `bias` and support `n`.
+    pub fn outputs(&self, h: &[f32], out: &mut [f32], bias: f32, n: f32) {
         let (last, act) = &self.mlp.layers[self.mlp.layers.len() - 1];
         last.forward_into(h, out);
         act.apply(out);
         match &self.base {
             Some(b) => {
                 for (i, o) in out.iter_mut().enumerate() {
-                    *o += b.get(None, i) + bias;
+                    *o = b.get(None, i) + bias + Self::scale(b, n, i) * *o;
                 }
             }
             None => {
@@ -204,15 +220,24 @@ impl Fitted {
 
     /// Reads a state written by [`Fitted::save`], checking every length and value.
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let raw = StateReader::new(bytes, TAG_RAW).is_ok();
-        let mut r = StateReader::new(unwrap(bytes, if raw { TAG_RAW } else { TAG })?, b"body")?;
+        let tag = [TAG_RAW, TAG_V2]
+            .into_iter()
+            .find(|t| StateReader::new(bytes, t).is_ok())
+            .unwrap_or(TAG);
+        let raw = tag == TAG_RAW;
+        let mut r = StateReader::new(unwrap(bytes, tag)?, b"body")?;
         let shape = Shape::read(&mut r)?;
         let mlp = Mlp::read(&mut r)?;
         let rows = Rows::read(&mut r, shape.n_users, mlp.d_in())?;
         let base = if raw {
             None
         } else {
-            Some(Biases::read(&mut r, shape.n_users, shape.n_items)?)
+            Some(Biases::read(
+                &mut r,
+                shape.n_users,
+                shape.n_items,
+                tag == TAG,
+            )?)
         };
         r.finish()?;
         Fitted::new(shape, mlp, rows, base)

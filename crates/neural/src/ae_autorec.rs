@@ -1,8 +1,10 @@
 //! The fitted state of [`crate::AutoRec`]: the movies' hidden codes, the users' output units,
 //! the fallbacks (means, rating counts, prior unit), how a trained network becomes that state
 //! with the optional closed-form refit of the users' output units (feature `train`), and its
-//! model-state formats: `autorec/2` (a network over the residuals of [`Biases`]) and the
-//! older `autorec/1` (a network over the raw ratings), which still loads and saves as it was.
+//! model-state formats: `autorec/3` (a network over the residuals of [`Biases`], with the
+//! training support and residual shrink of [`crate::shrink`]), and the older `autorec/2`
+//! (the same without support: residuals unscaled) and `autorec/1` (a network over the raw
+//! ratings), which still load.
 //!
 //! **Decoder refit**: with the encoder fixed, the AutoRec objective is, for each user's output
 //! unit, a ridge regression of their ratings on the rated movies' codes. After training, each
@@ -26,7 +28,9 @@ use {
 /// The state of a network over the raw ratings (no biases).
 const TAG_RAW: &[u8] = b"autorec/1";
 /// The state of a network over the residuals of the biases.
-const TAG: &[u8] = b"autorec/2";
+const TAG_V2: &[u8] = b"autorec/2";
+/// The same with the users' and movies' training support and the residual shrink.
+const TAG: &[u8] = b"autorec/3";
 
 /// A fitted I-AutoRec, burn-free.
 #[derive(Debug, Clone)]
@@ -243,8 +247,12 @@ impl Fitted {
 
     /// Reads a state written by [`Fitted::save`], checking every length and value.
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let raw = StateReader::new(bytes, TAG_RAW).is_ok();
-        let mut r = StateReader::new(unwrap(bytes, if raw { TAG_RAW } else { TAG })?, b"body")?;
+        let tag = [TAG_RAW, TAG_V2]
+            .into_iter()
+            .find(|t| StateReader::new(bytes, t).is_ok())
+            .unwrap_or(TAG);
+        let raw = tag == TAG_RAW;
+        let mut r = StateReader::new(unwrap(bytes, tag)?, b"body")?;
         let shape = Shape::read(&mut r)?;
         let k = r.u64()? as usize;
         let global_mean = r.f32()?;
@@ -260,7 +268,7 @@ impl Fitted {
         let base = if raw {
             None
         } else {
-            Some(Biases::read(&mut r, nu, ni)?)
+            Some(Biases::read(&mut r, nu, ni, tag == TAG)?)
         };
         r.finish()?;
         ensure((1..=8192).contains(&k), "autorec: code width")?;

@@ -216,3 +216,21 @@ fn validate(net: &AeNet, spec: &NetSpec, data: &AeData, rows: &[u32], batch: usi
     }
     sse / n.max(1) as f64
 }
+
+/// Every held-out rating of `data` as `(row, column, prediction, target)` under `mlp`, each
+/// row fed its training input (what the residual shrink is fitted on, [`crate::shrink`]).
+pub fn held_out(mlp: &Mlp, data: &AeData) -> Vec<(usize, usize, f32, f32)> {
+    let mut out = vec![];
+    for r in 0..data.val.n_rows() {
+        let (cols, vals) = data.val.row(r);
+        if cols.is_empty() {
+            continue;
+        }
+        let pred = mlp.forward_sparse(&data.input.pairs(r));
+        for (&c, &t) in cols.iter().zip(vals) {
+            let p = pred.get(c as usize).copied().unwrap_or(f32::NAN);
+            out.push((r, c as usize, p, t));
+        }
+    }
+    out
+}

@@ -8,8 +8,9 @@
 //! By default (`residual`) the network works on each rating's residual over
 //! [`crate::biases::Biases`] (global mean + regularised user and movie biases, from the
 //! training data, so any rating scale): the input holds residuals (missing = 0 = "as the
-//! baseline"), the output is linear and added to the baseline, so a sparse movie or user
-//! falls back to the baseline. `residual: false` (the `reference` preset) is the references'
+//! baseline"), the output is linear and added to the baseline, scaled by the user's and
+//! movie's training support ([`crate::shrink`], fitted on the hold-out; 0 for a user or movie
+//! without training ratings), so a sparse movie or user falls back to the baseline. `residual: false` (the `reference` preset) is the references'
 //! network: raw ratings in, a sigmoid output scaled to the training data's rating range.
 //!
 //! Sparse throughout: training densifies one mini-batch of users at a time; scoring runs the
@@ -152,7 +153,7 @@ impl Autoencoder {
         } else {
             Rows::from_triples(shape.n_users, 0, &[])
         };
-        let base = p.residual.then(|| crate::biases::Biases::fit(data));
+        let mut base = p.residual.then(|| crate::biases::Biases::fit(data));
         let ratings = match &base {
             Some(b) => Rows::users_of(data).minus(|u, i| b.get(Some(u), i)),
             None => Rows::users_of(data),
@@ -165,6 +166,10 @@ impl Autoencoder {
             val,
         };
         let trained = train("autoencoder", &spec, p.l2, &p.schedule(), &ae, observer)?;
+        // Rows are users, columns movies: how far to trust the residual by support.
+        if let Some(b) = base.as_mut() {
+            b.fit_shrink(crate::ae_fit::held_out(&trained.mlp, &ae).into_iter());
+        }
         Fitted::new(shape, trained.mlp, ratings.with_side(&side), base)
     }
 
@@ -190,7 +195,8 @@ impl Recommender for Autoencoder {
         f.shape.check_item(item)?;
         let (bias, x) = f.input(user);
         let h = f.last_hidden(&x);
-        Ok(f.shape.clip(f.output(&h, item.ix(), bias)))
+        let n = f.support(user);
+        Ok(f.shape.clip(f.output(&h, item.ix(), bias, n)))
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
@@ -199,7 +205,7 @@ impl Recommender for Autoencoder {
         f.shape.check_out(out)?;
         let (bias, x) = f.input(user);
         let h = f.last_hidden(&x);
-        f.outputs(&h, out, bias);
+        f.outputs(&h, out, bias, f.support(user));
         Ok(())
     }
 

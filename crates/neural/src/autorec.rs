@@ -23,6 +23,11 @@
 //! same hold-out (the biases fitted without it) and the one with the lower validation error
 //! is kept — a choice made on the data, not on its name.
 //!
+//! A residual network's output is scaled by the user's and movie's training support
+//! ([`crate::shrink`], fitted on the same hold-out): 0 for a user or movie without training
+//! ratings, less for sparse ones — so the model falls back to the biases where its
+//! residual is noise.
+//!
 //! Fallbacks: a movie without training ratings is predicted at the user's baseline
 //! (`μ + b_u`) by a residual network; by a raw one at the user's mean rating (the
 //! global mean for users without ratings). A user without training ratings — and a new
@@ -112,6 +117,8 @@ struct Unit<'a> {
     b: f32,
     mean: f32,
     bias: f32,
+    /// The user's training support (scales a residual network's output, [`crate::shrink`]).
+    n: f32,
 }
 
 impl AutoRec {
@@ -179,7 +186,7 @@ impl AutoRec {
             ],
             output_range: None,
         };
-        let mut best: Option<(f64, crate::mlp::Mlp, Option<Biases>)> = None;
+        let mut best: Option<(f64, crate::mlp::Mlp, Option<Biases>, Vec<_>)> = None;
         let mut obs = crate::train::Renumbered {
             inner: observer,
             offset: 0,
@@ -196,12 +203,28 @@ impl AutoRec {
             obs.offset += trained.epochs_run;
             let v = trained.val_mse.unwrap_or(f64::INFINITY);
             if best.as_ref().is_none_or(|b| v < b.0) {
-                best = Some((v, trained.mlp, base));
+                let held = match base {
+                    Some(_) => crate::ae_fit::held_out(&trained.mlp, &ae),
+                    None => vec![],
+                };
+                best = Some((v, trained.mlp, base, held));
             }
         }
-        let (_, mlp, base) = best.ok_or_else(|| {
+        let (_, mlp, mut base, held) = best.ok_or_else(|| {
             cinerec_core::CoreError::Training("autorec: no network trained".into())
         })?;
+        // Rows are movies, columns users: how far to trust the residual by support. The
+        // final model's biases are then refitted on all the ratings (as the baseline's
+        // are), keeping that shrink: where the residual is dropped the model is the
+        // baseline, not a baseline of 95 % of the data.
+        if let Some(b) = base.as_mut() {
+            b.fit_shrink(held.into_iter().map(|(i, u, p, t)| (u, i, p, t)));
+            let shrink = b.support.as_ref().map(|s| s.shrink);
+            *b = Biases::fit(data);
+            if let (Some(s), Some(k)) = (b.support.as_mut(), shrink) {
+                s.shrink = k;
+            }
+        }
         let all = shift(&raw, &base);
         let refit = p.refit_decoder.then_some(p.fold_in_l2);
         Ok(Fitted::from_net(
@@ -222,18 +245,25 @@ impl AutoRec {
 
     fn unit<'a>(&'a self, f: &'a Fitted, user: UserRef<'_>) -> Result<Unit<'a>> {
         f.shape.check_user(user)?;
+        let n = f
+            .base
+            .as_ref()
+            .and_then(|b| b.support.as_ref())
+            .map_or(0.0, |s| s.user(user));
         Ok(match user {
             UserRef::Known(u) if f.user_n[u.ix()] > 0 => Unit {
                 v: Cow::Borrowed(f.user(u.ix())),
                 b: f.bias[u.ix()],
                 mean: f.user_mean[u.ix()],
                 bias: f.base.as_ref().map_or(0.0, |b| b.user[u.ix()]),
+                n,
             },
             UserRef::Known(_) => Unit {
                 v: Cow::Borrowed(&f.prior_v),
                 b: f.prior_b,
                 mean: f.global_mean,
                 bias: 0.0,
+                n,
             },
             UserRef::Profile(p) => {
                 let bias = f.base.as_ref().map_or(0.0, |b| b.profile_bias(p));
@@ -256,6 +286,7 @@ impl AutoRec {
                     b,
                     mean,
                     bias,
+                    n,
                 }
             }
         })
@@ -267,7 +298,10 @@ impl AutoRec {
             (None, _) => dot(f.code(i), &u.v) + u.b,
             // A movie without ratings: the user's baseline (its bias is 0).
             (Some(b), 0) => b.mean + u.bias,
-            (Some(b), _) => b.mean + u.bias + b.item[i] + dot(f.code(i), &u.v) + u.b,
+            (Some(b), _) => {
+                let scale = b.support.as_ref().map_or(1.0, |s| s.factor(u.n, i));
+                b.mean + u.bias + b.item[i] + scale * (dot(f.code(i), &u.v) + u.b)
+            }
         }
     }
 }

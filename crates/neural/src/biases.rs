@@ -4,9 +4,15 @@
 //! (reg_i + n_i)`). The regularisers are counts of pseudo-ratings at the mean, so they hold on
 //! any rating scale; a sparse movie or user keeps a bias near 0, and a network whose residual
 //! is near 0 there falls back to this baseline instead of to noise.
+//!
+//! The biases also carry each user's and movie's training count and the residual
+//! [`Support`] shrink fitted on the network's hold-out ([`crate::shrink`]): a network's
+//! residual is scaled by [`Biases::residual_scale`] — 0 for a user or movie without training
+//! ratings, less for sparse ones.
 
+use crate::shrink::{Shrink, Support};
 use cinerec_core::state::{StateReader, StateWriter};
-use cinerec_core::{Dataset, ItemIdx, Result};
+use cinerec_core::{Dataset, ItemIdx, Result, UserRef};
 
 /// Pseudo-ratings at the mean added to every user's bias (Surprise's `reg_u`).
 pub const REG_USER: f32 = 15.0;
@@ -24,6 +30,9 @@ pub struct Biases {
     pub user: Vec<f32>,
     /// One bias per movie (0 without ratings).
     pub item: Vec<f32>,
+    /// Training counts and the residual shrink (`None`: a state written before they
+    /// existed — residuals are used unscaled, as then).
+    pub support: Option<Support>,
 }
 
 impl Biases {
@@ -79,7 +88,32 @@ impl Biases {
         for (b, (s, c)) in user.iter_mut().zip(sum_u.iter().zip(&nu)) {
             *b = s / (REG_USER + c);
         }
-        Biases { mean, user, item }
+        let support = Some(Support {
+            n_user: nu,
+            n_item: ni,
+            shrink: Shrink::default(),
+        });
+        Biases {
+            mean,
+            user,
+            item,
+            support,
+        }
+    }
+
+    /// The scale of a network's residual for `user` and movie `i` (see [`crate::shrink`]).
+    pub fn residual_scale(&self, user: UserRef<'_>, i: usize) -> f32 {
+        self.support
+            .as_ref()
+            .map_or(1.0, |s| s.factor(s.user(user), i))
+    }
+
+    /// Fits the residual shrink on held-out `(user, movie, predicted residual, true
+    /// residual)` samples (no-op without counts).
+    pub fn fit_shrink(&mut self, held_out: impl Iterator<Item = (usize, usize, f32, f32)>) {
+        if let Some(s) = self.support.as_mut() {
+            s.fit_shrink(held_out);
+        }
     }
 
     /// The baseline of known user `u` (`None`: a user without a bias) for movie `i`.
@@ -102,15 +136,25 @@ impl Biases {
         s / (REG_USER + profile.len() as f32)
     }
 
-    /// Writes the biases (read back by [`Biases::read`]).
+    /// Writes the biases and their support (read back by [`Biases::read`] with `support`).
     pub fn write(&self, w: &mut StateWriter) {
         w.f32(self.mean);
         w.f32s(&self.user);
         w.f32s(&self.item);
+        w.u32(u32::from(self.support.is_some()));
+        if let Some(s) = &self.support {
+            s.write(w);
+        }
     }
 
-    /// Reads biases written by [`Biases::write`] for `n_users` users and `n_items` movies.
-    pub fn read(r: &mut StateReader<'_>, n_users: usize, n_items: usize) -> Result<Self> {
+    /// Reads biases written by [`Biases::write`] for `n_users` users and `n_items` movies;
+    /// `support = false` reads the format before support existed (no shrink).
+    pub fn read(
+        r: &mut StateReader<'_>,
+        n_users: usize,
+        n_items: usize,
+        support: bool,
+    ) -> Result<Self> {
         let mean = r.f32()?;
         let user = r.f32s()?;
         let item = r.f32s()?;
@@ -119,7 +163,16 @@ impl Biases {
             finite && user.len() == n_users && item.len() == n_items,
             "biases: lengths or non-finite values",
         )?;
-        Ok(Biases { mean, user, item })
+        let support = match support && r.u32()? == 1 {
+            true => Some(Support::read(r, n_users, n_items)?),
+            false => None,
+        };
+        Ok(Biases {
+            mean,
+            user,
+            item,
+            support,
+        })
     }
 }
 
@@ -150,6 +203,17 @@ mod tests {
         b.write(&mut w);
         let bytes = w.finish();
         let mut r = StateReader::new(&bytes, b"t").unwrap();
-        assert_eq!(Biases::read(&mut r, b.user.len(), b.item.len()).unwrap(), b);
+        assert_eq!(
+            Biases::read(&mut r, b.user.len(), b.item.len(), true).unwrap(),
+            b
+        );
+        // Counts came with the fit; a cold movie's residual is dropped, a rated one's kept.
+        let s = b.support.as_ref().unwrap();
+        let rated = (0..s.n_item.len()).find(|&i| s.n_item[i] > 0.0).unwrap();
+        assert_eq!(
+            b.residual_scale(UserRef::Known(cinerec_core::UserIdx(0)), rated),
+            1.0
+        );
+        assert_eq!(b.residual_scale(UserRef::Profile(&[]), rated), 0.0);
     }
 }

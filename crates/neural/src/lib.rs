@@ -11,7 +11,8 @@
 //! - [`features`]: movie embeddings from features and user embeddings from watched sets (new
 //!   movies and users without retraining), density or likelihood scoring, cold-start evaluation;
 //! - [`biases`]: the regularised global/user/movie biases the rating networks learn a residual
-//!   over (never worse than the baseline on sparse data, any rating scale);
+//!   over (never worse than the baseline on sparse data, any rating scale), and [`shrink`]:
+//!   how much of a network's residual to trust by the user's and movie's training support;
 //! - [`autoencoder`] / [`autorec`]: rating autoencoders — user-based with demographics, and
 //!   item-based AutoRec — trained on sparse rows (`ae_*` modules hold their shared parts).
 //!
@@ -59,6 +60,7 @@ mod features_train;
 #[cfg(feature = "train")]
 mod matmul;
 pub mod mlp;
+pub mod shrink;
 pub mod train;
 pub mod twotower;
 #[cfg(feature = "train")]

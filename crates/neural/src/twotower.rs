@@ -13,7 +13,9 @@
 //! `user_history` the user tower also pools a learned embedding of the user's training
 //! movies. After training the weights are copied out (`twotower_weights.rs`): `score_all`
 //! is the retrieval score (user · movie embedding, used for ranking and factorized top-K),
-//! `predict` the rating network (plus the biases with `residual`) clipped to the scale, `item_similarities` the cosine of
+//! `predict` the rating network (with `residual`: the biases plus the network's residual
+//! scaled by the user's and movie's training support, [`crate::shrink`]; 0 for a user or
+//! movie without training ratings) clipped to the scale, `item_similarities` the cosine of
 //! movie embeddings, and a new visitor's profile is folded in against the fixed towers
 //! without retraining. Training (`twotower_fit.rs`) needs the `train` feature; everything
 //! else runs on the copied-out weights without burn.
@@ -24,7 +26,9 @@ use crate::twotower_weights::{Weights, TAG};
 
 /// The state of a model whose rating network predicts residuals over biases (`twotower/1`,
 /// [`TAG`], is one that predicts ratings; both load).
-const TAG_RESIDUAL: &[u8] = b"twotower/2";
+const TAG_RESIDUAL_V2: &[u8] = b"twotower/2";
+/// The same with the users' and movies' training support and the residual shrink.
+const TAG_RESIDUAL: &[u8] = b"twotower/3";
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, UserRef};
 use std::sync::Mutex;
@@ -145,7 +149,12 @@ impl Recommender for TwoTower {
             (Some(b), UserRef::Known(u)) => b.user[u.ix()],
             (Some(b), UserRef::Profile(p)) => b.profile_bias(p),
         };
-        Ok(w.predict(&u, item.ix(), bias))
+        let support = w
+            .base
+            .as_ref()
+            .and_then(|b| b.support.as_ref())
+            .map_or(0.0, |s| s.user(user));
+        Ok(w.predict(&u, item.ix(), bias, support))
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> cinerec_core::Result<()> {
@@ -196,14 +205,23 @@ impl Recommender for TwoTower {
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> cinerec_core::Result<()> {
-        let residual = StateReader::new(bytes, TAG_RESIDUAL).is_ok();
-        let mut outer = StateReader::new(bytes, if residual { TAG_RESIDUAL } else { TAG })?;
+        let tag = [TAG_RESIDUAL, TAG_RESIDUAL_V2]
+            .into_iter()
+            .find(|t| StateReader::new(bytes, t).is_ok())
+            .unwrap_or(TAG);
+        let residual = tag != TAG;
+        let mut outer = StateReader::new(bytes, tag)?;
         let block = outer.bytes()?;
         outer.finish()?;
         let mut r = StateReader::new(block, b"")?;
         let mut w = Weights::read(&mut r)?;
         if residual {
-            w.base = Some(crate::biases::Biases::read(&mut r, w.n_users, w.n_items)?);
+            w.base = Some(crate::biases::Biases::read(
+                &mut r,
+                w.n_users,
+                w.n_items,
+                tag == TAG_RESIDUAL,
+            )?);
         }
         r.finish()?;
         if w.dim != self.params.embedding_dim {

@@ -42,7 +42,7 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
     let mut ex = examples(data);
     // With `residual`, the rating task learns each rating's residual over the biases: the
     // targets are shifted here and the biases travel with the weights.
-    let base = p.residual.then(|| crate::biases::Biases::fit(data));
+    let mut base = p.residual.then(|| crate::biases::Biases::fit(data));
     if let Some(b) = &base {
         for k in 0..ex.ratings.len() {
             ex.ratings[k] -= b.get(Some(ex.users[k] as usize), ex.items[k] as usize);
@@ -121,8 +121,8 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
     }
     let mut w =
         best.unwrap_or_else(|| net.weights(&trained_user, scale, &cfg, ex.history.as_deref()));
-    if base.is_some() {
-        shrink_residual(&mut w, &ex, &val_ids);
+    if let Some(b) = base.as_mut() {
+        b.fit_shrink(held_out(&w, &ex, &val_ids));
     }
     if p.popularity_prior {
         crate::twotower_prior::add_popularity_prior(&mut w, &ex, &train_ids, &val_ids);
@@ -131,30 +131,24 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
     Ok(w)
 }
 
-/// Scales the rating network's residual by `α ∈ [0, 1]`, the least-squares fit of the
-/// hold-out's residuals on the network's (folded into its linear output layer, so nothing
-/// changes in the state): where the network's residuals are noise — sparse users and movies
-/// — the prediction moves back towards the biases. Without a hold-out, `α = 1`.
-fn shrink_residual(w: &mut Weights, ex: &Examples, val_ids: &[u32]) {
-    let (mut pt, mut pp) = (0f64, 0f64);
+/// The hold-out's `(user, movie, predicted residual, true residual)` under the trained
+/// rating network: what the residual shrink by support is fitted on ([`crate::shrink`]:
+/// where the network's residuals are noise — sparse users and movies — the prediction moves
+/// back towards the biases; a user or movie without training ratings gets none).
+fn held_out<'a>(
+    w: &'a Weights,
+    ex: &'a Examples,
+    val_ids: &'a [u32],
+) -> impl Iterator<Item = (usize, usize, f32, f32)> + 'a {
     let mut x = Vec::with_capacity(2 * w.dim);
-    for &k in val_ids {
+    val_ids.iter().map(move |&k| {
         let (u, i) = (ex.users[k as usize] as usize, ex.items[k as usize] as usize);
         x.clear();
         x.extend_from_slice(w.user(u));
         x.extend_from_slice(w.item(i));
-        let p = w.rating.forward(&x).first().copied().unwrap_or(0.0) as f64;
-        pt += p * ex.ratings[k as usize] as f64;
-        pp += p * p;
-    }
-    if pp <= 0.0 || !pt.is_finite() || !pp.is_finite() {
-        return;
-    }
-    let a = (pt / pp).clamp(0.0, 1.0) as f32;
-    if let Some((last, _)) = w.rating.layers.last_mut() {
-        last.weight.iter_mut().for_each(|v| *v *= a);
-        last.bias.iter_mut().for_each(|v| *v *= a);
-    }
+        let p = w.rating.forward(&x).first().copied().unwrap_or(f32::NAN);
+        (u, i, p, ex.ratings[k as usize])
+    })
 }
 
 fn examples(data: &Dataset) -> Examples {

@@ -110,16 +110,20 @@ impl Weights {
     }
 
     /// Rating of movie `i` for the user embedding `u` of a user whose bias is `user_bias`
-    /// (used with [`Weights::base`]), clipped to the scale.
-    pub fn predict(&self, u: &[f32], i: usize, user_bias: f32) -> f32 {
+    /// and training support `support` (both used with [`Weights::base`]: the network's
+    /// residual is scaled by support, [`crate::shrink`]), clipped to the scale.
+    pub fn predict(&self, u: &[f32], i: usize, user_bias: f32, support: f32) -> f32 {
         let mut x = Vec::with_capacity(2 * self.dim);
         x.extend_from_slice(u);
         x.extend_from_slice(self.item(i));
-        let r = self.rating.forward(&x).first().copied().unwrap_or(f32::NAN)
-            + self
-                .base
-                .as_ref()
-                .map_or(0.0, |b| b.get(None, i) + user_bias);
+        let net = self.rating.forward(&x).first().copied().unwrap_or(f32::NAN);
+        let r = match &self.base {
+            None => net,
+            Some(b) => {
+                let scale = b.support.as_ref().map_or(1.0, |s| s.factor(support, i));
+                b.get(None, i) + user_bias + scale * net
+            }
+        };
         let (lo, hi) = self.scale;
         if r.is_finite() {
             r.clamp(lo, hi)

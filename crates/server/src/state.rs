@@ -89,15 +89,11 @@ impl Serving {
     /// newest loaded model that does, else a baseline (global mean + damped user and movie
     /// biases, version 0) fitted on the snapshot the first time it is needed. So `/predict`
     /// works whatever ranking-only model is active.
+    /// The fit blocks: async callers take [`Serving::rating_model_ready`] first and run this
+    /// on a blocking thread only when it gives nothing.
     pub fn rating_model(&self) -> Result<Arc<LoadedModel>, ServerError> {
-        if predicts_ratings(&self.active) {
-            return Ok(self.active.clone());
-        }
-        if let Some(m) = self.loaded.iter().rev().find(|m| predicts_ratings(m)) {
-            return Ok(m.clone());
-        }
-        if let Some(m) = self.fallback.get() {
-            return Ok(m.clone());
+        if let Some(m) = self.rating_model_ready() {
+            return Ok(m);
         }
         let mut model = cinerec_engine::registry::create("baseline", None)?;
         model.fit(&self.data, &mut cinerec_core::NoObserver)?;
@@ -107,6 +103,17 @@ impl Serving {
             model,
         });
         Ok(self.fallback.get_or_init(|| m).clone())
+    }
+
+    /// [`Serving::rating_model`] when it needs no fit (`None`: the baseline is not fitted yet).
+    pub fn rating_model_ready(&self) -> Option<Arc<LoadedModel>> {
+        if predicts_ratings(&self.active) {
+            return Some(self.active.clone());
+        }
+        if let Some(m) = self.loaded.iter().rev().find(|m| predicts_ratings(m)) {
+            return Some(m.clone());
+        }
+        self.fallback.get().cloned()
     }
 
     /// Resolves a raw user id or gives the 404.

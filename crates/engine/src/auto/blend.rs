@@ -4,6 +4,8 @@
 //! learns the feature-weighted ridge blend of their validation predictions ([`super::stack`]),
 //! then refits every component on all of the training data. Given `weights`, the fit only
 //! refits the components (what `auto` does once it has learnt them on its own carve).
+//! A user or movie without training ratings is answered by one component (`baseline` when it
+//! is one): the weights were learnt on rows where both had ratings.
 
 use super::stack::{self, Support};
 use crate::registry;
@@ -203,17 +205,9 @@ pub fn learn_weights(
     ridge: Option<f64>,
 ) -> Option<Weights> {
     let y: Vec<f64> = val.values.iter().map(|&v| v as f64).collect();
-    let rmse = |col: &Vec<f32>| {
-        let se: f64 = col
-            .iter()
-            .zip(&y)
-            .map(|(p, t)| (*p as f64 - t).powi(2))
-            .sum();
-        (se / y.len().max(1) as f64).sqrt()
-    };
     let (base, base_rmse) = preds
         .iter()
-        .map(rmse)
+        .map(|col| stack::rmse(col, &val.values))
         .enumerate()
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     let base_col: Vec<f64> = preds[base].iter().map(|&p| p as f64).collect();
@@ -291,6 +285,77 @@ pub fn design(
     x
 }
 
+/// One user's blend predictions: the resolved support and reusable buffers.
+struct Scorer<'a> {
+    blend: &'a Blend,
+    user: UserRef<'a>,
+    w: &'a [f64],
+    su: f32,
+    preds: Vec<f32>,
+    x: Vec<f64>,
+}
+
+impl Scorer<'_> {
+    fn predict(&mut self, item: ItemIdx) -> Result<f32> {
+        let b = self.blend;
+        let Some(&si) = b.support.items.get(item.0 as usize) else {
+            return Err(CoreError::UnknownItem(item.0.to_string()));
+        };
+        // A user or movie without training ratings: the weights were learnt on warm rows
+        // only, so the fallback component (the baseline when the blend has one) answers.
+        if b.support.is_cold(self.su, si) {
+            return b.models[b.fallback()].predict(self.user, item);
+        }
+        self.preds.clear();
+        for m in &b.models {
+            self.preds.push(m.predict(self.user, item)?);
+        }
+        let (su, si) = stack::clamp_support(b.p.support_range, self.su, si);
+        stack::features(su, si, &self.preds, b.mean, &mut self.x);
+        let base = b.p.base.map(|k| self.preds[k] as f64).unwrap_or(0.0);
+        let (lo, hi) = b.scale;
+        Ok(((base + stack::apply(self.w, &self.x)) as f32).clamp(lo.min(hi), hi.max(lo)))
+    }
+}
+
+impl Blend {
+    /// The component that answers for cold users and movies: `baseline` if it is one,
+    /// else the best single component (`base`), else the first.
+    fn fallback(&self) -> usize {
+        self.p
+            .components
+            .iter()
+            .position(|c| c.model == "baseline")
+            .or(self.p.base)
+            .filter(|&k| k < self.models.len())
+            .unwrap_or(0)
+    }
+
+    /// The scorer of `user` (typed errors: not fitted, unknown user).
+    fn scorer<'a>(&'a self, user: UserRef<'a>) -> Result<Scorer<'a>> {
+        let w = match (&self.p.weights, self.fitted) {
+            (Some(w), true) => w,
+            _ => return Err(CoreError::NotFitted("blend")),
+        };
+        let su = match user {
+            UserRef::Known(u) => *self
+                .support
+                .users
+                .get(u.0 as usize)
+                .ok_or_else(|| CoreError::UnknownUser(u.0.to_string()))?,
+            UserRef::Profile(p) => (1.0 + p.len() as f32).ln() - self.support.user_mean,
+        };
+        Ok(Scorer {
+            blend: self,
+            user,
+            w,
+            su,
+            preds: Vec::with_capacity(self.models.len()),
+            x: vec![0f64; w.len()],
+        })
+    }
+}
+
 impl Recommender for Blend {
     fn name(&self) -> &'static str {
         "blend"
@@ -321,34 +386,13 @@ impl Recommender for Blend {
     }
 
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-        let w = match (&self.p.weights, self.fitted) {
-            (Some(w), true) => w,
-            _ => return Err(CoreError::NotFitted("blend")),
-        };
-        if item.0 as usize >= self.support.items.len() {
-            return Err(CoreError::UnknownItem(item.0.to_string()));
-        }
-        let su = match user {
-            UserRef::Known(u) => *self
-                .support
-                .users
-                .get(u.0 as usize)
-                .ok_or_else(|| CoreError::UnknownUser(u.0.to_string()))?,
-            UserRef::Profile(p) => (1.0 + p.len() as f32).ln() - self.support.user_mean,
-        };
-        let mut preds = Vec::with_capacity(self.models.len());
-        for m in &self.models {
-            preds.push(m.predict(user, item)?);
-        }
-        let mut x = vec![0f64; w.len()];
-        let si = self.support.items[item.0 as usize];
-        let (su, si) = stack::clamp_support(self.p.support_range, su, si);
-        stack::features(su, si, &preds, self.mean, &mut x);
-        let base = self.p.base.map(|b| preds[b] as f64).unwrap_or(0.0);
-        let (lo, hi) = self.scale;
-        Ok(((base + stack::apply(w, &x)) as f32).clamp(lo.min(hi), hi.max(lo)))
+        let mut s = self.scorer(user)?;
+        s.predict(item)
     }
 
+    /// Every movie's blended rating: the user's support is resolved once and the buffers
+    /// reused; each component still predicts movie by movie (`score_all` need not be a
+    /// model's `predict`, so it cannot stand in for it).
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
         if out.len() != self.support.items.len() {
             return Err(CoreError::Mismatch(format!(
@@ -357,8 +401,9 @@ impl Recommender for Blend {
                 self.support.items.len()
             )));
         }
+        let mut s = self.scorer(user)?;
         for (i, o) in out.iter_mut().enumerate() {
-            *o = self.predict(user, ItemIdx(i as u32))?;
+            *o = s.predict(ItemIdx(i as u32))?;
         }
         Ok(())
     }
@@ -392,6 +437,7 @@ impl Recommender for Blend {
             self.mean,
             self.scale.0,
             self.scale.1,
+            self.support.item_mean,
         ]);
         Ok(w.finish())
     }
@@ -413,13 +459,17 @@ impl Recommender for Blend {
         let items = r.f32s()?;
         let s = r.f32s()?;
         r.finish()?;
-        let [user_mean, mean, lo, hi] = s[..] else {
-            return Err(CoreError::Corrupt("blend scalars".into()));
+        // Four scalars: a state written before the item mean was kept (no cold fallback).
+        let (user_mean, mean, lo, hi, item_mean) = match s[..] {
+            [a, b, c, d] => (a, b, c, d, f32::NAN),
+            [a, b, c, d, e] => (a, b, c, d, e),
+            _ => return Err(CoreError::Corrupt("blend scalars".into())),
         };
         next.support = Support {
             users,
             items,
             user_mean,
+            item_mean,
         };
         (next.mean, next.scale, next.fitted) = (mean, (lo, hi), true);
         *self = next;

@@ -72,24 +72,34 @@ pub fn default_budget(data: &Dataset) -> f64 {
 
 struct Carve {
     fit: Dataset,
-    half: Dataset,
+    /// Rung 0's share of `fit`, built the first time a family needs it.
+    half: std::cell::OnceCell<Dataset>,
+    seed: u64,
     validation: cinerec_core::Interactions,
+}
+
+impl Carve {
+    /// A random [`RUNG0_FRACTION`] of the fit ratings (same movies and users).
+    fn half(&self) -> &Dataset {
+        self.half.get_or_init(|| {
+            let n = self.fit.n_ratings();
+            let all = self.fit.matrix().to_interactions();
+            let mut pos: Vec<usize> = (0..all.len()).collect();
+            Rng::new(self.seed ^ 0x5eed).shuffle(&mut pos);
+            pos.truncate(((n as f64 * RUNG0_FRACTION).ceil() as usize).max(1).min(n));
+            pos.sort_unstable();
+            self.fit
+                .with_ratings(format!("{}:half", self.fit.name), all.select(&pos))
+        })
+    }
 }
 
 fn carve(data: &Dataset, spec: SplitSpec, seed: u64) -> Result<Carve> {
     let c = carve_validation(data, &spec).map_err(|e| CoreError::Training(e.to_string()))?;
-    let n = c.fit.n_ratings();
-    let all = c.fit.matrix().to_interactions();
-    let mut pos: Vec<usize> = (0..all.len()).collect();
-    Rng::new(seed ^ 0x5eed).shuffle(&mut pos);
-    pos.truncate(((n as f64 * RUNG0_FRACTION).ceil() as usize).max(1).min(n));
-    pos.sort_unstable();
-    let half = c
-        .fit
-        .with_ratings(format!("{}:half", data.name), all.select(&pos));
     Ok(Carve {
         fit: c.fit,
-        half,
+        half: std::cell::OnceCell::new(),
+        seed,
         validation: c.validation,
     })
 }
@@ -246,7 +256,7 @@ impl State {
                 pool.extend(configs);
                 continue;
             }
-            let r0 = self.rung(&configs, &carve.half, &carve.validation, 0, obs);
+            let r0 = self.rung(&configs, carve.half(), &carve.validation, 0, obs);
             for (k, (c, _, _)) in r0.iter().enumerate() {
                 self.mark(c, 0, if k == 0 { "promoted" } else { "dropped" });
             }
@@ -339,12 +349,7 @@ fn score(
     match c.task {
         Task::Rating => {
             let p = predict_rows(m.as_ref(), fit, val)?;
-            let se: f64 = p
-                .iter()
-                .zip(&val.values)
-                .map(|(a, b)| ((a - b) as f64).powi(2))
-                .sum();
-            Ok(((se / val.len().max(1) as f64).sqrt(), p))
+            Ok((super::stack::rmse(&p, &val.values), p))
         }
         Task::Ranking => {
             let r = cinerec_eval::ranking_metrics(

@@ -20,6 +20,8 @@ pub struct Support {
     pub items: Vec<f32>,
     /// The user mean subtracted (applied to profiles of users outside the data).
     pub user_mean: f32,
+    /// The item mean subtracted (NaN in states written before it was kept).
+    pub item_mean: f32,
 }
 
 impl Support {
@@ -34,12 +36,19 @@ impl Support {
             .map(|i| log1p(m.item_count(cinerec_core::ItemIdx(i))))
             .collect();
         let user_mean = centre(&mut users);
-        centre(&mut items);
+        let item_mean = centre(&mut items);
         Support {
             users,
             items,
             user_mean,
+            item_mean,
         }
+    }
+
+    /// Whether a centred user support `su` or item support `si` is that of a user or movie
+    /// without ratings (`ln 1 = 0` before centring; never for an unknown item mean).
+    pub fn is_cold(&self, su: f32, si: f32) -> bool {
+        su + self.user_mean < 1e-4 || si + self.item_mean < 1e-4
     }
 }
 
@@ -92,6 +101,16 @@ pub fn clamp_support(range: Option<[f32; 4]>, su: f32, si: f32) -> (f32, f32) {
         Some([ul, uh, il, ih]) if ul <= uh && il <= ih => (su.clamp(ul, uh), si.clamp(il, ih)),
         _ => (su, si),
     }
+}
+
+/// Root mean squared error of predictions `pred` against `truth` (0 for none).
+pub fn rmse(pred: &[f32], truth: &[f32]) -> f64 {
+    let se: f64 = pred
+        .iter()
+        .zip(truth)
+        .map(|(p, t)| ((p - t) as f64).powi(2))
+        .sum();
+    (se / truth.len().max(1) as f64).sqrt()
 }
 
 /// Number of features for `k` components: an intercept, both supports, and per component its

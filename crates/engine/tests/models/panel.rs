@@ -4,9 +4,10 @@
 //! is ranking-only (`auto`, which serves both, is judged on both). A model added to the
 //! registry is covered without touching this file.
 //!
-//! No tolerance: each model is compared with the references on the same split, same seeds,
-//! so the comparison is deterministic; a model that only ties the reference by chance on
-//! one split passes only if it is at least as good there.
+//! Each model is compared with the references on the same split, same seeds, so the
+//! comparison is deterministic. The one tolerance is float rounding on RMSE ([`RMSE_TIE`]):
+//! a rating network whose residual the support shrink drops everywhere (`α = 0`,
+//! `cinerec_neural::shrink`) predicts the baseline's own numbers, computed in `f32`.
 
 use cinerec_core::NoObserver;
 use cinerec_data::panel::{self, PanelSize};
@@ -31,14 +32,12 @@ const BOTH: &[&str] = &["auto"];
 /// every run instead of failing it, so the contract guards every other pair in CI. A pair
 /// that starts passing is reported too (remove it here). The list may only shrink.
 const KNOWN_LOSSES: &[(&str, &str, &str)] = &[
-    ("coldstart", "auto", "rmse"),
-    ("coldstart", "twotower", "rmse"),
-    ("coldstart", "autoencoder", "rmse"),
-    ("coldstart", "autorec", "rmse"),
-    ("halfstar-longtail", "autorec", "rmse"),
-    ("manyusers", "autorec", "rmse"),
-    ("manyusers", "bpr", "ndcg"),
+    // Empty since the residual support shrink (neural), BPR's popularity prior and the
+    // blend's cold fallback: every pair meets the contract.
 ];
+
+/// RMSE differences below this are float rounding, a tie with the baseline.
+const RMSE_TIE: f64 = 1e-6;
 
 /// Writes past the test harness's output capture, so the line shows in every run's log.
 fn loud(msg: &str) {
@@ -96,7 +95,7 @@ fn never_lose(name: &str) {
                 (false, false) => {}
             };
         if rating {
-            let lost = !rmse.is_some_and(|r| r <= base);
+            let lost = !rmse.is_some_and(|r| r <= base + RMSE_TIE);
             judge(
                 "rmse",
                 lost,

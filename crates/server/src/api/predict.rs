@@ -46,7 +46,14 @@ pub async fn predict(
     let s = state.serving();
     let who = s.who(&user)?;
     let item = s.index.resolve(&s.data, &movie)?;
-    let rater = s.rating_model()?;
+    let rater = match s.rating_model_ready() {
+        Some(m) => m,
+        None => {
+            // The first fit of the fallback baseline runs off the async workers.
+            let s = std::sync::Arc::clone(&*s);
+            tokio::task::spawn_blocking(move || s.rating_model()).await??
+        }
+    };
     let model = rater.model.as_ref();
     let p = match who {
         Who::Known(u) if !s.live.has_changes(who) => model.predict(UserRef::Known(u), item)?,
