@@ -21,6 +21,15 @@ pub struct Cli {
     /// No progress bars or chatter; results only.
     #[arg(long, short, global = true, env = "CINEREC_QUIET")]
     pub quiet: bool,
+    /// The experiment history: every train, eval and pipeline evaluation is recorded here
+    /// (`cinerec runs list`).
+    #[arg(
+        long,
+        global = true,
+        env = "CINEREC_RUNS_DIR",
+        default_value = "runs/history"
+    )]
+    pub runs_dir: PathBuf,
     /// Result format on stdout: human text or JSON (for scripts).
     #[arg(
         long,
@@ -80,6 +89,12 @@ pub enum Command {
     Rate(cmd::rate::RateArgs),
     /// Serve the REST API (port 8000; docs at /docs).
     Serve(cmd::serve::ServeArgs),
+    /// Run the reproducible pipeline of a cinerec.toml (stale stages only), or show its status.
+    #[command(subcommand)]
+    Pipeline(cmd::pipeline::PipelineCmd),
+    /// The experiment history: list, show, compare and reproduce recorded runs.
+    #[command(subcommand)]
+    Runs(cmd::runs::RunsCmd),
 }
 
 fn main() {
@@ -100,6 +115,8 @@ fn main() {
         Command::Tune(a) => cmd::tune::run(a, &cli, &out),
         Command::Rate(a) => cmd::rate::run(a, &cli, &out),
         Command::Serve(a) => cmd::serve::run(a, &cli, &out),
+        Command::Pipeline(c) => cmd::pipeline::run(c, &cli, &out),
+        Command::Runs(c) => cmd::runs::run(c, &cli, &out),
     };
     if let Err(e) = result {
         if json {

@@ -46,6 +46,12 @@ pub enum EngineError {
     /// A store holds nothing to train or serve on.
     #[error("{0}")]
     Empty(String),
+    /// A named thing (a recorded run, a pipeline stage) does not exist.
+    #[error("no {0}")]
+    NotFound(String),
+    /// A pipeline file or lock file is invalid (the message names the file and the key).
+    #[error("{0}")]
+    Pipeline(String),
     /// A file or folder could not be written.
     #[error("{}: {source}", path.display())]
     Io {

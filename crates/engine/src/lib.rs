@@ -9,6 +9,9 @@
 //!   progress, timings, losses, hold-out evaluation), [`lifecycle`] (model file paths, save,
 //!   register, load, activate, seed), [`query`] (recommend / similar / explain with the same
 //!   options everywhere) and [`params`] (model parameters as callers give them);
+//! - [`pipeline`]: the `cinerec.toml` pipeline (stages re-run only when their inputs or
+//!   outputs changed, recorded in `cinerec.lock`) and [`runs`]: the experiment history
+//!   (record, list, compare, reproduce);
 //! - [`auto`]: the `auto` model (model selection by successive halving on validation carves
 //!   within a time budget) and the `blend` rating model it may choose;
 //! - [`EngineError`], the error of every service;
@@ -23,8 +26,10 @@ pub mod lifecycle;
 pub mod model_error;
 pub mod params;
 pub mod persist;
+pub mod pipeline;
 pub mod query;
 pub mod registry;
+pub mod runs;
 pub mod source;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -137,11 +137,20 @@ pub fn evaluate_holdout(
     let s = split(data, &SplitSpec::peer_temporal())?;
     let mut m = spec.create()?;
     m.fit(&s.train, observer)?;
-    let cfg = EvalConfig {
-        split: serde_json::to_value(&s.spec).unwrap_or_default(),
+    Ok(cinerec_eval::evaluate(
+        m.as_ref(),
+        &s.train,
+        &s.test,
+        &holdout_config(),
+    )?)
+}
+
+/// The evaluation of [`evaluate_holdout`]: the peers' temporal split, default metrics.
+pub fn holdout_config() -> EvalConfig {
+    EvalConfig {
+        split: serde_json::to_value(SplitSpec::peer_temporal()).unwrap_or_default(),
         ..Default::default()
-    };
-    Ok(cinerec_eval::evaluate(m.as_ref(), &s.train, &s.test, &cfg)?)
+    }
 }
 
 /// Adds an evaluation report's figures (flat keys such as `ndcg@10`) and its split to

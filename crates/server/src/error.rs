@@ -167,7 +167,7 @@ impl From<cinerec_engine::EngineError> for ServerError {
             E::Core(c) => c.into(),
             E::Unservable { .. } => ServerError::Conflict(e.to_string()),
             E::Invalid(_) | E::Empty(_) => ServerError::BadParam(e.to_string()),
-            E::NoDataset { .. } => ServerError::NotFound(e.to_string()),
+            E::NoDataset { .. } | E::NotFound(_) => ServerError::NotFound(e.to_string()),
             e => ServerError::Internal(e.to_string()),
         }
     }

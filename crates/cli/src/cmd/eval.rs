@@ -56,6 +56,8 @@ pub struct EvalArgs {
 
 /// Train set, test set and a description of where they came from.
 pub struct Prepared {
+    /// Content hash of the data split (of the train file with given files).
+    pub parent_hash: String,
     pub train: Dataset,
     pub test: Interactions,
     pub split: serde_json::Value,
@@ -76,6 +78,7 @@ pub fn prepare(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<Prepared> {
         ));
         let split = serde_json::json!({"kind": "files", "train": train.display().to_string(), "test": test.display().to_string()});
         return Ok(Prepared {
+            parent_hash: tr.hash().to_string(),
             train: tr,
             test: te,
             split,
@@ -90,6 +93,7 @@ pub fn prepare(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<Prepared> {
     out.note(&s.description);
     let seed = SplitOpts::seed_of(&spec);
     Ok(Prepared {
+        parent_hash: ds.hash().to_string(),
         train: s.train,
         test: s.test,
         split: serde_json::to_value(&spec)?,
@@ -135,9 +139,12 @@ pub fn run(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<()> {
             fit_seconds: Some(fit_s),
             ..cfg.clone()
         };
+        let t = std::time::Instant::now();
         let r = cinerec_eval::evaluate(trained.model.as_ref(), &p.train, &p.test, &cfg)
             .with_context(|| format!("evaluating {name}"))?;
         out.note(format!("{name}: fit {fit_s:.3}s"));
+        let id = record(a, cli, &p, &trained, &r, fit_s + t.elapsed().as_secs_f64())?;
+        out.note(format!("{name}: recorded as run {id}"));
         reports.push(r);
     }
     if let Some(path) = &a.json_out {
@@ -154,4 +161,46 @@ pub fn run(a: &EvalArgs, cli: &Cli, out: &Output) -> Result<()> {
         out.note(format!("wrote {}", path.display()));
     }
     out.result(&reports, || summary_table(&reports))
+}
+
+/// Records one model's evaluation in the experiment history; returns the run id. A split
+/// made here (from --data or --store) can be reproduced; given files are recorded as such.
+fn record(
+    a: &EvalArgs,
+    cli: &Cli,
+    p: &Prepared,
+    trained: &cinerec_engine::Trained,
+    r: &Report,
+    seconds: f64,
+) -> Result<String> {
+    use cinerec_engine::runs::{DataRef, EvalSettings, RunRecord, Runs};
+    let source = match (&a.train, &a.test, &a.source.store, &a.source.data) {
+        (Some(tr), Some(te), _, _) => format!("files:{},{}", tr.display(), te.display()),
+        (_, _, Some(url), _) => url.clone(),
+        (_, _, _, Some(d)) => d.clone(),
+        _ => String::new(),
+    };
+    let parent = p.train.name.trim_end_matches(":train").to_string();
+    let data = DataRef {
+        source: cinerec_store::redact_url(&source),
+        name: parent,
+        hash: p.parent_hash.clone(),
+    };
+    let mut rec = RunRecord::new("eval", &trained.algorithm, trained.model.params(), data);
+    if a.train.is_none() {
+        rec.eval = Some(EvalSettings::of(&EvalConfig {
+            split: p.split.clone(),
+            k: a.k,
+            rating: a.metrics.iter().any(|m| m == "rating"),
+            ranking: a.metrics.iter().any(|m| m == "ranking"),
+            factorized: a.metrics.iter().any(|m| m == "factorized"),
+            sample_precision: a.metrics.iter().any(|m| m == "sample"),
+            ..Default::default()
+        }));
+    }
+    for (k, v) in r.metrics.iter() {
+        rec.metrics.insert(k.to_string(), v.clone());
+    }
+    rec.seconds = seconds;
+    Ok(Runs::new(&cli.runs_dir).record(rec)?)
 }

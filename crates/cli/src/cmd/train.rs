@@ -85,7 +85,9 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
         None => None,
     };
     let fit_s = trained.fit_seconds;
-    let j = serde_json::json!({ "registered_version": registered,
+    let run = record(a, cli, &ds, &trained, report.is_some(), &path)?;
+    out.note(format!("recorded as run {run}"));
+    let j = serde_json::json!({ "registered_version": registered, "run": run,
         "model": a.model, "file": path.display().to_string(), "fit_seconds": fit_s,
         "dataset": header.dataset_name, "dataset_hash": header.dataset_hash, "params": header.params,
         "loss_curves": curves,
@@ -102,4 +104,37 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
             path.display()
         )
     })
+}
+
+/// Records the fit in the experiment history; returns the run id. With `--eval` the record
+/// carries the hold-out evaluation (the peers' temporal split), which `runs reproduce`
+/// re-runs.
+fn record(
+    a: &TrainArgs,
+    cli: &Cli,
+    ds: &cinerec_core::Dataset,
+    trained: &cinerec_engine::Trained,
+    evaluated: bool,
+    file: &std::path::Path,
+) -> Result<String> {
+    use cinerec_engine::runs::{DataRef, EvalSettings, RunRecord, Runs};
+    let source = a.store.as_deref().unwrap_or(&a.data);
+    let mut rec = RunRecord::new(
+        "train",
+        &trained.algorithm,
+        trained.model.params(),
+        DataRef::of(source, ds),
+    );
+    if evaluated {
+        rec.eval = Some(EvalSettings::of(&train::holdout_config()));
+    }
+    rec.metrics = trained
+        .metrics
+        .iter()
+        .filter(|(_, v)| v.is_number())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    rec.seconds = trained.fit_seconds;
+    rec.note = Some(file.display().to_string());
+    Ok(Runs::new(&cli.runs_dir).record(rec)?)
 }

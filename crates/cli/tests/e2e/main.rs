@@ -9,6 +9,7 @@
 mod cli;
 mod ml100k;
 mod peers;
+mod pipeline;
 mod rate;
 
 use std::path::{Path, PathBuf};

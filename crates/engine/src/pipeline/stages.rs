@@ -1,0 +1,503 @@
+//! Executing a pipeline file: the stages in order, each skipped when the lock says it is
+//! fresh, the lock rewritten after each stage that finishes (see the module docs of
+//! [`crate::pipeline`]).
+
+use super::config::{lower_is_better, Fetch, PipelineFile};
+use super::lock::{file_sha256, Lock};
+use crate::error::{EngineError, Result};
+use crate::runs::{DataRef, EvalSettings, RunRecord, Runs, CODE_VERSION};
+use crate::{lifecycle, persist, source, train, TrainSpec};
+use cinerec_core::{Dataset, Keep, NoObserver};
+use cinerec_data::split::{split, Split};
+use cinerec_eval::EvalConfig;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How to run a pipeline.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The folder dataset names are looked up in (and fetched into).
+    pub data_dir: PathBuf,
+    /// The experiment history evaluations are recorded in (`None`: not recorded).
+    pub runs_dir: Option<PathBuf>,
+    /// Run every stage, fresh or not.
+    pub force: bool,
+}
+
+/// Progress of a run, stage by stage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StageEvent {
+    /// A fresh stage, skipped.
+    Skipped(String),
+    /// A stage starts, and why it must run.
+    Running(String, Vec<String>),
+    /// A stage finished in so many seconds.
+    Done(String, f64),
+}
+
+/// What happened to one stage (also [`status`]'s answer, with `ran = false`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageOutcome {
+    /// `train.svd`, `eval.svd`, `register.svd`, `activate`.
+    pub stage: String,
+    /// Whether it ran (in [`status`]: whether it would).
+    pub ran: bool,
+    /// Why it runs (empty: fresh).
+    pub why: Vec<String>,
+    /// Its figures (this run's, or the lock's for a skipped stage).
+    pub metrics: Map<String, Value>,
+}
+
+struct Ctx<'a> {
+    file: &'a PipelineFile,
+    root: PathBuf,
+    lock_path: PathBuf,
+    lock: Lock,
+    data: Dataset,
+    split: OnceCell<Split>,
+}
+
+impl Ctx<'_> {
+    fn open<'a>(
+        path: &Path,
+        file: &'a PipelineFile,
+        data_dir: &Path,
+        fetch: bool,
+    ) -> Result<Ctx<'a>> {
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let lock_path = path.with_extension("lock");
+        let lock = Lock::read(&lock_path)?;
+        let data = load_data(file, data_dir, fetch)?;
+        Ok(Ctx {
+            file,
+            root,
+            lock_path,
+            lock,
+            data,
+            split: OnceCell::new(),
+        })
+    }
+
+    fn split(&self) -> Result<&Split> {
+        if let Some(s) = self.split.get() {
+            return Ok(s);
+        }
+        let s = split(&self.data, &self.file.split.spec()?)?;
+        Ok(self.split.get_or_init(|| s))
+    }
+
+    fn rel(&self, sub: &str, name: &str) -> PathBuf {
+        self.file.out.join(sub).join(name)
+    }
+
+    fn base_inputs(&self) -> Result<Map<String, Value>> {
+        let mut m = Map::new();
+        m.insert("data".into(), self.data.hash().into());
+        m.insert(
+            "split".into(),
+            serde_json::to_value(self.file.split.spec()?).unwrap_or_default(),
+        );
+        m.insert("code".into(), CODE_VERSION.into());
+        Ok(m)
+    }
+
+    fn eval_settings(&self) -> Result<EvalSettings> {
+        let has = |g: &str| self.file.evaluate.metrics.iter().any(|m| m == g);
+        Ok(EvalSettings {
+            split: serde_json::to_value(self.file.split.spec()?).unwrap_or_default(),
+            k: self.file.evaluate.k,
+            rating: has("rating"),
+            ranking: has("ranking"),
+            factorized: has("factorized"),
+            sample_precision: false,
+        })
+    }
+
+    fn sha_or_pending(&self, rel: &Path) -> Value {
+        file_sha256(&self.root.join(rel)).map_or_else(|_| "missing".into(), Value::from)
+    }
+
+    /// Every stage with its current inputs, in order.
+    fn plan(&self) -> Result<Vec<(String, Map<String, Value>)>> {
+        let mut out = vec![];
+        let ev = serde_json::to_value(self.eval_settings()?).unwrap_or_default();
+        for m in &self.file.models {
+            let mut t = self.base_inputs()?;
+            t.insert("algorithm".into(), m.algorithm().into());
+            t.insert("params".into(), m.params_json().unwrap_or(Value::Null));
+            out.push((format!("train.{}", m.name), t));
+            let mut e = self.base_inputs()?;
+            let model = self.rel("models", &format!("{}.cinerec", m.name));
+            e.insert("model".into(), self.sha_or_pending(&model));
+            e.insert("evaluate".into(), ev.clone());
+            out.push((format!("eval.{}", m.name), e));
+            if let Some(r) = &self.file.register {
+                let mut f = self.base_inputs()?;
+                f.remove("split");
+                f.insert("algorithm".into(), m.algorithm().into());
+                f.insert("params".into(), m.params_json().unwrap_or(Value::Null));
+                out.push((format!("fit.{}", m.name), f));
+                let full = self.rel("models", &format!("{}-full.cinerec", m.name));
+                let mut g = Map::new();
+                g.insert("model".into(), self.sha_or_pending(&full));
+                g.insert(
+                    "evaluation".into(),
+                    self.lock
+                        .stages
+                        .get(&format!("eval.{}", m.name))
+                        .map_or(Value::Null, |e| Value::Object(e.metrics.clone())),
+                );
+                g.insert("store".into(), cinerec_store::redact_url(&r.store).into());
+                out.push((format!("register.{}", m.name), g));
+            }
+        }
+        Ok(out)
+    }
+
+    fn stage_why(&self, name: &str, inputs: &Map<String, Value>, done: &[String]) -> Vec<String> {
+        let mut why = self.lock.staleness(name, inputs, &self.root);
+        // A stage after a stale upstream one runs with the upstream's new outputs.
+        let model = name.split_once('.').map(|x| x.1).unwrap_or("");
+        let upstream = match name.split('.').next() {
+            Some("eval") => Some(format!("train.{model}")),
+            Some("register") => Some(format!("fit.{model}")),
+            _ => None,
+        };
+        if let Some(u) = upstream.filter(|u| done.contains(u)) {
+            why.push(format!("{u} ran"));
+        }
+        why.dedup();
+        why
+    }
+}
+
+fn load_data(file: &PipelineFile, data_dir: &Path, fetch: bool) -> Result<Dataset> {
+    let spec = &file.data.dataset;
+    match source::load_file(spec, data_dir, Keep::ALL) {
+        Err(EngineError::NoDataset { .. }) if fetch && file.data.fetch != Fetch::Flag(false) => {
+            let from = match &file.data.fetch {
+                Fetch::From(s) => Some(s.as_str()),
+                _ => None,
+            };
+            if file.data.fetch == Fetch::Off {
+                return source::load_file(spec, data_dir, Keep::ALL);
+            }
+            cinerec_data::fetch::fetch(spec, data_dir, from)?;
+            source::load_file(spec, data_dir, Keep::ALL)
+        }
+        other => other,
+    }
+}
+
+/// Which stages are stale and why (nothing runs; the data is loaded to hash it).
+pub fn status(path: &Path, data_dir: &Path) -> Result<Vec<StageOutcome>> {
+    let file = PipelineFile::read(path)?;
+    let ctx = Ctx::open(path, &file, data_dir, false)?;
+    let mut out = vec![];
+    let mut stale: Vec<String> = vec![];
+    for (name, inputs) in ctx.plan()? {
+        let why = ctx.stage_why(&name, &inputs, &stale);
+        if !why.is_empty() {
+            stale.push(name.clone());
+        }
+        let metrics = ctx
+            .lock
+            .stages
+            .get(&name)
+            .map(|s| s.metrics.clone())
+            .unwrap_or_default();
+        out.push(StageOutcome {
+            stage: name,
+            ran: !why.is_empty(),
+            why,
+            metrics,
+        });
+    }
+    if let Some(a) = activation_inputs(&ctx, &out)? {
+        let why = ctx.lock.staleness("activate", &a, &ctx.root);
+        let metrics = ctx
+            .lock
+            .stages
+            .get("activate")
+            .map(|s| s.metrics.clone())
+            .unwrap_or_default();
+        out.push(StageOutcome {
+            stage: "activate".into(),
+            ran: !why.is_empty(),
+            why,
+            metrics,
+        });
+    }
+    Ok(out)
+}
+
+/// Runs the pipeline file at `path`: every stale stage in order (all with `force`).
+pub fn run(
+    path: &Path,
+    opts: &RunOptions,
+    on_stage: &mut dyn FnMut(&StageEvent),
+) -> Result<Vec<StageOutcome>> {
+    let file = PipelineFile::read(path)?;
+    let mut ctx = Ctx::open(path, &file, &opts.data_dir, true)?;
+    let mut outcomes: Vec<StageOutcome> = vec![];
+    let mut ran: Vec<String> = vec![];
+    for m in &file.models {
+        for kind in ["train", "eval", "fit", "register"] {
+            if (kind == "fit" || kind == "register") && file.register.is_none() {
+                continue;
+            }
+            let name = format!("{kind}.{}", m.name);
+            // Inputs are taken now: an eval stage's model hash is the file just trained.
+            let inputs = ctx
+                .plan()?
+                .into_iter()
+                .find(|(n, _)| n == &name)
+                .map(|x| x.1)
+                .unwrap_or_default();
+            let mut why = ctx.stage_why(&name, &inputs, &ran);
+            if opts.force && why.is_empty() {
+                why.push("forced".into());
+            }
+            if why.is_empty() {
+                on_stage(&StageEvent::Skipped(name.clone()));
+                let metrics = ctx.lock.stages[&name].metrics.clone();
+                outcomes.push(StageOutcome {
+                    stage: name,
+                    ran: false,
+                    why,
+                    metrics,
+                });
+                continue;
+            }
+            on_stage(&StageEvent::Running(name.clone(), why.clone()));
+            let t = Instant::now();
+            let (outputs, metrics) = match kind {
+                "train" => train_stage(&ctx, m, false)?,
+                "eval" => eval_stage(&ctx, m, opts)?,
+                "fit" => train_stage(&ctx, m, true)?,
+                _ => register_stage(&ctx, m)?,
+            };
+            let outs: Vec<(PathBuf, PathBuf)> = outputs
+                .into_iter()
+                .map(|rel| (rel.clone(), ctx.root.join(rel)))
+                .collect();
+            let refs: Vec<(PathBuf, &Path)> =
+                outs.iter().map(|(r, a)| (r.clone(), a.as_path())).collect();
+            ctx.lock.finish(&name, inputs, &refs, metrics.clone())?;
+            ctx.lock.write(&ctx.lock_path)?;
+            on_stage(&StageEvent::Done(name.clone(), t.elapsed().as_secs_f64()));
+            ran.push(name.clone());
+            outcomes.push(StageOutcome {
+                stage: name,
+                ran: true,
+                why,
+                metrics,
+            });
+        }
+    }
+    if let Some(inputs) = activation_inputs(&ctx, &outcomes)? {
+        let mut why = ctx.lock.staleness("activate", &inputs, &ctx.root);
+        if opts.force && why.is_empty() {
+            why.push("forced".into());
+        }
+        if why.is_empty() {
+            on_stage(&StageEvent::Skipped("activate".into()));
+            outcomes.push(StageOutcome {
+                stage: "activate".into(),
+                ran: false,
+                why,
+                metrics: ctx
+                    .lock
+                    .stages
+                    .get("activate")
+                    .map(|s| s.metrics.clone())
+                    .unwrap_or_default(),
+            });
+        } else {
+            on_stage(&StageEvent::Running("activate".into(), why.clone()));
+            let t = Instant::now();
+            let metrics = activate_stage(&ctx, &inputs)?;
+            ctx.lock.finish("activate", inputs, &[], metrics.clone())?;
+            ctx.lock.write(&ctx.lock_path)?;
+            on_stage(&StageEvent::Done(
+                "activate".into(),
+                t.elapsed().as_secs_f64(),
+            ));
+            outcomes.push(StageOutcome {
+                stage: "activate".into(),
+                ran: true,
+                why,
+                metrics,
+            });
+        }
+    }
+    Ok(outcomes)
+}
+
+type StageResult = Result<(Vec<PathBuf>, Map<String, Value>)>;
+
+/// `train.<model>` (on the split's train part: the model evaluated) or, with `full`,
+/// `fit.<model>` (on all the data: the model registered and served).
+fn train_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, full: bool) -> StageResult {
+    let data = if full { &ctx.data } else { &ctx.split()?.train };
+    let spec = TrainSpec::new(m.algorithm(), m.params_json());
+    let trained = train::train(&spec, data, &mut NoObserver)?;
+    let file = format!("{}{}.cinerec", m.name, if full { "-full" } else { "" });
+    let rel = ctx.rel("models", &file);
+    let abs = ctx.root.join(&rel);
+    if let Some(dir) = abs.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+    }
+    lifecycle::save(&trained, data, &abs)?;
+    let mut metrics = Map::new();
+    metrics.insert("fit_seconds".into(), trained.fit_seconds.into());
+    Ok((vec![rel], metrics))
+}
+
+fn eval_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, opts: &RunOptions) -> StageResult {
+    let s = ctx.split()?;
+    let model_file = ctx
+        .root
+        .join(ctx.rel("models", &format!("{}.cinerec", m.name)));
+    let header = persist::read_header(&model_file)?;
+    let model = persist::load(&model_file, &s.train)?;
+    let settings = ctx.eval_settings()?;
+    let t = Instant::now();
+    let cfg = EvalConfig {
+        fit_seconds: None,
+        ..settings.config()
+    };
+    let report = cinerec_eval::evaluate(model.as_ref(), &s.train, &s.test, &cfg)?;
+    let eval_s = t.elapsed().as_secs_f64();
+    let rel = ctx.rel("reports", &format!("{}.json", m.name));
+    let abs = ctx.root.join(&rel);
+    if let Some(dir) = abs.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+    }
+    let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    cinerec_core::atomic::write_atomic(&abs, &[&body]).map_err(|e| EngineError::io(&abs, e))?;
+    let mut metrics = Map::new();
+    for (k, v) in report.metrics.iter() {
+        metrics.insert(k.to_string(), v.clone());
+    }
+    if let Some(dir) = &opts.runs_dir {
+        let data = DataRef::of(&ctx.file.data.dataset, &ctx.data);
+        let mut rec = RunRecord::new("pipeline", &header.algorithm, header.params.clone(), data);
+        rec.eval = Some(settings);
+        rec.metrics = metrics.clone();
+        rec.metrics.insert("eval_seconds".into(), eval_s.into());
+        rec.seconds = eval_s;
+        rec.note = Some(format!("eval.{} ({})", m.name, model_file.display()));
+        let id = Runs::new(dir).record(rec)?;
+        metrics.insert("run".into(), id.into());
+    }
+    Ok((vec![rel], metrics))
+}
+
+fn register_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage) -> StageResult {
+    let Some(r) = &ctx.file.register else {
+        return Ok((vec![], Map::new()));
+    };
+    let model_file = ctx
+        .root
+        .join(ctx.rel("models", &format!("{}-full.cinerec", m.name)));
+    let mut header = persist::read_header(&model_file)?;
+    // The registry keeps the pipeline's evaluation (of the same configuration, fitted on
+    // the split's train part) with the model fitted on all the data.
+    if let Some(e) = ctx.lock.stages.get(&format!("eval.{}", m.name)) {
+        header.metrics = Some(Value::Object(e.metrics.clone()));
+    }
+    let rec = source::with_store(&r.store, move |store| {
+        Box::pin(async move { lifecycle::register(store, &header, &model_file).await })
+    })?;
+    let mut metrics = Map::new();
+    metrics.insert("version".into(), rec.version.into());
+    Ok((vec![], metrics))
+}
+
+/// The activation stage's inputs: the metric, each model's value of it and registered
+/// version (`None` without `activate_if_better`).
+fn activation_inputs(ctx: &Ctx<'_>, done: &[StageOutcome]) -> Result<Option<Map<String, Value>>> {
+    let Some(r) = &ctx.file.register else {
+        return Ok(None);
+    };
+    let Some(metric) = &r.activate_if_better else {
+        return Ok(None);
+    };
+    let mut cands = Map::new();
+    for m in &ctx.file.models {
+        let get = |stage: String| {
+            done.iter()
+                .find(|o| o.stage == stage)
+                .map(|o| o.metrics.clone())
+                .or_else(|| ctx.lock.stages.get(&stage).map(|s| s.metrics.clone()))
+                .unwrap_or_default()
+        };
+        let value = get(format!("eval.{}", m.name)).get(metric).cloned();
+        let version = get(format!("register.{}", m.name)).get("version").cloned();
+        cands.insert(m.name.clone(), json!({"value": value, "version": version}));
+    }
+    let mut a = Map::new();
+    a.insert("metric".into(), metric.clone().into());
+    a.insert("candidates".into(), Value::Object(cands));
+    a.insert("store".into(), cinerec_store::redact_url(&r.store).into());
+    Ok(Some(a))
+}
+
+fn activate_stage(ctx: &Ctx<'_>, inputs: &Map<String, Value>) -> Result<Map<String, Value>> {
+    let Some(r) = &ctx.file.register else {
+        return Ok(Map::new());
+    };
+    let metric = inputs["metric"].as_str().unwrap_or_default().to_string();
+    let lower = lower_is_better(&metric);
+    let better = move |a: f64, b: f64| if lower { a < b } else { a > b };
+    let mut best: Option<(String, f64, i64)> = None;
+    for (name, c) in inputs["candidates"].as_object().into_iter().flatten() {
+        let (Some(v), Some(ver)) = (c["value"].as_f64(), c["version"].as_i64()) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|b| better(v, b.1)) {
+            best = Some((name.clone(), v, ver));
+        }
+    }
+    let Some((name, value, version)) = best else {
+        return Err(EngineError::Invalid(format!(
+            "activate: no registered model has `{metric}` (evaluate.metrics must compute it)"
+        )));
+    };
+    let m2 = metric.clone();
+    let activated = source::with_store(&r.store, move |store| {
+        Box::pin(async move {
+            let active = store.active_model().await?;
+            let current = active
+                .as_ref()
+                .and_then(|a| a.metrics.as_ref())
+                .and_then(|m| m.get(&m2))
+                .and_then(Value::as_f64);
+            let wins = match current {
+                None => true,
+                Some(c) => better(value, c),
+            };
+            if wins && active.as_ref().map(|a| a.version) != Some(version) {
+                lifecycle::activate(store, version).await?;
+                Ok::<_, EngineError>(Some(version))
+            } else {
+                Ok(None)
+            }
+        })
+    })?;
+    let mut out = Map::new();
+    out.insert("best".into(), name.into());
+    out.insert(metric, value.into());
+    out.insert(
+        "activated".into(),
+        activated.map_or(Value::Null, Value::from),
+    );
+    Ok(out)
+}
