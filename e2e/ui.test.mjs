@@ -268,6 +268,49 @@ test('dashboard: models with metrics are compared side by side, loss curves draw
   await page.close();
 });
 
+test('runs page: a metric over the runs, and two runs compared side by side', { skip }, async () => {
+  // The server's runs folder is empty in this fresh directory: the answer of GET /runs is
+  // replaced by three recorded runs (what `cinerec eval` / `pipeline run` write).
+  const run = (id, algorithm, metrics, params) => ({
+    id, kind: 'eval', algorithm, params, dataset: 'ml-100k', dataset_hash: 'h1', started_unix: 1_700_000_000, seconds: 1.5,
+    metrics, eval: { split: { kind: 'temporal', test_ratio: 0.2 }, k: 10, rating: true, ranking: true, factorized: false },
+    machine: { host: 'x', os: 'linux-x86_64', cores: 2 }, code_version: 'cinerec 0.1.0', note: null,
+  });
+  const list = [
+    run('20261201-100000-000-aaaaaa', 'svd', { rmse: 0.95, 'ndcg@10': 0.05, fit_seconds: 0.1 }, { n_factors: 100 }),
+    run('20261201-100100-000-bbbbbb', 'svd', { rmse: 0.94, 'ndcg@10': 0.06, fit_seconds: 0.1 }, { n_factors: 200 }),
+    run('20261201-100200-000-cccccc', 'ease', { 'ndcg@10': 0.2456, fit_seconds: 1.2 }, { lambda: 800 }),
+  ];
+  const page = await newPage();
+  await page.route((url) => url.pathname === '/runs', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(list) }));
+  await page.goto(`${base}/#/runs`);
+  await page.waitForSelector('#runs-table tbody tr');
+  assert.equal((await page.$$('#runs-table tbody tr')).length, 3);
+  // ndcg@10 is charted first: one line per algorithm.
+  assert.equal(await page.$eval('#run-metric', (e) => e.value), 'ndcg@10');
+  assert.deepEqual(await page.$$eval('#run-chart .legend li', (els) => els.map((e) => e.textContent)), ['svd', 'ease']);
+  await page.selectOption('#run-metric', 'rmse');
+  // Only svd has an RMSE: one line, so no legend.
+  await page.waitForFunction(() => document.querySelector('#run-chart figcaption')?.textContent === 'rmse over runs');
+  assert.equal((await page.$$('#run-chart .legend li')).length, 0);
+  // Compare needs two ticks.
+  assert.equal(await page.$eval('#compare-runs', (b) => b.disabled), true);
+  await page.check('#runs-table tbody tr:nth-child(1) input[type=checkbox]');
+  await page.check('#runs-table tbody tr:nth-child(2) input[type=checkbox]');
+  await page.click('#compare-runs');
+  await page.waitForSelector('#compare-table');
+  assert.equal((await page.$$('#compare-table thead th')).length, 3);
+  const row = (name) => page.$$eval('#compare-table tbody tr', (trs, n) => {
+    const tr = trs.find((t) => t.querySelector('th').textContent === n);
+    return tr ? [...tr.querySelectorAll('td')].map((td) => td.textContent) : null;
+  }, name);
+  assert.deepEqual(await row('param n_factors'), ['100', '200']);
+  assert.equal((await row('rmse')).length, 2);
+  assert.ok(await page.$('#compare-table tr.differs'), 'differing rows are marked');
+  await shot(page, '11-runs');
+  await page.close();
+});
+
 test('phone width: no horizontal scrolling, menu works, pages usable', { skip }, async () => {
   const page = await newPage({ width: 390, height: 844 });
   for (const route of ['#/', '#/movie/50', '#/user/1', '#/new', '#/dashboard', '#/explore/Drama']) {

@@ -31,6 +31,9 @@ pub struct ServerConfig {
     pub request_log: bool,
     /// Folder where models trained by the server are written (`CINEREC_MODELS_DIR`).
     pub models_dir: String,
+    /// The experiment history `GET /runs` reads (`CINEREC_RUNS_DIR`; what `cinerec train`,
+    /// `eval` and `pipeline run` record into).
+    pub runs_dir: String,
     /// Keep one lowest-priority thread spinning for this many milliseconds after each
     /// request, so the CPU does not halt between requests (`CINEREC_IDLE_SPIN_MS`; 0 = off).
     /// See [`crate::spin`] for why (idle wake-ups of virtual CPUs) and what was measured.
@@ -50,6 +53,7 @@ impl Default for ServerConfig {
             log_format: "text".into(),
             request_log: true,
             models_dir: "models".into(),
+            runs_dir: "runs/history".into(),
             idle_spin_ms: 5,
         }
     }
@@ -133,6 +137,9 @@ impl ServerConfig {
         }
         if let Some(v) = get("CINEREC_MODELS_DIR") {
             self.models_dir = v;
+        }
+        if let Some(v) = get("CINEREC_RUNS_DIR") {
+            self.runs_dir = v;
         }
         if let Some(v) = get("CINEREC_IDLE_SPIN_MS") {
             self.idle_spin_ms = num("CINEREC_IDLE_SPIN_MS", &v)?;

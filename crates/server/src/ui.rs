@@ -44,6 +44,7 @@ const ASSETS: &[Asset] = &[
     asset!("dom.js", JS),
     asset!("pages.js", JS),
     asset!("dashboard.js", JS),
+    asset!("runs.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

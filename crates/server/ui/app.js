@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { h, fill, note, errorText } from './dom.js';
 import * as pages from './pages.js';
 import { dashboard } from './dashboard.js';
+import { runs } from './runs.js';
 
 const main = document.getElementById('main');
 
@@ -18,6 +19,7 @@ const routes = [
   [/^explore\/?$/, () => pages.explore(main, '')],
   [/^explore\/(.+)$/, (g) => pages.explore(main, g)],
   [/^dashboard\/?$/, () => dashboard(main)],
+  [/^runs\/?$/, () => runs(main)],
 ];
 
 let navSeq = 0;

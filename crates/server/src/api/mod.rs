@@ -1,5 +1,5 @@
 //! The HTTP surface: one handler module per resource (health, movies, predict, recommend,
-//! users, ratings, models, metrics, docs, and the UI's data in stats), the one route table
+//! users, ratings, models, runs, metrics, docs, and the UI's data in stats), the one route table
 //! that serves, lists and documents them ([`routes`]), and the types and parameter checks
 //! the handlers share.
 
@@ -12,6 +12,7 @@ pub mod predict;
 pub mod ratings;
 pub mod recommend;
 pub mod routes;
+pub mod runs;
 pub mod stats;
 pub mod users;
 

@@ -18,7 +18,9 @@ use axum::Router;
 use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use super::{docs, health, metrics, models, movies, predict, ratings, recommend, stats, users};
+use super::{
+    docs, health, metrics, models, movies, predict, ratings, recommend, runs, stats, users,
+};
 use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -78,6 +80,7 @@ route_table! {
     Write DELETE "/ratings/{user}/{movie}" => ratings::delete,
     Read GET "/models" => models::list,
     Write POST "/models/{version}/activate" => models::activate,
+    Read GET "/runs" => runs::list,
     Read GET "/metrics" => metrics::metrics,
     Read GET "/openapi.json" => docs::openapi_json,
     Read GET "/ui/api/stats" => stats::stats,
