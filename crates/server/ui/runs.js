@@ -45,7 +45,7 @@ function render(box, list) {
       points: flat.map((x, i) => ({ x: i + 1, y: x.r.algorithm === a ? x.f[k] : undefined, label: x.r.id }))
         .filter((p) => Number.isFinite(p.y)),
     })).filter((s) => s.points.length);
-    fill(chartBox, lineChart({ title: `${k} over runs`, series, xLabel: 'run (oldest first)', yLabel: k, xFormat: (v) => (Number.isInteger(v) ? `#${v}` : "") }));
+    fill(chartBox, lineChart({ title: `${k} over runs`, series, xLabel: 'run (oldest first)', yLabel: k, xFormat: (v) => (Number.isInteger(v) ? `#${v}` : '') }));
   };
   sel.addEventListener('change', draw);
   draw();
