@@ -14,8 +14,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-/// The version of the code that ran (recorded with every run and pipeline stage).
-pub const CODE_VERSION: &str = concat!("cinerec ", env!("CARGO_PKG_VERSION"));
+/// The version of the code that ran (recorded with every run, an input of every pipeline
+/// train and eval stage): the crate version and the git commit it was built from.
+pub const CODE_VERSION: &str = concat!(
+    "cinerec ",
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CINEREC_GIT_COMMIT"),
+    ")"
+);
 
 /// The data a run used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
