@@ -247,10 +247,7 @@ impl Fitted {
 
     /// Reads a state written by [`Fitted::save`], checking every length and value.
     pub fn load(bytes: &[u8]) -> Result<Self> {
-        let tag = [TAG_RAW, TAG_V2]
-            .into_iter()
-            .find(|t| StateReader::new(bytes, t).is_ok())
-            .unwrap_or(TAG);
+        let tag = crate::ae_shape::tag_of(bytes, &[TAG_RAW, TAG_V2], TAG);
         let raw = tag == TAG_RAW;
         let mut r = StateReader::new(unwrap(bytes, tag)?, b"body")?;
         let shape = Shape::read(&mut r)?;

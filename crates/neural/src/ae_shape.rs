@@ -100,6 +100,16 @@ pub fn wrap(tag: &[u8], inner: Vec<u8>) -> Vec<u8> {
     w.finish()
 }
 
+/// Which of `older` tags a state was written with, else `newest` (whose reader then
+/// reports any mismatch).
+pub fn tag_of<'t>(bytes: &[u8], older: &[&'t [u8]], newest: &'t [u8]) -> &'t [u8] {
+    older
+        .iter()
+        .copied()
+        .find(|t| StateReader::new(bytes, t).is_ok())
+        .unwrap_or(newest)
+}
+
 /// The blob of a state written by [`wrap`] with `tag`.
 pub fn unwrap<'a>(bytes: &'a [u8], tag: &[u8]) -> Result<&'a [u8]> {
     let mut r = StateReader::new(bytes, tag)?;

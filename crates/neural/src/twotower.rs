@@ -205,10 +205,7 @@ impl Recommender for TwoTower {
     }
 
     fn load_state(&mut self, bytes: &[u8]) -> cinerec_core::Result<()> {
-        let tag = [TAG_RESIDUAL, TAG_RESIDUAL_V2]
-            .into_iter()
-            .find(|t| StateReader::new(bytes, t).is_ok())
-            .unwrap_or(TAG);
+        let tag = crate::ae_shape::tag_of(bytes, &[TAG_RESIDUAL, TAG_RESIDUAL_V2], TAG);
         let residual = tag != TAG;
         let mut outer = StateReader::new(bytes, tag)?;
         let block = outer.bytes()?;
