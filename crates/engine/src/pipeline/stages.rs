@@ -2,14 +2,13 @@
 //! fresh, the lock rewritten after each stage that finishes (see the module docs of
 //! [`crate::pipeline`]).
 
-use super::config::{lower_is_better, Fetch, PipelineFile};
+use super::config::{lower_is_better, Fetch, ModelStage, PipelineFile};
 use super::lock::{file_sha256, Lock};
 use crate::error::{EngineError, Result};
 use crate::runs::{DataRef, EvalSettings, RunRecord, Runs, CODE_VERSION};
 use crate::{lifecycle, persist, source, train, TrainSpec};
 use cinerec_core::{Dataset, Keep, NoObserver};
 use cinerec_data::split::{split, Split};
-use cinerec_eval::EvalConfig;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::cell::OnceCell;
@@ -123,41 +122,47 @@ impl Ctx<'_> {
         file_sha256(&self.root.join(rel)).map_or_else(|_| "missing".into(), Value::from)
     }
 
-    /// Every stage with its current inputs, in order.
-    fn plan(&self) -> Result<Vec<(String, Map<String, Value>)>> {
-        let mut out = vec![];
-        let ev = serde_json::to_value(self.eval_settings()?).unwrap_or_default();
-        for m in &self.file.models {
-            let mut t = self.base_inputs()?;
-            t.insert("algorithm".into(), m.algorithm().into());
-            t.insert("params".into(), m.params_json().unwrap_or(Value::Null));
-            out.push((format!("train.{}", m.name), t));
-            let mut e = self.base_inputs()?;
-            let model = self.rel("models", &format!("{}.cinerec", m.name));
-            e.insert("model".into(), self.sha_or_pending(&model));
-            e.insert("evaluate".into(), ev.clone());
-            out.push((format!("eval.{}", m.name), e));
-            if let Some(r) = &self.file.register {
-                let mut f = self.base_inputs()?;
-                f.remove("split");
-                f.insert("algorithm".into(), m.algorithm().into());
-                f.insert("params".into(), m.params_json().unwrap_or(Value::Null));
-                out.push((format!("fit.{}", m.name), f));
-                let full = self.rel("models", &format!("{}-full.cinerec", m.name));
-                let mut g = Map::new();
-                g.insert("model".into(), self.sha_or_pending(&full));
-                g.insert(
-                    "evaluation".into(),
-                    self.lock
-                        .stages
-                        .get(&format!("eval.{}", m.name))
-                        .map_or(Value::Null, |e| Value::Object(e.metrics.clone())),
-                );
-                g.insert("store".into(), cinerec_store::redact_url(&r.store).into());
-                out.push((format!("register.{}", m.name), g));
-            }
+    /// The stage kinds of every model, in order (`fit` and `register` with `[register]`).
+    fn kinds(&self) -> &'static [&'static str] {
+        match self.file.register {
+            Some(_) => &["train", "eval", "fit", "register"],
+            None => &["train", "eval"],
         }
-        Ok(out)
+    }
+
+    /// The current inputs of stage `kind` of model `m` (read when the stage is reached, so
+    /// an eval stage's model hash is that of the file just trained).
+    fn inputs(&self, kind: &str, m: &ModelStage) -> Result<Map<String, Value>> {
+        if kind == "register" {
+            let full = self.rel("models", &format!("{}-full.cinerec", m.name));
+            let store = self.file.register.as_ref().map_or("", |r| r.store.as_str());
+            let mut x = Map::new();
+            x.insert("model".into(), self.sha_or_pending(&full));
+            x.insert(
+                "evaluation".into(),
+                self.lock
+                    .stages
+                    .get(&format!("eval.{}", m.name))
+                    .map_or(Value::Null, |e| Value::Object(e.metrics.clone())),
+            );
+            x.insert("store".into(), cinerec_store::redact_url(store).into());
+            return Ok(x);
+        }
+        let mut x = self.base_inputs()?;
+        if kind == "eval" {
+            let model = self.rel("models", &format!("{}.cinerec", m.name));
+            x.insert("model".into(), self.sha_or_pending(&model));
+            let ev = serde_json::to_value(self.eval_settings()?).unwrap_or_default();
+            x.insert("evaluate".into(), ev);
+        } else {
+            // train (on the split's train part) or fit (on all the data: no split input).
+            if kind == "fit" {
+                x.remove("split");
+            }
+            x.insert("algorithm".into(), m.algorithm().into());
+            x.insert("params".into(), m.params_json().unwrap_or(Value::Null));
+        }
+        Ok(x)
     }
 
     fn stage_why(&self, name: &str, inputs: &Map<String, Value>, done: &[String]) -> Vec<String> {
@@ -179,19 +184,18 @@ impl Ctx<'_> {
 
 fn load_data(file: &PipelineFile, data_dir: &Path, fetch: bool) -> Result<Dataset> {
     let spec = &file.data.dataset;
-    match source::load_file(spec, data_dir, Keep::ALL) {
-        Err(EngineError::NoDataset { .. }) if fetch && file.data.fetch != Fetch::Flag(false) => {
-            let from = match &file.data.fetch {
-                Fetch::From(s) => Some(s.as_str()),
-                _ => None,
-            };
-            if file.data.fetch == Fetch::Off {
-                return source::load_file(spec, data_dir, Keep::ALL);
-            }
+    // `fetch = true`: the default source; `fetch = "…"`: that source; else no fetch.
+    let source = match &file.data.fetch {
+        Fetch::Flag(true) => Some(None),
+        Fetch::From(s) => Some(Some(s.as_str())),
+        Fetch::Flag(false) | Fetch::Off => None,
+    };
+    match (source::load_file(spec, data_dir, Keep::ALL), source) {
+        (Err(EngineError::NoDataset { .. }), Some(from)) if fetch => {
             cinerec_data::fetch::fetch(spec, data_dir, from)?;
             source::load_file(spec, data_dir, Keep::ALL)
         }
-        other => other,
+        (loaded, _) => loaded,
     }
 }
 
@@ -201,8 +205,13 @@ pub fn status(path: &Path, data_dir: &Path) -> Result<Vec<StageOutcome>> {
     let ctx = Ctx::open(path, &file, data_dir, false)?;
     let mut out = vec![];
     let mut stale: Vec<String> = vec![];
-    for (name, inputs) in ctx.plan()? {
-        let why = ctx.stage_why(&name, &inputs, &stale);
+    let stages = file
+        .models
+        .iter()
+        .flat_map(|m| ctx.kinds().iter().map(move |k| (*k, m)));
+    for (kind, m) in stages {
+        let name = format!("{kind}.{}", m.name);
+        let why = ctx.stage_why(&name, &ctx.inputs(kind, m)?, &stale);
         if !why.is_empty() {
             stale.push(name.clone());
         }
@@ -248,18 +257,9 @@ pub fn run(
     let mut outcomes: Vec<StageOutcome> = vec![];
     let mut ran: Vec<String> = vec![];
     for m in &file.models {
-        for kind in ["train", "eval", "fit", "register"] {
-            if (kind == "fit" || kind == "register") && file.register.is_none() {
-                continue;
-            }
+        for &kind in ctx.kinds() {
             let name = format!("{kind}.{}", m.name);
-            // Inputs are taken now: an eval stage's model hash is the file just trained.
-            let inputs = ctx
-                .plan()?
-                .into_iter()
-                .find(|(n, _)| n == &name)
-                .map(|x| x.1)
-                .unwrap_or_default();
+            let inputs = ctx.inputs(kind, m)?;
             let mut why = ctx.stage_why(&name, &inputs, &ran);
             if opts.force && why.is_empty() {
                 why.push("forced".into());
@@ -344,7 +344,7 @@ type StageResult = Result<(Vec<PathBuf>, Map<String, Value>)>;
 
 /// `train.<model>` (on the split's train part: the model evaluated) or, with `full`,
 /// `fit.<model>` (on all the data: the model registered and served).
-fn train_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, full: bool) -> StageResult {
+fn train_stage(ctx: &Ctx<'_>, m: &ModelStage, full: bool) -> StageResult {
     let data = if full { &ctx.data } else { &ctx.split()?.train };
     let spec = TrainSpec::new(m.algorithm(), m.params_json());
     let trained = train::train(&spec, data, &mut NoObserver)?;
@@ -360,7 +360,7 @@ fn train_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, full: bool) -> Stag
     Ok((vec![rel], metrics))
 }
 
-fn eval_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, opts: &RunOptions) -> StageResult {
+fn eval_stage(ctx: &Ctx<'_>, m: &ModelStage, opts: &RunOptions) -> StageResult {
     let s = ctx.split()?;
     let model_file = ctx
         .root
@@ -369,11 +369,7 @@ fn eval_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, opts: &RunOptions) -
     let model = persist::load(&model_file, &s.train)?;
     let settings = ctx.eval_settings()?;
     let t = Instant::now();
-    let cfg = EvalConfig {
-        fit_seconds: None,
-        ..settings.config()
-    };
-    let report = cinerec_eval::evaluate(model.as_ref(), &s.train, &s.test, &cfg)?;
+    let report = cinerec_eval::evaluate(model.as_ref(), &s.train, &s.test, &settings.config())?;
     let eval_s = t.elapsed().as_secs_f64();
     let rel = ctx.rel("reports", &format!("{}.json", m.name));
     let abs = ctx.root.join(&rel);
@@ -400,7 +396,7 @@ fn eval_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage, opts: &RunOptions) -
     Ok((vec![rel], metrics))
 }
 
-fn register_stage(ctx: &Ctx<'_>, m: &super::config::ModelStage) -> StageResult {
+fn register_stage(ctx: &Ctx<'_>, m: &ModelStage) -> StageResult {
     let Some(r) = &ctx.file.register else {
         return Ok((vec![], Map::new()));
     };
