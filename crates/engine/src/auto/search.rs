@@ -24,6 +24,10 @@ const RUNG0_FRACTION: f64 = 0.5;
 const AFFORD_ALL: f64 = 0.25;
 /// Share of the budget the search may plan for (the rest is for the final fits).
 const SEARCH_SHARE: f64 = 0.6;
+/// Share of the search budget for the rating task (more families, and the blend); the
+/// ranking task has the rest. Fixed shares keep each task's choice independent of what the
+/// other task's candidates cost.
+const RATING_SHARE: f64 = 0.6;
 
 /// One line of the search table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +152,7 @@ pub fn search(
         carve(data, random, seed)?
     };
     let mut s = State {
-        left: budget * SEARCH_SHARE,
+        left: 0.0,
         trials: Vec::new(),
         done: 0,
         total: 0,
@@ -157,7 +161,9 @@ pub fn search(
     s.total = all.len() as u64 * 2;
     let rating: Vec<&Candidate> = all.iter().filter(|c| c.task == Task::Rating).collect();
     let ranking: Vec<&Candidate> = all.iter().filter(|c| c.task == Task::Ranking).collect();
+    s.left = budget * SEARCH_SHARE * RATING_SHARE;
     let rated = s.halve(&rating, &rating_carve, obs);
+    s.left = budget * SEARCH_SHARE * (1.0 - RATING_SHARE);
     let ranked = s.halve(&ranking, &ranking_carve, obs);
 
     let mut out = Outcome {
@@ -216,6 +222,7 @@ pub fn search(
 type Scored<'a> = (&'a Candidate, f64, Vec<f32>);
 
 struct State {
+    /// Seconds left of the current task's share.
     left: f64,
     trials: Vec<Trial>,
     done: u64,
@@ -224,11 +231,12 @@ struct State {
 
 impl State {
     /// Rung 0 on half of the fit ratings for every model family with several
-    /// configurations that are too dear to fit all on the whole set: only the family's best
-    /// configuration goes on (halving within a family
-    /// never judges a data-hungry model, e.g. AutoRec or item-KNN, against a cheap one on
-    /// little data). Rung 1: every family's configuration on the whole fit set. Returns the
-    /// rung-1 results, best first.
+    /// configurations that are too dear to fit all on the whole set, and whose halving
+    /// saves time (EASE's and AutoRec's dense work does not shrink with the ratings): only
+    /// the family's best configuration goes on (halving within a family never judges a
+    /// data-hungry model, e.g. AutoRec or item-KNN, against a cheap one on little data).
+    /// Rung 1: every family's configuration on the whole fit set. Returns the rung-1
+    /// results, best first.
     fn halve<'a>(
         &mut self,
         cands: &[&'a Candidate],
@@ -248,11 +256,20 @@ impl State {
                 .copied()
                 .filter(|c| c.component.model == f)
                 .collect();
-            let full: f64 = configs
-                .iter()
-                .map(|c| c.cost(carve.fit.n_ratings(), carve.fit.n_items()))
-                .sum();
-            if configs.len() == 1 || full <= AFFORD_ALL * self.left {
+            let full: Vec<f64> = configs.iter().map(|c| c.cost(&carve.fit)).collect();
+            let all_full: f64 = full.iter().sum();
+            let affordable = all_full <= AFFORD_ALL * self.left;
+            // Halving costs rung 0 on half the data plus the winner on all of it.
+            let saves = || {
+                let f = &carve.fit;
+                let r = f.n_ratings() as f64 * RUNG0_FRACTION;
+                let half: f64 = configs
+                    .iter()
+                    .map(|c| c.cost_at(r, f.n_users(), f.n_items()))
+                    .sum();
+                half + full.iter().copied().fold(0.0, f64::max) < all_full
+            };
+            if configs.len() == 1 || affordable || !saves() {
                 pool.extend(configs);
                 continue;
             }
@@ -277,7 +294,7 @@ impl State {
     ) -> Vec<Scored<'a>> {
         let mut scored = Vec::new();
         for c in cands {
-            let predicted = c.cost(fit.n_ratings(), fit.n_items());
+            let predicted = c.cost(fit);
             let mut trial = Trial {
                 task: c.task,
                 model: c.component.model.clone(),
