@@ -93,8 +93,7 @@ pub enum Command {
     #[command(subcommand)]
     Pipeline(cmd::pipeline::PipelineCmd),
     /// The experiment history: list, show, compare and reproduce recorded runs.
-    #[command(subcommand)]
-    Runs(cmd::runs::RunsCmd),
+    Runs(cmd::runs::RunsArgs),
 }
 
 fn main() {
@@ -121,7 +120,7 @@ fn main() {
     if let Err(e) = result {
         if json {
             let msg = serde_json::json!({ "error": format!("{e:#}") });
-            println!("{msg}");
+            output::stdout_line(&msg.to_string());
         } else {
             eprintln!("error: {e:#}");
         }

@@ -31,13 +31,13 @@ impl Output {
         value: &T,
         text: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        let body = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            let t = text();
-            if !t.is_empty() {
-                println!("{}", t.trim_end());
-            }
+            text().trim_end().to_string()
+        };
+        if !body.is_empty() {
+            stdout_line(&body);
         }
         Ok(())
     }
@@ -121,4 +121,18 @@ pub fn summary_table(reports: &[cinerec_eval::Report]) -> String {
         })
         .collect();
     table(&header, &rows)
+}
+
+/// Writes `line` and a newline to stdout. A reader that went away (`cinerec runs list | head`)
+/// ends the process quietly with status 0, as a Unix filter does, instead of a panic.
+pub fn stdout_line(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(1);
+    }
 }

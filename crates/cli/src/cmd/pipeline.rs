@@ -7,6 +7,7 @@ use crate::Cli;
 use anyhow::Result;
 use cinerec_engine::pipeline::{self, RunOptions, StageEvent, StageOutcome};
 use clap::{Args, Subcommand};
+use serde_json::Value;
 use std::path::PathBuf;
 
 /// `cinerec pipeline …`.
@@ -53,7 +54,10 @@ fn summary(outcomes: &[StageOutcome]) -> String {
             keys.sort_by_key(|k| FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()));
             let figures: Vec<String> = keys
                 .into_iter()
-                .filter_map(|k| o.metrics[k].as_f64().map(|x| format!("{k} {x:.4}")))
+                .filter_map(|k| match &o.metrics[k] {
+                    Value::Number(n) if n.is_i64() || n.is_u64() => Some(format!("{k} {n}")),
+                    v => v.as_f64().map(|x| format!("{k} {x:.4}")),
+                })
                 .take(3)
                 .collect();
             vec![
