@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (SQLite + MovieLens-100K): build, fetch the data,
-# import it into the SQLite store, run the pipeline of cinerec.toml (evaluate the models on
+# The main job on the embedded default (SQLite + MovieLens-100K): build, then one pipeline
+# run of cinerec.toml (fetch the data, import it into the SQLite store, evaluate the models on
 # the peers' temporal protocol, refit each on all the data, register them in the store with
 # their metrics, activate the best), then recommend with the store's active model.
 # `./run.sh --serve` then starts the REST API + web UI on http://127.0.0.1:8000.
@@ -9,13 +9,10 @@ cd "$(dirname "$0")"
 cargo build --release -p cinerec
 BIN=./target/release/cinerec
 STORE=sqlite://cinerec.db
-$BIN data fetch ml-100k
-$BIN data info ml-100k
-$BIN import ml-100k --store "$STORE"
-# The reproducible part: evaluate, refit, register and activate (cinerec.toml; a second run
-# skips every fresh stage, see cinerec.lock and `cinerec pipeline status`).
+# The reproducible part (cinerec.toml; a second run skips every fresh stage, see
+# cinerec.lock and `cinerec pipeline status`).
 $BIN pipeline run
-$BIN runs list
+$BIN runs --store "$STORE" list
 $BIN recommend --store "$STORE" --user 196 -n 10
 $BIN predict --data ml-100k --model-file runs/pipeline/models/svd-full.cinerec --user 196 --movie "Toy Story"
 if [ "${1:-}" = "--serve" ]; then

@@ -30,8 +30,8 @@ pub use import::{import_dataset, ImportOptions, ImportReport};
 pub use sql::SqlStore;
 pub use store::Store;
 pub use types::{
-    Counts, DatasetInfo, ModelRecord, MovieExtra, MovieRecord, NewModel, RatingRecord, UserRecord,
-    MAX_ID_LEN,
+    Counts, DatasetInfo, ModelRecord, MovieExtra, MovieRecord, NewModel, RatingRecord, RunEntry,
+    UserRecord, MAX_ID_LEN,
 };
 
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 //! (version, name, applied_at); re-opening applies nothing.
 //!
 //! Tables: `users`, `movies`, `ratings` (+ the `views` view over it, the reference's name),
-//! `models` (the registry) and `store_info` (dataset name, genre vocabulary, rating scale).
+//! `models` (the registry), `store_info` (dataset name, genre vocabulary, rating scale) and,
+//! from migration 2, `runs` (the experiment history).
 //! Every statement is idempotent (`IF NOT EXISTS` / `OR REPLACE`), so a migration that was
 //! interrupted between its DDL and its record (MySQL commits DDL implicitly) re-runs cleanly.
 
@@ -66,8 +67,13 @@ const STORE_INFO: &str =
     "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
          info_value TEXT NOT NULL)";
 
+/// The runs table (SQLite and PostgreSQL): the experiment history, one JSON record per run.
+const RUNS: &str = "CREATE TABLE IF NOT EXISTS runs (id VARCHAR(64) NOT NULL PRIMARY KEY, \
+         kind VARCHAR(32) NOT NULL, created_at BIGINT NOT NULL, record TEXT NOT NULL)";
+
 /// Every migration, in order.
-pub static MIGRATIONS: &[Migration] = &[Migration {
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
     version: 1,
     name: "users, movies, ratings (+ views), models, store_info",
     sqlite: &[
@@ -116,7 +122,17 @@ pub static MIGRATIONS: &[Migration] = &[Migration {
         "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
          info_value MEDIUMTEXT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     ],
-}];
+    },
+    Migration {
+        version: 2,
+        name: "runs (the experiment history)",
+        sqlite: &[RUNS],
+        postgres: &[RUNS],
+        mysql: &["CREATE TABLE IF NOT EXISTS runs (id VARCHAR(64) NOT NULL PRIMARY KEY, \
+             kind VARCHAR(32) NOT NULL, created_at BIGINT NOT NULL, record MEDIUMTEXT NOT NULL, \
+             KEY runs_created (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"],
+    },
+];
 
 /// Highest migration version this build knows.
 pub fn latest() -> i64 {

@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::types::{
-    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, UserRecord,
+    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry, UserRecord,
 };
 use crate::Backend;
 use async_trait::async_trait;
@@ -104,6 +104,16 @@ pub trait Store: Send + Sync {
 
     /// The active model, if any.
     async fn active_model(&self) -> Result<Option<ModelRecord>>;
+
+    /// Adds a run to the experiment history (one row; an id already recorded is a
+    /// [`crate::StoreError::Constraint`] and changes nothing).
+    async fn record_run(&self, run: &RunEntry) -> Result<()>;
+
+    /// Every recorded run, oldest first (by `created_at`, then id).
+    async fn list_runs(&self) -> Result<Vec<RunEntry>>;
+
+    /// One run by its exact id.
+    async fn get_run(&self, id: &str) -> Result<Option<RunEntry>>;
 
     /// Closes the connection pool (waits for checked-out connections).
     async fn close(&self);

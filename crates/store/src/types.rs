@@ -100,6 +100,20 @@ pub struct ModelRecord {
     pub active: bool,
 }
 
+/// One run of the experiment history (a `train`, an `eval`, a pipeline evaluation). The
+/// store keeps the record as JSON: its shape belongs to the engine (`cinerec_engine::runs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunEntry {
+    /// Unique id, chosen by the caller (the engine's ids sort by time).
+    pub id: String,
+    /// What ran (`train`, `eval`, `pipeline`).
+    pub kind: String,
+    /// When it was recorded (seconds since the Unix epoch).
+    pub created_at: i64,
+    /// The whole record.
+    pub record: Value,
+}
+
 /// Row counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {

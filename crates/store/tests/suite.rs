@@ -7,8 +7,8 @@
 mod common;
 
 use cinerec_store::{
-    import_dataset, migrations, ImportOptions, MovieRecord, NewModel, RatingRecord, StoreError,
-    UserRecord,
+    import_dataset, migrations, ImportOptions, MovieRecord, NewModel, RatingRecord, RunEntry,
+    StoreError, UserRecord,
 };
 use common::{synthetic, Ctx};
 use serde_json::json;
@@ -281,6 +281,52 @@ async fn ml100k_roundtrip(c: Ctx) {
     assert_eq!(back.hash(), ds.hash());
 }
 
+/// The experiment history: runs come back whole, oldest first; a recorded id cannot be
+/// recorded again (and the first record is kept); ids the store cannot key on are refused.
+async fn runs_history(c: Ctx) {
+    let s = &c.store;
+    assert!(s.list_runs().await.unwrap().is_empty());
+    let run = |id: &str, at: i64, rmse: f64| RunEntry {
+        id: id.into(),
+        kind: "eval".into(),
+        created_at: at,
+        record: json!({"algorithm": "svd", "metrics": {"rmse": rmse, "ndcg@10": 0.25},
+                       "params": {"n_factors": 100, "note": "ünïcode ✓"}}),
+    };
+    // Recorded out of order: listed by time.
+    s.record_run(&run("20261202-120001-000-bbbbbb", 1_764_676_801, 0.93))
+        .await
+        .unwrap();
+    s.record_run(&run("20261202-120000-000-aaaaaa", 1_764_676_800, 0.94))
+        .await
+        .unwrap();
+    let all = s.list_runs().await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["20261202-120000-000-aaaaaa", "20261202-120001-000-bbbbbb"]
+    );
+    assert_eq!(
+        all[1],
+        run("20261202-120001-000-bbbbbb", 1_764_676_801, 0.93)
+    );
+    let e = s
+        .record_run(&run("20261202-120000-000-aaaaaa", 1_764_676_900, 0.5))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Constraint { .. }), "{e}");
+    let kept = s
+        .get_run("20261202-120000-000-aaaaaa")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.record["metrics"]["rmse"], json!(0.94));
+    assert_eq!(s.get_run("20261202").await.unwrap(), None);
+    let e = s.record_run(&run("", 1, 0.9)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e}");
+    assert_eq!(s.list_runs().await.unwrap().len(), 2);
+}
+
 macro_rules! suite {
     ($backend:ident: $($prop:ident),* $(,)?) => {
         #[allow(non_snake_case)]
@@ -310,6 +356,7 @@ all_backends!(
     delete,
     rollback_on_failing_batch,
     registry_activate_exclusive,
+    runs_history,
     load_roundtrip,
     ml100k_roundtrip,
 );

@@ -202,5 +202,5 @@ fn record(
         rec.metrics.insert(k.to_string(), v.clone());
     }
     rec.seconds = seconds;
-    Ok(Runs::new(&cli.runs_dir).record(rec)?)
+    Ok(Runs::pick(a.source.store.as_deref(), &cli.runs_dir).record(rec)?)
 }

@@ -1,5 +1,6 @@
 //! `cinerec runs list|show|compare|reproduce`: the experiment history every `train`, `eval`
-//! and pipeline evaluation records (`cinerec_engine::runs`, folder `--runs-dir`).
+//! and pipeline evaluation records (`cinerec_engine::runs`): the store's when `--store` is
+//! given, else the folder `--runs-dir`.
 
 use crate::output::{table, Output};
 use crate::Cli;
@@ -8,6 +9,18 @@ use cinerec_core::Keep;
 use cinerec_engine::runs::{compare_table, reproduce, Runs};
 use cinerec_engine::Source;
 use clap::{Args, Subcommand};
+
+/// `cinerec runs [--store URL] …`.
+#[derive(Args, Debug)]
+pub struct RunsArgs {
+    /// Read the history of this store (sqlite://…, postgres://…, mysql://…) instead of the
+    /// runs folder.
+    #[arg(long, global = true)]
+    pub store: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: RunsCmd,
+}
 
 /// `cinerec runs …`.
 #[derive(Subcommand, Debug)]
@@ -48,9 +61,9 @@ pub struct ReproduceArgs {
 }
 
 /// `cinerec runs …`.
-pub fn run(c: &RunsCmd, cli: &Cli, out: &Output) -> Result<()> {
-    let runs = Runs::new(&cli.runs_dir);
-    match c {
+pub fn run(a: &RunsArgs, cli: &Cli, out: &Output) -> Result<()> {
+    let runs = Runs::pick(a.store.as_deref(), &cli.runs_dir);
+    match &a.cmd {
         RunsCmd::List => {
             let all = runs.list()?;
             let rows: Vec<Vec<String>> = all
@@ -77,7 +90,7 @@ pub fn run(c: &RunsCmd, cli: &Cli, out: &Output) -> Result<()> {
                 .collect();
             out.result(&all, || {
                 if all.is_empty() {
-                    format!("no runs recorded in {}", runs.dir().display())
+                    format!("no runs recorded in {}", runs.describe())
                 } else {
                     table(&["id", "kind", "algorithm", "data", "figures"], &rows)
                 }

@@ -136,5 +136,5 @@ fn record(
         .collect();
     rec.seconds = trained.fit_seconds;
     rec.note = Some(file.display().to_string());
-    Ok(Runs::new(&cli.runs_dir).record(rec)?)
+    Ok(Runs::pick(a.store.as_deref(), &cli.runs_dir).record(rec)?)
 }

@@ -1,7 +1,8 @@
 //! `cinerec pipeline` and `cinerec runs` (issue #19) on a synthetic dataset generated here:
 //! a second run executes nothing; a changed parameter re-runs that model's train and eval
 //! only; a corrupted model file is caught by its hash; runs are listed, compared and
-//! reproduced exactly.
+//! reproduced exactly; with a store, the dataset is imported first and the runs are recorded
+//! in the store.
 
 use super::{cinerec, json};
 use std::path::Path;
@@ -157,4 +158,78 @@ fn a_bad_pipeline_file_names_the_file_and_the_key() {
         r.stderr
     );
     assert!(!work.join("cinerec.lock").exists());
+}
+
+/// With a store: `import` loads the dataset into it first, the models are registered and
+/// the better activated, and the evaluations are recorded in the store's history (not the
+/// runs folder), as is a later `train --store`.
+#[test]
+fn pipeline_imports_registers_and_records_runs_in_its_store() {
+    let t = tempfile::tempdir().unwrap();
+    let work = t.path();
+    synth(work);
+    let url = format!("sqlite://{}", work.join("s.db").display());
+    let text = format!(
+        "out = \"out\"\nsplit = \"peer-random\"\n\n[data]\ndataset = \"syn\"\nimport = true\n\n\
+         [evaluate]\nmetrics = [\"rating\"]\n\n\
+         [[model]]\nname = \"baseline\"\n\n\
+         [[model]]\nname = \"svd\"\nparams = {{ n_factors = 5, n_epochs = 5 }}\n\n\
+         [register]\nstore = \"{url}\"\nactivate_if_better = \"rmse\"\n"
+    );
+    std::fs::write(work.join("cinerec.toml"), text).unwrap();
+    let first = json(&cinerec(
+        work,
+        work,
+        &["--output", "json", "pipeline", "run"],
+    ));
+    let names: Vec<(String, bool)> = stages(&first);
+    assert_eq!(names[0], ("import".to_string(), true), "{first}");
+    assert!(
+        first[0]["metrics"]["ratings"].as_u64().unwrap() > 1000,
+        "{first}"
+    );
+    assert_eq!(names.last().unwrap().0, "activate");
+    assert!(names.iter().all(|s| s.1), "{names:?}");
+    // Nothing changed, the store included: nothing runs.
+    assert!(ran(&pipeline(work, "run")).is_empty());
+
+    let in_store = |work: &Path| {
+        json(&cinerec(
+            work,
+            work,
+            &["--output", "json", "runs", "--store", &url, "list"],
+        ))
+        .as_array()
+        .unwrap()
+        .clone()
+    };
+    let runs = in_store(work);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r["kind"] == "pipeline"));
+    let folder = json(&cinerec(work, work, &["--output", "json", "runs", "list"]));
+    assert_eq!(folder.as_array().unwrap().len(), 0, "{folder}");
+    // The imported store trains, and the run goes to its history.
+    let r = cinerec(
+        work,
+        work,
+        &["--quiet", "train", "--store", &url, "--model", "baseline"],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let runs = in_store(work);
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert_eq!(runs[2]["kind"], "train");
+    let shown = json(&cinerec(
+        work,
+        work,
+        &[
+            "--output",
+            "json",
+            "runs",
+            "--store",
+            &url,
+            "show",
+            runs[0]["id"].as_str().unwrap(),
+        ],
+    ));
+    assert_eq!(shown["algorithm"], runs[0]["algorithm"]);
 }

@@ -46,6 +46,31 @@ pub struct DataStage {
     /// as `"pip"`).
     #[serde(default)]
     pub fetch: Fetch,
+    /// Import the dataset into a store first (stage `import`): `true` for the `[register]`
+    /// store, or a store URL.
+    #[serde(default)]
+    pub import: Option<ImportInto>,
+}
+
+/// `import = true | "URL"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ImportInto {
+    /// `true`: the `[register]` store; `false`: no import.
+    Flag(bool),
+    /// This store.
+    Url(String),
+}
+
+impl PipelineFile {
+    /// The store the `import` stage writes to (`None`: no import stage).
+    pub fn import_store(&self) -> Option<&str> {
+        match &self.data.import {
+            Some(ImportInto::Url(u)) => Some(u),
+            Some(ImportInto::Flag(true)) => self.register.as_ref().map(|r| r.store.as_str()),
+            Some(ImportInto::Flag(false)) | None => None,
+        }
+    }
 }
 
 /// `fetch = false | true | "source"`.
@@ -188,6 +213,19 @@ impl PipelineFile {
         if self.data.dataset.trim().is_empty() {
             return Err("data.dataset: must not be empty".into());
         }
+        match &self.data.import {
+            Some(ImportInto::Flag(true)) if self.register.is_none() => {
+                return Err(
+                    "data.import: `true` imports into the [register] store; there is none \
+                     (give a store URL instead)"
+                        .into(),
+                )
+            }
+            Some(ImportInto::Url(u)) if u.trim().is_empty() => {
+                return Err("data.import: the store URL must not be empty".into())
+            }
+            _ => {}
+        }
         self.split.spec().map_err(|e| e.to_string())?;
         if self.evaluate.k == 0 {
             return Err("evaluate.k: must be at least 1".into());
@@ -276,6 +314,10 @@ mod tests {
             "evaluate.metrics",
         );
         bad(&format!("{head}colour = 1\n"), "colour");
+        bad(
+            &format!("{head}import = true\n[[model]]\nname = \"svd\"\n"),
+            "data.import: `true` imports into the [register] store",
+        );
         // Top-level keys come before the first table.
         bad(
             &format!("split = \"weekly\"\n{head}[[model]]\nname = \"svd\"\n"),

@@ -2,6 +2,7 @@
 //! with their parameters, the metrics, and optionally a store to register the models in and
 //! activate the best. [`run`] executes its stages in order —
 //!
+//! - `import` (with `[data] import`): the dataset bulk-upserted into a store ([`import`]);
 //! - `train.<model>`: fit on the split's train part → `<out>/models/<model>.cinerec`;
 //! - `eval.<model>`: evaluate that file on the test part → `<out>/reports/<model>.json`, and a
 //!   run record in the experiment history ([`crate::runs`]);
@@ -18,6 +19,7 @@
 //! an input of every train and eval stage.
 
 pub mod config;
+mod import;
 pub mod lock;
 mod stages;
 

@@ -3,6 +3,7 @@
 //! [`crate::pipeline`]).
 
 use super::config::{lower_is_better, Fetch, ModelStage, PipelineFile};
+use super::import;
 use super::lock::{file_sha256, Lock};
 use crate::error::{EngineError, Result};
 use crate::runs::{DataRef, EvalSettings, RunRecord, Runs, CODE_VERSION};
@@ -20,7 +21,8 @@ use std::time::Instant;
 pub struct RunOptions {
     /// The folder dataset names are looked up in (and fetched into).
     pub data_dir: PathBuf,
-    /// The experiment history evaluations are recorded in (`None`: not recorded).
+    /// The runs folder evaluations are recorded in when the pipeline registers in no store
+    /// (with `[register] store` they go to that store's history; `None`: not recorded).
     pub runs_dir: Option<PathBuf>,
     /// Run every stage, fresh or not.
     pub force: bool,
@@ -165,6 +167,54 @@ impl Ctx<'_> {
         Ok(x)
     }
 
+    /// A stage's outcome as the lock has it (`why` empty: fresh, it would not run).
+    fn outcome(&self, name: &str, why: Vec<String>) -> StageOutcome {
+        StageOutcome {
+            stage: name.into(),
+            ran: !why.is_empty(),
+            why,
+            metrics: self
+                .lock
+                .stages
+                .get(name)
+                .map(|s| s.metrics.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Runs a stage without output files (`import`, `activate`) when it is stale or
+    /// forced: `work` gets the inputs and returns the inputs to record and the figures; the
+    /// lock is written when it finishes.
+    fn single(
+        &mut self,
+        name: &str,
+        inputs: Map<String, Value>,
+        opts: &RunOptions,
+        on_stage: &mut dyn FnMut(&StageEvent),
+        work: impl FnOnce(&Self, Map<String, Value>) -> SingleResult,
+    ) -> Result<StageOutcome> {
+        let mut why = self.lock.staleness(name, &inputs, &self.root);
+        if opts.force && why.is_empty() {
+            why.push("forced".into());
+        }
+        if why.is_empty() {
+            on_stage(&StageEvent::Skipped(name.into()));
+            return Ok(self.outcome(name, why));
+        }
+        on_stage(&StageEvent::Running(name.into(), why.clone()));
+        let t = Instant::now();
+        let (recorded, metrics) = work(self, inputs)?;
+        self.lock.finish(name, recorded, &[], metrics.clone())?;
+        self.lock.write(&self.lock_path)?;
+        on_stage(&StageEvent::Done(name.into(), t.elapsed().as_secs_f64()));
+        Ok(StageOutcome {
+            stage: name.into(),
+            ran: true,
+            why,
+            metrics,
+        })
+    }
+
     fn stage_why(&self, name: &str, inputs: &Map<String, Value>, done: &[String]) -> Vec<String> {
         let mut why = self.lock.staleness(name, inputs, &self.root);
         // A stage after a stale upstream one runs with the upstream's new outputs.
@@ -205,6 +255,12 @@ pub fn status(path: &Path, data_dir: &Path) -> Result<Vec<StageOutcome>> {
     let ctx = Ctx::open(path, &file, data_dir, false)?;
     let mut out = vec![];
     let mut stale: Vec<String> = vec![];
+    if let Some(url) = file.import_store() {
+        let why = ctx
+            .lock
+            .staleness("import", &import::inputs(&ctx.data, url)?, &ctx.root);
+        out.push(ctx.outcome("import", why));
+    }
     let stages = file
         .models
         .iter()
@@ -215,33 +271,11 @@ pub fn status(path: &Path, data_dir: &Path) -> Result<Vec<StageOutcome>> {
         if !why.is_empty() {
             stale.push(name.clone());
         }
-        let metrics = ctx
-            .lock
-            .stages
-            .get(&name)
-            .map(|s| s.metrics.clone())
-            .unwrap_or_default();
-        out.push(StageOutcome {
-            stage: name,
-            ran: !why.is_empty(),
-            why,
-            metrics,
-        });
+        out.push(ctx.outcome(&name, why));
     }
     if let Some(a) = activation_inputs(&ctx, &out)? {
         let why = ctx.lock.staleness("activate", &a, &ctx.root);
-        let metrics = ctx
-            .lock
-            .stages
-            .get("activate")
-            .map(|s| s.metrics.clone())
-            .unwrap_or_default();
-        out.push(StageOutcome {
-            stage: "activate".into(),
-            ran: !why.is_empty(),
-            why,
-            metrics,
-        });
+        out.push(ctx.outcome("activate", why));
     }
     Ok(out)
 }
@@ -256,6 +290,15 @@ pub fn run(
     let mut ctx = Ctx::open(path, &file, &opts.data_dir, true)?;
     let mut outcomes: Vec<StageOutcome> = vec![];
     let mut ran: Vec<String> = vec![];
+    if let Some(url) = file.import_store() {
+        let inputs = import::inputs(&ctx.data, url)?;
+        // Recorded with the store's counts after the import, so the next run finds it fresh.
+        let o = ctx.single("import", inputs, opts, on_stage, |ctx, _| {
+            let metrics = import::run(&ctx.data, url)?;
+            Ok((import::inputs(&ctx.data, url)?, metrics))
+        })?;
+        outcomes.push(o);
+    }
     for m in &file.models {
         for &kind in ctx.kinds() {
             let name = format!("{kind}.{}", m.name);
@@ -302,45 +345,18 @@ pub fn run(
         }
     }
     if let Some(inputs) = activation_inputs(&ctx, &outcomes)? {
-        let mut why = ctx.lock.staleness("activate", &inputs, &ctx.root);
-        if opts.force && why.is_empty() {
-            why.push("forced".into());
-        }
-        if why.is_empty() {
-            on_stage(&StageEvent::Skipped("activate".into()));
-            outcomes.push(StageOutcome {
-                stage: "activate".into(),
-                ran: false,
-                why,
-                metrics: ctx
-                    .lock
-                    .stages
-                    .get("activate")
-                    .map(|s| s.metrics.clone())
-                    .unwrap_or_default(),
-            });
-        } else {
-            on_stage(&StageEvent::Running("activate".into(), why.clone()));
-            let t = Instant::now();
-            let metrics = activate_stage(&ctx, &inputs)?;
-            ctx.lock.finish("activate", inputs, &[], metrics.clone())?;
-            ctx.lock.write(&ctx.lock_path)?;
-            on_stage(&StageEvent::Done(
-                "activate".into(),
-                t.elapsed().as_secs_f64(),
-            ));
-            outcomes.push(StageOutcome {
-                stage: "activate".into(),
-                ran: true,
-                why,
-                metrics,
-            });
-        }
+        let o = ctx.single("activate", inputs, opts, on_stage, |ctx, inputs| {
+            let metrics = activate_stage(ctx, &inputs)?;
+            Ok((inputs, metrics))
+        })?;
+        outcomes.push(o);
     }
     Ok(outcomes)
 }
 
 type StageResult = Result<(Vec<PathBuf>, Map<String, Value>)>;
+/// What a stage without output files returns: the inputs to record and its figures.
+type SingleResult = Result<(Map<String, Value>, Map<String, Value>)>;
 
 /// `train.<model>` (on the split's train part: the model evaluated) or, with `full`,
 /// `fit.<model>` (on all the data: the model registered and served).
@@ -390,7 +406,8 @@ fn eval_stage(ctx: &Ctx<'_>, m: &ModelStage, opts: &RunOptions) -> StageResult {
         rec.metrics.insert("eval_seconds".into(), eval_s.into());
         rec.seconds = eval_s;
         rec.note = Some(format!("eval.{} ({})", m.name, model_file.display()));
-        let id = Runs::new(dir).record(rec)?;
+        let store = ctx.file.register.as_ref().map(|r| r.store.as_str());
+        let id = Runs::pick(store, dir).record(rec)?;
         metrics.insert("run".into(), id.into());
     }
     Ok((vec![rel], metrics))

@@ -1,5 +1,6 @@
-//! Experiment history: every `train`, `eval` and pipeline evaluation is recorded as one JSON
-//! file in a runs folder (`runs/history` by default) — what ran (algorithm and the parameters
+//! Experiment history: every `train`, `eval` and pipeline evaluation is recorded — in the
+//! store's `runs` table when a store is given, else as one JSON file in a runs folder
+//! (`runs/history` by default; [`log`] owns where) — what ran (algorithm and the parameters
 //! the model reports, dataset name and content hash, split, evaluation settings), what it
 //! scored, how long it took, on which machine and with which cinerec. [`Runs`] lists, finds
 //! and writes records (atomically); [`compare_table`] puts runs side by side;
@@ -12,7 +13,9 @@ use cinerec_data::split::{split, SplitSpec};
 use cinerec_eval::EvalConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+
+mod log;
+pub use log::{list_folder, list_store, Runs};
 
 /// The version of the code that ran (recorded with every run, an input of every pipeline
 /// train and eval stage): the crate version and the git commit it was built from.
@@ -197,89 +200,6 @@ pub fn utc_stamp(unix: u64) -> String {
         secs / 60 % 60,
         secs % 60
     )
-}
-
-/// A runs folder.
-#[derive(Debug, Clone)]
-pub struct Runs {
-    dir: PathBuf,
-}
-
-impl Runs {
-    /// The runs recorded under `dir` (created on the first record).
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Runs { dir: dir.into() }
-    }
-
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Writes `rec` (atomically) with a fresh id; returns the id.
-    pub fn record(&self, mut rec: RunRecord) -> Result<String> {
-        use sha2::{Digest, Sha256};
-        std::fs::create_dir_all(&self.dir).map_err(|e| EngineError::io(&self.dir, e))?;
-        rec.id.clear();
-        let body = serde_json::to_vec(&rec).unwrap_or_default();
-        let h = format!("{:x}", Sha256::digest(&body));
-        // The recording time to the millisecond keeps runs of one second in order.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        rec.id = format!(
-            "{}-{:03}-{}",
-            utc_stamp(now.as_secs()),
-            now.subsec_millis(),
-            &h[..6]
-        );
-        let path = self.dir.join(format!("{}.json", rec.id));
-        let pretty = serde_json::to_vec_pretty(&rec).unwrap_or_default();
-        cinerec_core::atomic::write_atomic(&path, &[&pretty])
-            .map_err(|e| EngineError::io(&path, e))?;
-        Ok(rec.id)
-    }
-
-    /// Every record, oldest first (files that are not records are skipped).
-    pub fn list(&self) -> Result<Vec<RunRecord>> {
-        let mut out = vec![];
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(EngineError::io(&self.dir, e)),
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "json") {
-                let bytes = std::fs::read(&p).map_err(|e| EngineError::io(&p, e))?;
-                if let Ok(r) = serde_json::from_slice::<RunRecord>(&bytes) {
-                    out.push(r);
-                }
-            }
-        }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
-    }
-
-    /// The record whose id is `id` or starts with it (an error when none or several do).
-    pub fn get(&self, id: &str) -> Result<RunRecord> {
-        let all = self.list()?;
-        let hits: Vec<&RunRecord> = all
-            .iter()
-            .filter(|r| r.id == id || (!id.is_empty() && r.id.starts_with(id)))
-            .collect();
-        match hits[..] {
-            [one] => Ok(one.clone()),
-            [] => Err(EngineError::NotFound(format!(
-                "run `{id}` in {}",
-                self.dir.display()
-            ))),
-            _ => Err(EngineError::Invalid(format!(
-                "run id `{id}` matches {} runs; give more of it",
-                hits.len()
-            ))),
-        }
-    }
 }
 
 /// Keys of figures that measure time, not quality (never compared by [`reproduce`]).

@@ -1,6 +1,7 @@
-//! The experiment history: `GET /runs` — every run recorded in the runs folder (`runs_dir`,
-//! what `cinerec train`, `eval` and `pipeline run` write), oldest first, for the UI's runs
-//! page (metric chart over runs, compare view).
+//! The experiment history: `GET /runs` — every run recorded in the server's store (what
+//! `cinerec train`, `eval` and `pipeline run` record when given that store) and in the runs
+//! folder (`runs_dir`, where they record without one), oldest first, for the UI's runs page
+//! (metric chart over runs, compare view).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,12 +49,21 @@ pub struct RunOut {
     pub note: Option<String>,
 }
 
-/// Every recorded run, oldest first (an empty list when nothing was recorded yet).
+/// Every recorded run, in the store and the runs folder, oldest first (an empty list when
+/// nothing was recorded yet).
 #[utoipa::path(get, path = "/runs", tag = "runs", responses((status = 200, body = [RunOut])))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Response> {
     let dir = state.config().runs_dir.clone();
-    let recs =
-        tokio::task::spawn_blocking(move || cinerec_engine::runs::Runs::new(dir).list()).await??;
+    let mut recs = tokio::task::spawn_blocking(move || {
+        cinerec_engine::runs::list_folder(std::path::Path::new(&dir))
+    })
+    .await??;
+    for r in cinerec_engine::runs::list_store(state.store().as_ref()).await? {
+        if !recs.iter().any(|x| x.id == r.id) {
+            recs.push(r);
+        }
+    }
+    recs.sort_by(|a, b| a.id.cmp(&b.id));
     let out: Vec<RunOut> = recs
         .into_iter()
         .map(|r| RunOut {

@@ -1,7 +1,8 @@
 //! [`SqlStore`]: the [`Store`] implementation over sqlx for SQLite, PostgreSQL and
 //! MySQL/MariaDB. This file owns connecting (URL → pool), the migration runner and the
 //! trait impl, which delegates to `write.rs` (upserts, deletes), `read.rs` (lookups,
-//! counts, loading a `Dataset`) and `registry.rs` (the model registry).
+//! counts, loading a `Dataset`), `registry.rs` (the model registry) and `runs.rs` (the
+//! experiment history).
 //!
 //! Each query is written once: the `with_pool!` macro expands a block once per backend
 //! with `pool` bound to that backend's concrete pool type, so the same plain runtime
@@ -12,7 +13,7 @@ use crate::error::{redact_url, Result, StoreError};
 use crate::migrations::{bookkeeping_table, latest, MIGRATIONS};
 use crate::store::Store;
 use crate::types::{
-    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, UserRecord,
+    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry, UserRecord,
 };
 use async_trait::async_trait;
 use cinerec_core::Dataset;
@@ -45,6 +46,7 @@ macro_rules! columns {
 
 mod read;
 mod registry;
+mod runs;
 mod write;
 
 /// The connection pool of one backend.
@@ -249,6 +251,15 @@ impl Store for SqlStore {
     }
     async fn active_model(&self) -> Result<Option<ModelRecord>> {
         self.read_active().await
+    }
+    async fn record_run(&self, run: &RunEntry) -> Result<()> {
+        self.insert_run(run).await
+    }
+    async fn list_runs(&self) -> Result<Vec<RunEntry>> {
+        self.read_runs(None).await
+    }
+    async fn get_run(&self, id: &str) -> Result<Option<RunEntry>> {
+        Ok(self.read_runs(Some(id)).await?.into_iter().next())
     }
     async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
