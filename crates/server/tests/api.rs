@@ -682,3 +682,43 @@ async fn ui_data_endpoints_and_ids_the_store_rejects() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{id:?}: {e}");
     }
 }
+
+/// `GET /runs`: the runs recorded in the server's store and those in its runs folder, one
+/// list, oldest first.
+#[tokio::test]
+async fn runs_merge_the_store_history_and_the_runs_folder() {
+    use cinerec_engine::runs::{DataRef, RunRecord, Runs};
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().to_path_buf();
+    let a = app_with(|c| c.runs_dir = dir.display().to_string()).await;
+    let (s, v) = a.get("/runs").await;
+    assert_eq!((s, v.clone()), (StatusCode::OK, json!([])), "{v}");
+    let data = DataRef::of("tiny", &dataset());
+    let mut first = RunRecord::new("eval", "svd", json!({"n_factors": 10}), data.clone());
+    first.metrics.insert("rmse".into(), json!(0.93));
+    let id1 = Runs::new(&dir).record(first).unwrap();
+    let mut second = RunRecord::new("train", "baseline", json!({}), data);
+    second.metrics.insert("rmse".into(), json!(0.95));
+    // A later id (ids sort by their recording time).
+    second.id = "99991231-235959-999-store1".into();
+    let entry = cinerec_store::RunEntry {
+        id: second.id.clone(),
+        kind: second.kind.clone(),
+        created_at: second.started_unix as i64,
+        record: serde_json::to_value(&second).unwrap(),
+    };
+    a.state.store().record_run(&entry).await.unwrap();
+    let (s, v) = a.get("/runs").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["algorithm"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [(id1.as_str(), "svd"), (entry.id.as_str(), "baseline")]
+    );
+    assert_eq!(v[1]["metrics"]["rmse"], json!(0.95));
+}
