@@ -16,6 +16,30 @@ pub enum UserRef<'a> {
     /// Someone known only by the ratings given here: a new visitor, or a known user's
     /// up-to-date profile. Models fold these in without retraining where they can.
     Profile(&'a [(ItemIdx, f32)]),
+    /// A user of the training data whose ratings changed since: `profile` is their whole
+    /// up-to-date profile, `new` the ratings in it that training did not see (movies rated
+    /// since, or a new value for one rated before). Models that can, update the trained user
+    /// with `new` alone, the trained vector as the prior (so a rating re-posted unchanged
+    /// changes nothing); the others answer as for `Profile(profile)` ([`UserRef::plain`]).
+    Updated {
+        /// The trained user.
+        user: UserIdx,
+        /// Their whole current profile.
+        profile: &'a [(ItemIdx, f32)],
+        /// The ratings of `profile` training did not see.
+        new: &'a [(ItemIdx, f32)],
+    },
+}
+
+impl<'a> UserRef<'a> {
+    /// [`UserRef::Updated`] as the [`UserRef::Profile`] of its whole profile; the others as
+    /// they are (for models without a prior fold-in).
+    pub fn plain(self) -> UserRef<'a> {
+        match self {
+            UserRef::Updated { profile, .. } => UserRef::Profile(profile),
+            other => other,
+        }
+    }
 }
 
 /// Per-epoch figures a model reports while fitting.
@@ -237,7 +261,7 @@ pub fn mask_seen(data: &Dataset, user: UserRef<'_>, scores: &mut [f32]) -> Resul
                 scores[i as usize] = f32::NEG_INFINITY;
             }
         }
-        UserRef::Profile(p) => {
+        UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
             for &(i, _) in p {
                 match scores.get_mut(i.ix()) {
                     Some(s) => *s = f32::NEG_INFINITY,
@@ -271,7 +295,7 @@ pub fn user_profile(data: &Dataset, user: UserRef<'_>) -> Result<Vec<(ItemIdx, f
                 .map(|(&i, &v)| (ItemIdx(i), v))
                 .collect())
         }
-        UserRef::Profile(p) => {
+        UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
             for &(i, _) in p {
                 if i.ix() >= data.n_items() {
                     return Err(CoreError::UnknownItem(i.to_string()));

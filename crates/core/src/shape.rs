@@ -35,6 +35,10 @@ impl Shape {
             }
             UserRef::Known(_) => Ok(()),
             UserRef::Profile(p) => p.iter().try_for_each(|&(i, _)| self.check_item(i)),
+            UserRef::Updated { user, profile, .. } => {
+                self.check_user(UserRef::Known(user))?;
+                self.check_user(UserRef::Profile(profile))
+            }
         }
     }
 

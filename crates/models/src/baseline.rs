@@ -100,7 +100,7 @@ impl Baseline {
         f.shape.check_user(user)?;
         Ok(match user {
             UserRef::Known(u) => f.bu[u.ix()],
-            UserRef::Profile(p) => {
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 let dev: f64 = p.iter().map(|&(i, r)| r as f64 - f.mu - f.bi[i.ix()]).sum();
                 let b = dev / (self.params.reg_u + p.len() as f64);
                 if b.is_finite() {

@@ -123,8 +123,25 @@ pub(crate) fn mix64(a: u64, b: u64) -> u64 {
 pub(crate) fn user_key(user: UserRef<'_>) -> u64 {
     match user {
         UserRef::Known(u) => mix64(1, u.0 as u64),
-        UserRef::Profile(p) => p.iter().fold(mix64(2, p.len() as u64), |h, &(i, v)| {
-            mix64(mix64(h, i.0 as u64), v.to_bits() as u64)
-        }),
+        UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
+            p.iter().fold(mix64(2, p.len() as u64), |h, &(i, v)| {
+                mix64(mix64(h, i.0 as u64), v.to_bits() as u64)
+            })
+        }
     }
+}
+
+/// The ratings of `profile` whose movie is not in `new` (for [`UserRef::Updated`]: what
+/// training saw of the user, still in their profile).
+pub(crate) fn without(
+    profile: &[(cinerec_core::ItemIdx, f32)],
+    new: &[(cinerec_core::ItemIdx, f32)],
+) -> Vec<(cinerec_core::ItemIdx, f32)> {
+    let mut fresh: Vec<u32> = new.iter().map(|&(i, _)| i.0).collect();
+    fresh.sort_unstable();
+    profile
+        .iter()
+        .filter(|(i, _)| fresh.binary_search(&i.0).is_err())
+        .copied()
+        .collect()
 }

@@ -71,7 +71,9 @@ impl UserRows {
                     .map(|(&i, &v)| (i, v))
                     .collect()
             }
-            UserRef::Profile(p) => p.iter().map(|&(i, v)| (i.0, v)).collect(),
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
+                p.iter().map(|&(i, v)| (i.0, v)).collect()
+            }
         })
     }
 

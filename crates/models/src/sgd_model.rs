@@ -14,6 +14,13 @@
 //! regularisation adds up to over the user's `n` ratings, so folding in a training user's own
 //! ratings lands near their trained vector. SVD++ passes its implicit term
 //! `z = |N(u)|^-½ Σ_{j∈N(u)} y_j` over the profile's items; SVD passes none.
+//!
+//! **Fold-in with a prior** ([`UserRef::Updated`]): a trained user with ratings training did
+//! not see keeps what training learned. The ratings training saw enter only as the
+//! information they gave the trained `θ_u = (b_u, p_u)` — the ridge system `P` above over
+//! them — and the new ones as observations: `θ = (P + A_new)⁻¹ (P θ_u + r_new)`. A rating
+//! re-posted unchanged is not new, so nothing moves; a new one moves the user as much as one
+//! more rating among the `n` they had.
 
 use crate::common::Shape;
 use crate::factors::Factors;
@@ -101,7 +108,22 @@ impl MfFit {
                 p: Cow::Borrowed(self.f.user(u.ix())),
                 known: self.user_n[u.ix()] > 0,
             },
-            UserRef::Profile(p) => {
+            // A trained user with new ratings: updated from the trained vector (for SVD++ the
+            // trained vector already holds the implicit term of the training ratings).
+            UserRef::Updated {
+                user: u,
+                profile,
+                new,
+            } if self.user_n[u.ix()] > 0 => {
+                let old = crate::common::without(profile, new);
+                let (b, v) = self.fold_prior(u.ix(), &old, new, reg_bu, reg_pu);
+                UserVec {
+                    b,
+                    p: Cow::Owned(v),
+                    known: true,
+                }
+            }
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 let (b, mut v) = self.fold_in(p, implicit, reg_bu, reg_pu);
                 if let Some(z) = implicit {
                     v.iter_mut().zip(z).for_each(|(x, z)| *x += z);
@@ -123,6 +145,55 @@ impl MfFit {
         reg_bu: f32,
         reg_pu: f32,
     ) -> (f32, Vec<f32>) {
+        let (mut a, mut rhs) = self.normal_eq(prof, z, reg_bu, reg_pu);
+        if prof.is_empty() {
+            return (0.0, vec![0.0; self.f.k]);
+        }
+        self.solve(&mut a, &mut rhs)
+            .unwrap_or((0.0, vec![0.0; self.f.k]))
+    }
+
+    /// Fold-in with the trained user as the prior (see the module docs): the ratings training
+    /// saw (`old`) enter as the information they gave the trained `(b_u, p_u)`, the `new`
+    /// ones as observations, `min (θ−θ_u)ᵀP(θ−θ_u) + Σ_new (res − x·θ)² + n_new·reg·|θ|²`
+    /// with `P` the ridge system of `old`. With nothing new it is the trained user exactly.
+    fn fold_prior(
+        &self,
+        u: usize,
+        old: &[(ItemIdx, f32)],
+        new: &[(ItemIdx, f32)],
+        reg_bu: f32,
+        reg_pu: f32,
+    ) -> (f32, Vec<f32>) {
+        let trained = (self.bu[u], self.f.user(u).to_vec());
+        if new.is_empty() {
+            return trained;
+        }
+        let off = usize::from(self.biased);
+        let mut theta = Vec::with_capacity(self.f.k + off);
+        if self.biased {
+            theta.push(trained.0 as f64);
+        }
+        theta.extend(trained.1.iter().map(|&v| v as f64));
+        let (p, _) = self.normal_eq(old, None, reg_bu, reg_pu);
+        let (mut a, mut rhs) = self.normal_eq(new, None, reg_bu, reg_pu);
+        let d = theta.len();
+        for r in 0..d {
+            rhs[r] += (0..d).map(|c| p[r * d + c] * theta[c]).sum::<f64>();
+        }
+        a.iter_mut().zip(&p).for_each(|(a, p)| *a += p);
+        self.solve(&mut a, &mut rhs).unwrap_or(trained)
+    }
+
+    /// The ridge system of `prof`: `Σ x xᵀ + n·diag(reg)` and `Σ x·res`, with `x = (1, q_i)`
+    /// (`q_i` alone when unbiased) and `res = r − μ − b_i − q_i·z`.
+    fn normal_eq(
+        &self,
+        prof: &[(ItemIdx, f32)],
+        z: Option<&[f32]>,
+        reg_bu: f32,
+        reg_pu: f32,
+    ) -> (Vec<f64>, Vec<f64>) {
         let k = self.f.k;
         let off = usize::from(self.biased);
         let d = k + off;
@@ -156,14 +227,17 @@ impl MfFit {
             let reg = if r_ < off { reg_bu } else { reg_pu } as f64;
             a[r_ * d + r_] += (n * reg).max(1e-6);
         }
-        if prof.is_empty()
-            || !cholesky_solve(&mut a, &mut rhs, d)
-            || !rhs.iter().all(|v| v.is_finite())
-        {
-            return (0.0, vec![0.0; k]);
+        (a, rhs)
+    }
+
+    /// Solves `a θ = rhs` (Cholesky) into `(b_u, p_u)`; `None` when singular or not finite.
+    fn solve(&self, a: &mut [f64], rhs: &mut [f64]) -> Option<(f32, Vec<f32>)> {
+        let off = usize::from(self.biased);
+        if !cholesky_solve(a, rhs, rhs.len()) || !rhs.iter().all(|v| v.is_finite()) {
+            return None;
         }
         let b = if self.biased { rhs[0] as f32 } else { 0.0 };
-        (b, rhs[off..].iter().map(|&v| v as f32).collect())
+        Some((b, rhs[off..].iter().map(|&v| v as f32).collect()))
     }
 
     /// The unclipped estimate for a resolved user.

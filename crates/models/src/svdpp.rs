@@ -135,7 +135,9 @@ impl SvdPp {
         let (fit, y) = self.fitted()?;
         let r = self.params.rates();
         let z = match user {
-            UserRef::Profile(p) if p.iter().all(|(i, _)| i.ix() < fit.shape.n_items) => {
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. }
+                if p.iter().all(|(i, _)| i.ix() < fit.shape.n_items) =>
+            {
                 Some(implicit(y, fit.f.k, p.iter().map(|&(i, _)| i.0)))
             }
             _ => None,

@@ -119,7 +119,7 @@ impl Fitted {
                 let bias = self.base.as_ref().map_or(0.0, |b| b.user[u.ix()]);
                 (bias, self.rows.pairs(u.ix()))
             }
-            UserRef::Profile(p) => {
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 let mut v: Vec<(usize, f32)> = Vec::with_capacity(p.len());
                 for &(i, r) in p.iter().rev() {
                     if !v.iter().any(|x| x.0 == i.ix()) {

@@ -265,7 +265,7 @@ impl AutoRec {
                 bias: 0.0,
                 n,
             },
-            UserRef::Profile(p) => {
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 let bias = f.base.as_ref().map_or(0.0, |b| b.profile_bias(p));
                 let rated: Vec<&(ItemIdx, f32)> =
                     p.iter().filter(|(i, _)| f.item_n[i.ix()] > 0).collect();

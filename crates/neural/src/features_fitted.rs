@@ -121,7 +121,7 @@ impl Fitted {
                 let (a, b) = (self.user_ptr[u.ix()], self.user_ptr[u.ix() + 1]);
                 Ok(self.user_items[a as usize..b as usize].to_vec())
             }
-            UserRef::Profile(p) => {
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 let mut v = Vec::with_capacity(p.len());
                 for &(i, _) in p {
                     if i.ix() >= self.n_items() {

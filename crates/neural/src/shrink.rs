@@ -111,7 +111,7 @@ impl Support {
     pub fn user(&self, user: UserRef<'_>) -> f32 {
         match user {
             UserRef::Known(u) => self.n_user.get(u.ix()).copied().unwrap_or(0.0),
-            UserRef::Profile(p) => p.len() as f32,
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => p.len() as f32,
         }
     }
 

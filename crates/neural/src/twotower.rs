@@ -98,7 +98,7 @@ impl TwoTower {
         match user {
             UserRef::Known(u) if u.ix() < w.n_users => Ok(w.user(u.ix()).to_vec()),
             UserRef::Known(u) => Err(CoreError::UnknownUser(u.to_string())),
-            UserRef::Profile(p) => {
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 if let Some((i, _)) = p.iter().find(|(i, _)| i.ix() >= w.n_items) {
                     return Err(CoreError::UnknownItem(i.to_string()));
                 }
@@ -147,7 +147,9 @@ impl Recommender for TwoTower {
         let bias = match (&w.base, user) {
             (None, _) => 0.0,
             (Some(b), UserRef::Known(u)) => b.user[u.ix()],
-            (Some(b), UserRef::Profile(p)) => b.profile_bias(p),
+            (Some(b), UserRef::Profile(p) | UserRef::Updated { profile: p, .. }) => {
+                b.profile_bias(p)
+            }
         };
         let support = w
             .base

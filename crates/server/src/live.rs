@@ -1,10 +1,13 @@
 //! The live overlay: ratings posted (or deleted) since the model's training data was loaded,
-//! and users created since then. A user with changes is recommended for with
-//! `UserRef::Profile(training ratings ∪ overlay)`, which factor models fold in without
+//! and users created since then. A user with changes is asked about ([`Asked`]) as
+//! `UserRef::Updated` when they are a trained user who only added or changed ratings (factor
+//! models update the trained vector with the new ones), as `UserRef::Known` when every
+//! change re-posted a training rating unchanged, and as `UserRef::Profile(training ratings ∪
+//! overlay)` otherwise (created users, deletions), which factor models fold in without
 //! retraining. Sharded (`DashMap`) so writers for different users do not block each other,
 //! with a per-known-user flag so the common read (a user without changes) takes no lock.
 
-use cinerec_core::{Dataset, ItemIdx, UserIdx};
+use cinerec_core::{Dataset, ItemIdx, UserIdx, UserRef};
 use dashmap::DashMap;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +28,31 @@ pub enum Who {
     Known(UserIdx),
     /// A user created through the API.
     Created,
+}
+
+/// A user as the overlay has them: their current profile and, for a trained user who only
+/// added or changed ratings, who they are and the ratings training did not see.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// The current profile, sorted by movie.
+    pub profile: Vec<(ItemIdx, f32)>,
+    /// The trained user and their new ratings (`None`: ask by the profile alone).
+    pub trained: Option<(UserIdx, Vec<(ItemIdx, f32)>)>,
+}
+
+impl Asked {
+    /// `Known` (nothing new), `Updated` (new ratings) or `Profile`.
+    pub fn user_ref(&self) -> UserRef<'_> {
+        match &self.trained {
+            Some((u, new)) if new.is_empty() => UserRef::Known(*u),
+            Some((u, new)) => UserRef::Updated {
+                user: *u,
+                profile: &self.profile,
+                new,
+            },
+            None => UserRef::Profile(&self.profile),
+        }
+    }
 }
 
 /// The overlay of all users.
@@ -99,6 +127,41 @@ impl LiveRatings {
                 .get(u.ix())
                 .is_some_and(|f| f.load(Ordering::Acquire)),
             Who::Created => true,
+        }
+    }
+
+    /// What to ask a model about the user (see the module docs), with their current profile.
+    pub fn ask(&self, data: &Dataset, who: Who, raw: &str) -> Asked {
+        let profile = self.profile(data, who, raw);
+        let Who::Known(u) = who else {
+            return Asked {
+                profile,
+                trained: None,
+            };
+        };
+        let mut new: Vec<(ItemIdx, f32)> = Vec::new();
+        if let Some(c) = self.users.get(raw) {
+            for (&i, &v) in &c.changes {
+                let had = data.matrix().get(u, i);
+                match v {
+                    Some(v) if had != Some(v) => new.push((i, v)),
+                    Some(_) => {}
+                    None if had.is_some() => {
+                        // A training rating deleted: only a fold-in of the whole profile
+                        // forgets it.
+                        return Asked {
+                            profile,
+                            trained: None,
+                        };
+                    }
+                    None => {}
+                }
+            }
+        }
+        new.sort_by_key(|p| p.0);
+        Asked {
+            profile,
+            trained: Some((u, new)),
         }
     }
 

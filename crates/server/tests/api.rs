@@ -489,6 +489,53 @@ async fn posted_rating_changes_recommendations_at_once_and_is_stored() {
     assert!(a.state.store().get_user("31").await.unwrap().is_some());
 }
 
+/// Live ratings of a trained user update the trained vector (issue #18, fold-in with a
+/// prior): re-posting a rating they already had changes no prediction; a new rating moves
+/// its movie's prediction toward it at once.
+#[tokio::test]
+async fn reposted_ratings_change_nothing_and_new_ones_move_at_once() {
+    let a = app_serving("svd", |_| {}).await;
+    // User 5 (inner 4) rated inner movies (28 + 3k) % 40, value 1 + (4 + i) % 5: raw "1"
+    // (inner 0) with 5; raw "2", "3", "5" unrated.
+    let predict = |m: &'static str| {
+        let a = &a;
+        async move {
+            let (s, p) = a.get(&format!("/predict/5/{m}")).await;
+            assert_eq!(s, StatusCode::OK, "{p}");
+            p["prediction"].as_f64().unwrap()
+        }
+    };
+    let before = [predict("2").await, predict("3").await, predict("5").await];
+    let (s, w) = a
+        .post("/ratings", json!({"user": "5", "movie": "1", "rating": 5}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let (_, r) = a.get("/recommend/5?top_n=3").await;
+    assert_eq!(r["live"], true);
+    let after = [predict("2").await, predict("3").await, predict("5").await];
+    for (b, x) in before.iter().zip(&after) {
+        assert!((b - x).abs() < 0.02, "re-post moved a prediction {b} → {x}");
+    }
+    let target = if before[0] > 3.0 { 1.0 } else { 5.0 };
+    let (s, _) = a
+        .post(
+            "/ratings",
+            json!({"user": "5", "movie": "2", "rating": target}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, p) = a.get("/predict/5/2").await;
+    let moved = p["prediction"].as_f64().unwrap() - before[0];
+    assert!(
+        if target > 3.0 {
+            moved > 0.0
+        } else {
+            moved < 0.0
+        },
+        "a new rating {target} moved its movie's prediction by {moved}"
+    );
+}
+
 #[tokio::test]
 async fn invalid_and_oversized_bodies() {
     let a = app_with(|c| c.body_limit = 256).await;

@@ -343,7 +343,9 @@ impl Blend {
                 .users
                 .get(u.0 as usize)
                 .ok_or_else(|| CoreError::UnknownUser(u.0.to_string()))?,
-            UserRef::Profile(p) => (1.0 + p.len() as f32).ln() - self.support.user_mean,
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
+                (1.0 + p.len() as f32).ln() - self.support.user_mean
+            }
         };
         Ok(Scorer {
             blend: self,

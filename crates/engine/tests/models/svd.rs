@@ -9,6 +9,7 @@ use cinerec_core::{
 };
 use cinerec_engine::{registry, testing, ModelError};
 use serde_json::{json, Value};
+use std::io::Write;
 use std::sync::Arc;
 
 fn catalog(nu: usize, ni: usize) -> Arc<Catalog> {
@@ -205,6 +206,82 @@ fn folding_in_a_training_users_own_ratings_gives_nearly_their_scores() {
             "{name}: fold-in correlation {worst}"
         );
         assert!(gap < 0.08, "{name}: mean score gap {gap}");
+    }
+}
+
+/// Fold-in with the trained user as the prior (`UserRef::Updated`): nothing new is the trained
+/// user exactly; a training rating passed again as new (one more observation of it) moves the
+/// scores far less than re-solving the whole profile does; a genuinely new rating moves its movie toward it.
+#[test]
+fn updated_users_keep_their_trained_vector() {
+    let (train, _) = planted(5, 300, 200, 0.15, false);
+    for (name, p) in [
+        (
+            "svd",
+            json!({"n_factors": 10, "n_epochs": 40, "lr_all": 0.01, "threads": 1}),
+        ),
+        (
+            "svdpp",
+            json!({"n_factors": 10, "n_epochs": 20, "lr_all": 0.01}),
+        ),
+    ] {
+        let m = fit(name, p, &train);
+        let n = train.n_items();
+        let score = |u: UserRef<'_>| {
+            let mut out = vec![0f32; n];
+            m.score_all(u, &mut out).unwrap();
+            out
+        };
+        let gap = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0f32, f32::max)
+        };
+        let (mut repost, mut resolve) = (0f32, 0f32);
+        for u in (0..train.n_users() as u32).step_by(6) {
+            let (items, vals) = train.user_ratings(UserIdx(u));
+            let profile: Vec<(ItemIdx, f32)> = items
+                .iter()
+                .zip(vals)
+                .map(|(&i, &v)| (ItemIdx(i), v))
+                .collect();
+            let known = score(UserRef::Known(UserIdx(u)));
+            let same = score(UserRef::Updated {
+                user: UserIdx(u),
+                profile: &profile,
+                new: &[],
+            });
+            assert_eq!(known, same, "{name}: user {u} with nothing new");
+            let again = [profile[0]];
+            let r = score(UserRef::Updated {
+                user: UserIdx(u),
+                profile: &profile,
+                new: &again,
+            });
+            repost = repost.max(gap(&known, &r));
+            resolve = resolve.max(gap(&known, &score(UserRef::Profile(&profile))));
+            // A movie the user never rated, rated far from its prediction.
+            let j = (0..n as u32).find(|j| !items.contains(j)).unwrap();
+            let target = if known[j as usize] > 3.0 { 1.0 } else { 5.0 };
+            let mut grown = profile.clone();
+            grown.push((ItemIdx(j), target));
+            grown.sort_by_key(|p| p.0);
+            let fresh = [(ItemIdx(j), target)];
+            let moved = score(UserRef::Updated {
+                user: UserIdx(u),
+                profile: &grown,
+                new: &fresh,
+            });
+            let d = moved[j as usize] - known[j as usize];
+            assert!(
+                if target > 3.0 { d > 0.05 } else { d < -0.05 },
+                "{name}: user {u}: movie {j} moved {d} toward {target}"
+            );
+        }
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "{name}: re-posted rating moves scores by at most {repost:.4}; re-solving the profile by {resolve:.4}");
+        assert!(repost < resolve / 3.0, "{name}: {repost} vs {resolve}");
     }
 }
 

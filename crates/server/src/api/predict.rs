@@ -58,8 +58,8 @@ pub async fn predict(
     let p = match who {
         Who::Known(u) if !s.live.has_changes(who) => model.predict(UserRef::Known(u), item)?,
         _ => {
-            let profile = s.live.profile(&s.data, who, &user);
-            model.predict(UserRef::Profile(&profile), item)?
+            let asked = s.live.ask(&s.data, who, &user);
+            model.predict(asked.user_ref(), item)?
         }
     };
     let (lo, hi) = s.data.rating_scale();

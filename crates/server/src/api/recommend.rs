@@ -14,7 +14,7 @@ use super::ApiId;
 use super::{count, genre, json, MovieOut};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ServerError};
 use crate::index::CatalogIndex;
-use crate::live::Who;
+use crate::live::{Asked, Who};
 use crate::state::{AppState, LoadedModel, Serving};
 
 /// Query of `GET /recommend/{user_id}`.
@@ -162,17 +162,20 @@ pub async fn for_user(
     let a = ask(&state, &s, &q)?;
     let m = model(&s, q.model.as_deref())?;
     let live = s.live.has_changes(who);
-    let profile: Vec<(ItemIdx, f32)> = if live || q.explain == Some(true) {
-        s.live.profile(&s.data, who, &user)
+    let asked = if live || q.explain == Some(true) {
+        s.live.ask(&s.data, who, &user)
     } else {
-        Vec::new()
+        Asked {
+            profile: Vec::new(),
+            trained: None,
+        }
     };
     let uref = match who {
         Who::Known(u) if !live => UserRef::Known(u),
-        _ => UserRef::Profile(&profile),
+        _ => asked.user_ref(),
     };
     let found = engine::recommend(m.model.as_ref(), &s.data, uref, a)?;
-    let ex = explainer(&s, m, &profile);
+    let ex = explainer(&s, m, &asked.profile);
     let explain = (q.explain == Some(true)).then_some(&ex);
     let out = Recommendations {
         user: Some(&user),
