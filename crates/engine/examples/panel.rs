@@ -29,6 +29,8 @@ const BOTH: &[&str] = &["auto"];
 /// definition below any reference (random is Surprise's NormalPredictor); tfidf is content
 /// only (exempt from the ranking check by the issue).
 const EXEMPT: &[&str] = &["baseline", "popularity", "random", "tfidf"];
+/// RMSE differences up to this are ties (f32 rounding; the contract test's `RMSE_TIE`).
+const RMSE_TIE: f64 = 1e-6;
 
 fn arg(name: &str) -> Option<String> {
     let a: Vec<String> = std::env::args().collect();
@@ -150,7 +152,8 @@ fn summarise(out: &Path, md: &Path) -> Res<()> {
         "# Panel results ({} size)\n\nEvery model at its defaults on every panel dataset \
          (`cinerec_data::panel`), produced by `bench/panel/run.sh`. Reference: `baseline` RMSE \
          for rating models, `popularity` NDCG@10 for ranking-only models (`auto` both); \
-         {} are references or exempt. LOSES = worse than the reference.\n",
+         {} are references or exempt. LOSES = worse than the reference (RMSE within {RMSE_TIE:e} of it \
+         counts as a tie: f32 rounding, as in the contract test).\n",
         size_name(size),
         EXEMPT.join(", ")
     );
@@ -211,7 +214,7 @@ fn summarise(out: &Path, md: &Path) -> Res<()> {
             if !EXEMPT.contains(&model) {
                 if rating {
                     refs.push(format!("baseline RMSE {}", f(base)));
-                    ok &= matches!((rmse, base), (Some(r), Some(b)) if r <= b);
+                    ok &= matches!((rmse, base), (Some(r), Some(b)) if r <= b + RMSE_TIE);
                 }
                 if !rating || BOTH.contains(&model) {
                     refs.push(format!("popularity NDCG {}", f(pop)));

@@ -169,6 +169,7 @@ impl Autoencoder {
         // Rows are users, columns movies: how far to trust the residual by support.
         if let Some(b) = base.as_mut() {
             b.fit_shrink(crate::ae_fit::held_out(&trained.mlp, &ae).into_iter());
+            b.settle(data);
         }
         Fitted::new(shape, trained.mlp, ratings.with_side(&side), base)
     }

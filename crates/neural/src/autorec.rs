@@ -224,6 +224,7 @@ impl AutoRec {
             if let (Some(s), Some(k)) = (b.support.as_mut(), shrink) {
                 s.shrink = k;
             }
+            b.settle(data);
         }
         let all = shift(&raw, &base);
         let refit = p.refit_decoder.then_some(p.fold_in_l2);

@@ -49,6 +49,51 @@ impl Biases {
     /// Fits the biases on `(user, movie, rating)` triples (e.g. a training part without its
     /// validation hold-out).
     pub fn fit_ratings(n_users: usize, n_items: usize, ratings: &[(u32, u32, f32)]) -> Self {
+        Self::fit_passes(n_users, n_items, ratings)
+    }
+
+    /// When the residual shrink switched the network off (`α = 0`), the model is the
+    /// baseline: its biases are refitted on `data` exactly as Surprise's BaselineOnly
+    /// (`cinerec_models::Baseline`, ALS) fits them — in f64, each pass every movie bias then
+    /// every user bias, from zeros — so it predicts what the baseline predicts (up to f32
+    /// rounding) rather than a slightly different baseline. Support and shrink are kept;
+    /// nothing changes while the residual is on.
+    pub fn settle(&mut self, data: &Dataset) {
+        let off = self.support.as_ref().is_some_and(|s| s.shrink.alpha == 0.0);
+        if !off {
+            return;
+        }
+        let m = data.matrix();
+        let n = m.values().len();
+        if n == 0 {
+            return;
+        }
+        let mu = m.values().iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+        let (mut bu, mut bi) = (vec![0f64; data.n_users()], vec![0f64; data.n_items()]);
+        for _ in 0..PASSES {
+            let (mut dev_i, mut n_i) = (vec![0f64; bi.len()], vec![0f64; bi.len()]);
+            for r in m.iter() {
+                dev_i[r.item.ix()] += r.value as f64 - mu - bu[r.user.ix()];
+                n_i[r.item.ix()] += 1.0;
+            }
+            for (b, (d, c)) in bi.iter_mut().zip(dev_i.iter().zip(&n_i)) {
+                *b = d / (REG_ITEM as f64 + c);
+            }
+            let (mut dev_u, mut n_u) = (vec![0f64; bu.len()], vec![0f64; bu.len()]);
+            for r in m.iter() {
+                dev_u[r.user.ix()] += r.value as f64 - mu - bi[r.item.ix()];
+                n_u[r.user.ix()] += 1.0;
+            }
+            for (b, (d, c)) in bu.iter_mut().zip(dev_u.iter().zip(&n_u)) {
+                *b = d / (REG_USER as f64 + c);
+            }
+        }
+        self.mean = mu as f32;
+        self.user = bu.into_iter().map(|b| b as f32).collect();
+        self.item = bi.into_iter().map(|b| b as f32).collect();
+    }
+
+    fn fit_passes(n_users: usize, n_items: usize, ratings: &[(u32, u32, f32)]) -> Self {
         let n = ratings.len();
         let mean = if n == 0 {
             0.0

@@ -123,6 +123,7 @@ fn train_loop(data: &Dataset, p: &TwoTowerParams, obs: &mut dyn FitObserver) -> 
         best.unwrap_or_else(|| net.weights(&trained_user, scale, &cfg, ex.history.as_deref()));
     if let Some(b) = base.as_mut() {
         b.fit_shrink(held_out(&w, &ex, &val_ids));
+        b.settle(data);
     }
     if p.popularity_prior {
         crate::twotower_prior::add_popularity_prior(&mut w, &ex, &train_ids, &val_ids);
