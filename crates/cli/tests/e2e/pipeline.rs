@@ -1,8 +1,8 @@
 //! `cinerec pipeline` and `cinerec runs` (issue #19) on a synthetic dataset generated here:
 //! a second run executes nothing; a changed parameter re-runs that model's train and eval
 //! only; a corrupted model file is caught by its hash; runs are listed, compared and
-//! reproduced exactly; with a store, the dataset is imported first and the runs are recorded
-//! in the store.
+//! reproduced exactly; with a store, the dataset is imported first, the runs are recorded in
+//! the store, and a store replaced behind the lock is filled and registered in again.
 
 use super::{cinerec, json};
 use std::path::Path;
@@ -232,4 +232,29 @@ fn pipeline_imports_registers_and_records_runs_in_its_store() {
         ],
     ));
     assert_eq!(shown["algorithm"], runs[0]["algorithm"]);
+
+    // The store replaced behind the lock: the import and every registration run again, and
+    // the best model is activated in the new store; the models themselves are not refitted.
+    for f in ["s.db", "s.db-wal", "s.db-shm"] {
+        let _ = std::fs::remove_file(work.join(f));
+    }
+    let st = json(&cinerec(
+        work,
+        work,
+        &["--output", "json", "pipeline", "status"],
+    ));
+    let why = st.to_string();
+    assert!(why.contains("registered changed"), "{st}");
+    assert_eq!(
+        ran(&pipeline(work, "run")),
+        ["import", "register.baseline", "register.svd", "activate"]
+    );
+    let models = json(&cinerec(
+        work,
+        work,
+        &["--output", "json", "models", "--store", &url],
+    ));
+    let models = models.as_array().unwrap();
+    assert_eq!(models.len(), 2, "{models:?}");
+    assert_eq!(models.iter().filter(|m| m["active"] == true).count(), 1);
 }

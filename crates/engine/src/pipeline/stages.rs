@@ -148,6 +148,7 @@ impl Ctx<'_> {
                     .map_or(Value::Null, |e| Value::Object(e.metrics.clone())),
             );
             x.insert("store".into(), cinerec_store::redact_url(store).into());
+            x.insert("registered".into(), self.still_registered(m, store)?.into());
             return Ok(x);
         }
         let mut x = self.base_inputs()?;
@@ -165,6 +166,24 @@ impl Ctx<'_> {
             x.insert("params".into(), m.params_json().unwrap_or(Value::Null));
         }
         Ok(x)
+    }
+
+    /// Whether the version the lock says `register.<model>` registered is still in the
+    /// store (`false` when it never ran or the store lost it, e.g. was deleted or replaced):
+    /// an input of the register stage, recorded as `true` when it finishes.
+    fn still_registered(&self, m: &ModelStage, store: &str) -> Result<bool> {
+        let version = self
+            .lock
+            .stages
+            .get(&format!("register.{}", m.name))
+            .and_then(|s| s.metrics.get("version"))
+            .and_then(Value::as_i64);
+        let Some(v) = version else {
+            return Ok(false);
+        };
+        source::with_store(store, move |s| {
+            Box::pin(async move { Ok(s.get_model(v).await?.is_some()) })
+        })
     }
 
     /// A stage's outcome as the lock has it (`why` empty: fresh, it would not run).
@@ -326,6 +345,11 @@ pub fn run(
                 "fit" => train_stage(&ctx, m, true)?,
                 _ => register_stage(&ctx, m)?,
             };
+            let mut inputs = inputs;
+            if kind == "register" {
+                // Just registered: what the next run checks the store for.
+                inputs.insert("registered".into(), true.into());
+            }
             let outs: Vec<(PathBuf, PathBuf)> = outputs
                 .into_iter()
                 .map(|rel| (rel.clone(), ctx.root.join(rel)))
@@ -345,8 +369,11 @@ pub fn run(
         }
     }
     if let Some(inputs) = activation_inputs(&ctx, &outcomes)? {
-        let o = ctx.single("activate", inputs, opts, on_stage, |ctx, inputs| {
+        let o = ctx.single("activate", inputs, opts, on_stage, |ctx, mut inputs| {
             let metrics = activate_stage(ctx, &inputs)?;
+            if let Some(r) = &ctx.file.register {
+                inputs.insert("active".into(), active_version(&r.store)?.into());
+            }
             Ok((inputs, metrics))
         })?;
         outcomes.push(o);
@@ -460,7 +487,17 @@ fn activation_inputs(ctx: &Ctx<'_>, done: &[StageOutcome]) -> Result<Option<Map<
     a.insert("metric".into(), metric.clone().into());
     a.insert("candidates".into(), Value::Object(cands));
     a.insert("store".into(), cinerec_store::redact_url(&r.store).into());
+    a.insert("active".into(), active_version(&r.store)?.into());
     Ok(Some(a))
+}
+
+/// The store's active model version (`None`: none is active). An input of `activate`,
+/// recorded as it is after the stage, so a store whose active model changed behind the lock
+/// (replaced, or activated by hand) is looked at again.
+fn active_version(store: &str) -> Result<Option<i64>> {
+    source::with_store(store, |s| {
+        Box::pin(async move { Ok(s.active_model().await?.map(|m| m.version)) })
+    })
 }
 
 fn activate_stage(ctx: &Ctx<'_>, inputs: &Map<String, Value>) -> Result<Map<String, Value>> {
