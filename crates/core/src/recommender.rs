@@ -20,7 +20,7 @@ pub enum UserRef<'a> {
     /// up-to-date profile, `new` the ratings in it that training did not see (movies rated
     /// since, or a new value for one rated before). Models that can, update the trained user
     /// with `new` alone, the trained vector as the prior (so a rating re-posted unchanged
-    /// changes nothing); the others answer as for `Profile(profile)` ([`UserRef::plain`]).
+    /// changes nothing); the others answer as for `Profile(profile)`.
     Updated {
         /// The trained user.
         user: UserIdx,
@@ -29,17 +29,6 @@ pub enum UserRef<'a> {
         /// The ratings of `profile` training did not see.
         new: &'a [(ItemIdx, f32)],
     },
-}
-
-impl<'a> UserRef<'a> {
-    /// [`UserRef::Updated`] as the [`UserRef::Profile`] of its whole profile; the others as
-    /// they are (for models without a prior fold-in).
-    pub fn plain(self) -> UserRef<'a> {
-        match self {
-            UserRef::Updated { profile, .. } => UserRef::Profile(profile),
-            other => other,
-        }
-    }
 }
 
 /// Per-epoch figures a model reports while fitting.

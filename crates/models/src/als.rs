@@ -159,17 +159,6 @@ impl Als {
         exact_row(&fit.gram, &fit.f.items, &idx, &conf, &mut x);
         Ok(x)
     }
-
-    /// The user vector of a profile or an updated user: [`Als::fold_in`] of the whole
-    /// profile. That is the exact user step the trained vector came from, so it keeps what
-    /// training learned without a prior (a trained user's own ratings give back scores
-    /// within 0.03 of the trained ones on the planted test set); a known user's trained row.
-    pub fn fold_user(&self, user: UserRef<'_>) -> Result<Vec<f32>> {
-        match user {
-            UserRef::Known(u) => Ok(self.fitted()?.f.user(u.ix()).to_vec()),
-            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => self.fold_in(p),
-        }
-    }
 }
 
 impl Configurable for Als {

@@ -107,15 +107,6 @@ impl Bpr {
         "The fitted factors (`factors + 1` columns; the last is 1 for users, the bias for items)."
     );
 
-    /// The user vector of a profile or an updated user ([`Bpr::fold_in`] of the whole
-    /// profile: BPR has no prior fold-in yet); a known user's trained row.
-    pub fn fold_user(&self, user: UserRef<'_>) -> Result<Vec<f32>> {
-        match user {
-            UserRef::Known(u) => Ok(self.fitted()?.f.user(u.ix()).to_vec()),
-            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => self.fold_in(p),
-        }
-    }
-
     /// A user vector for a profile, by SGD against the fixed item factors.
     pub fn fold_in(&self, profile: &[(ItemIdx, f32)]) -> Result<Vec<f32>> {
         let fit = self.fitted()?;

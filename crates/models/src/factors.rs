@@ -36,8 +36,7 @@ macro_rules! factor_model_scoring {
 
         fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
             let fit = self.fitted()?;
-            fit.f
-                .score_user(&fit.shape, user, out, |u| self.fold_user(u))
+            fit.f.score_user(&fit.shape, user, out, |p| self.fold_in(p))
         }
 
         fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
@@ -170,19 +169,24 @@ impl Factors {
     }
 
     /// Checks `out` and `user` against `shape`, then scores every item into `out` for the
-    /// known user's row, or for the vector `fold` gives a profile or an updated user.
+    /// known user's row, or for the vector `fold_in` gives a profile (an updated user's
+    /// whole profile: ALS's exact user step is the one its trained vectors came from, and BPR
+    /// has no prior fold-in).
     pub(crate) fn score_user(
         &self,
         shape: &crate::common::Shape,
         user: cinerec_core::UserRef<'_>,
         out: &mut [f32],
-        fold: impl FnOnce(cinerec_core::UserRef<'_>) -> Result<Vec<f32>>,
+        fold_in: impl FnOnce(&[(ItemIdx, f32)]) -> Result<Vec<f32>>,
     ) -> Result<()> {
         shape.check_out(out)?;
         shape.check_user(user)?;
         match user {
             cinerec_core::UserRef::Known(u) => self.scores_into(self.user(u.ix()), out),
-            other => self.scores_into(&fold(other)?, out),
+            cinerec_core::UserRef::Profile(p)
+            | cinerec_core::UserRef::Updated { profile: p, .. } => {
+                self.scores_into(&fold_in(p)?, out)
+            }
         }
         Ok(())
     }

@@ -200,7 +200,7 @@ impl ItemKnn {
         let (mu, bu, bi) = f.baseline.biases()?;
         Ok(match user {
             UserRef::Known(u) => bu[u.ix()],
-            UserRef::Profile(_) | UserRef::Updated { profile: _, .. } => {
+            UserRef::Profile(_) | UserRef::Updated { .. } => {
                 let dev: f64 = profile
                     .iter()
                     .map(|&(i, r)| r as f64 - mu - bi[i as usize])

@@ -145,12 +145,12 @@ impl MfFit {
         reg_bu: f32,
         reg_pu: f32,
     ) -> (f32, Vec<f32>) {
-        let (mut a, mut rhs) = self.normal_eq(prof, z, reg_bu, reg_pu);
+        let zero = || (0.0, vec![0.0; self.f.k]);
         if prof.is_empty() {
-            return (0.0, vec![0.0; self.f.k]);
+            return zero();
         }
-        self.solve(&mut a, &mut rhs)
-            .unwrap_or((0.0, vec![0.0; self.f.k]))
+        let (mut a, mut rhs) = self.normal_eq(prof, z, reg_bu, reg_pu);
+        self.solve(&mut a, &mut rhs).unwrap_or_else(zero)
     }
 
     /// Fold-in with the trained user as the prior (see the module docs): the ratings training

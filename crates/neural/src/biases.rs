@@ -56,13 +56,13 @@ impl Biases {
     /// baseline: its biases are refitted on `data` exactly as Surprise's BaselineOnly
     /// (`cinerec_models::Baseline`, ALS) fits them — in f64, each pass every movie bias then
     /// every user bias, from zeros — so it predicts what the baseline predicts (up to f32
-    /// rounding) rather than a slightly different baseline. Support and shrink are kept;
-    /// nothing changes while the residual is on.
+    /// rounding) rather than a slightly different baseline. Support (whose counts, from the
+    /// same `data`, are the passes' denominators) and shrink are kept; nothing changes while
+    /// the residual is on.
     pub fn settle(&mut self, data: &Dataset) {
-        let off = self.support.as_ref().is_some_and(|s| s.shrink.alpha == 0.0);
-        if !off {
+        let Some(support) = self.support.as_ref().filter(|s| s.shrink.alpha == 0.0) else {
             return;
-        }
+        };
         let m = data.matrix();
         let n = m.values().len();
         if n == 0 {
@@ -71,21 +71,19 @@ impl Biases {
         let mu = m.values().iter().map(|&v| v as f64).sum::<f64>() / n as f64;
         let (mut bu, mut bi) = (vec![0f64; data.n_users()], vec![0f64; data.n_items()]);
         for _ in 0..PASSES {
-            let (mut dev_i, mut n_i) = (vec![0f64; bi.len()], vec![0f64; bi.len()]);
+            let mut dev_i = vec![0f64; bi.len()];
             for r in m.iter() {
                 dev_i[r.item.ix()] += r.value as f64 - mu - bu[r.user.ix()];
-                n_i[r.item.ix()] += 1.0;
             }
-            for (b, (d, c)) in bi.iter_mut().zip(dev_i.iter().zip(&n_i)) {
-                *b = d / (REG_ITEM as f64 + c);
+            for (b, (d, &c)) in bi.iter_mut().zip(dev_i.iter().zip(&support.n_item)) {
+                *b = d / (REG_ITEM as f64 + c as f64);
             }
-            let (mut dev_u, mut n_u) = (vec![0f64; bu.len()], vec![0f64; bu.len()]);
+            let mut dev_u = vec![0f64; bu.len()];
             for r in m.iter() {
                 dev_u[r.user.ix()] += r.value as f64 - mu - bi[r.item.ix()];
-                n_u[r.user.ix()] += 1.0;
             }
-            for (b, (d, c)) in bu.iter_mut().zip(dev_u.iter().zip(&n_u)) {
-                *b = d / (REG_USER as f64 + c);
+            for (b, (d, &c)) in bu.iter_mut().zip(dev_u.iter().zip(&support.n_user)) {
+                *b = d / (REG_USER as f64 + c as f64);
             }
         }
         self.mean = mu as f32;

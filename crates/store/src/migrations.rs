@@ -74,54 +74,54 @@ const RUNS: &str = "CREATE TABLE IF NOT EXISTS runs (id VARCHAR(64) NOT NULL PRI
 /// Every migration, in order.
 pub static MIGRATIONS: &[Migration] = &[
     Migration {
-    version: 1,
-    name: "users, movies, ratings (+ views), models, store_info",
-    sqlite: &[
-        USERS,
-        MOVIES,
-        RATINGS,
-        RATINGS_MOVIE_INDEX,
-        "CREATE VIEW IF NOT EXISTS views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
-        "CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY AUTOINCREMENT, \
-         algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
-         created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
-         active BIGINT UNIQUE CHECK (active = 1))",
-        STORE_INFO,
-    ],
-    postgres: &[
-        USERS,
-        MOVIES,
-        RATINGS,
-        RATINGS_MOVIE_INDEX,
-        "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
-        "CREATE TABLE IF NOT EXISTS models (version BIGSERIAL PRIMARY KEY, \
-         algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
-         created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
-         active BIGINT UNIQUE CHECK (active = 1))",
-        STORE_INFO,
-    ],
-    mysql: &[
-        "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT NULL, \
-         gender TEXT NULL, occupation TEXT NULL, zip TEXT NULL, created_at BIGINT NOT NULL) \
-         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT NULL, \
-         year BIGINT NULL, genres TEXT NOT NULL, metadata MEDIUMTEXT NOT NULL, \
-         created_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS ratings (user_id VARCHAR(64) NOT NULL, \
-         movie_id VARCHAR(64) NOT NULL, rating DOUBLE NOT NULL, rated_at BIGINT NOT NULL, \
-         PRIMARY KEY (user_id, movie_id), KEY ratings_movie (movie_id), \
-         CONSTRAINT ratings_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE, \
-         CONSTRAINT ratings_movie_fk FOREIGN KEY (movie_id) REFERENCES movies (id) ON DELETE CASCADE) \
-         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
-        "CREATE TABLE IF NOT EXISTS models (version BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-         algorithm TEXT NOT NULL, params MEDIUMTEXT NOT NULL, dataset_hash TEXT NOT NULL, \
-         metrics MEDIUMTEXT NULL, created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
-         active BIGINT NULL UNIQUE, CHECK (active = 1)) \
-         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
-         info_value MEDIUMTEXT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-    ],
+        version: 1,
+        name: "users, movies, ratings (+ views), models, store_info",
+        sqlite: &[
+            USERS,
+            MOVIES,
+            RATINGS,
+            RATINGS_MOVIE_INDEX,
+            "CREATE VIEW IF NOT EXISTS views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
+            "CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY AUTOINCREMENT, \
+             algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
+             created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
+             active BIGINT UNIQUE CHECK (active = 1))",
+            STORE_INFO,
+        ],
+        postgres: &[
+            USERS,
+            MOVIES,
+            RATINGS,
+            RATINGS_MOVIE_INDEX,
+            "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
+            "CREATE TABLE IF NOT EXISTS models (version BIGSERIAL PRIMARY KEY, \
+             algorithm TEXT NOT NULL, params TEXT NOT NULL, dataset_hash TEXT NOT NULL, metrics TEXT, \
+             created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
+             active BIGINT UNIQUE CHECK (active = 1))",
+            STORE_INFO,
+        ],
+        mysql: &[
+            "CREATE TABLE IF NOT EXISTS users (id VARCHAR(64) NOT NULL PRIMARY KEY, age BIGINT NULL, \
+             gender TEXT NULL, occupation TEXT NULL, zip TEXT NULL, created_at BIGINT NOT NULL) \
+             ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            "CREATE TABLE IF NOT EXISTS movies (id VARCHAR(64) NOT NULL PRIMARY KEY, title TEXT NULL, \
+             year BIGINT NULL, genres TEXT NOT NULL, metadata MEDIUMTEXT NOT NULL, \
+             created_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            "CREATE TABLE IF NOT EXISTS ratings (user_id VARCHAR(64) NOT NULL, \
+             movie_id VARCHAR(64) NOT NULL, rating DOUBLE NOT NULL, rated_at BIGINT NOT NULL, \
+             PRIMARY KEY (user_id, movie_id), KEY ratings_movie (movie_id), \
+             CONSTRAINT ratings_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE, \
+             CONSTRAINT ratings_movie_fk FOREIGN KEY (movie_id) REFERENCES movies (id) ON DELETE CASCADE) \
+             ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            "CREATE OR REPLACE VIEW views AS SELECT user_id, movie_id, rating, rated_at FROM ratings",
+            "CREATE TABLE IF NOT EXISTS models (version BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+             algorithm TEXT NOT NULL, params MEDIUMTEXT NOT NULL, dataset_hash TEXT NOT NULL, \
+             metrics MEDIUMTEXT NULL, created_at BIGINT NOT NULL, artifact TEXT NOT NULL, \
+             active BIGINT NULL UNIQUE, CHECK (active = 1)) \
+             ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \
+             info_value MEDIUMTEXT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        ],
     },
     Migration {
         version: 2,

@@ -24,6 +24,7 @@ pub(super) fn inputs(data: &Dataset, url: &str) -> Result<Map<String, Value>> {
 
 /// Imports `data` into the store at `url`; the figures are the rows written and the seconds.
 pub(super) fn run(data: &Dataset, url: &str) -> Result<Map<String, Value>> {
+    // Not `source::with_store`: its future may not borrow `data`.
     let rep = source::runtime()?.block_on(async {
         let store = cinerec_store::open(url).await?;
         let rep = import_dataset(store.as_ref(), data, &ImportOptions::default(), &|_, _| {}).await;

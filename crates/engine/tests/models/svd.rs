@@ -240,12 +240,8 @@ fn updated_users_keep_their_trained_vector() {
         };
         let (mut repost, mut resolve) = (0f32, 0f32);
         for u in (0..train.n_users() as u32).step_by(6) {
-            let (items, vals) = train.user_ratings(UserIdx(u));
-            let profile: Vec<(ItemIdx, f32)> = items
-                .iter()
-                .zip(vals)
-                .map(|(&i, &v)| (ItemIdx(i), v))
-                .collect();
+            let items = train.user_ratings(UserIdx(u)).0;
+            let profile = cinerec_core::user_profile(&train, UserRef::Known(UserIdx(u))).unwrap();
             let known = score(UserRef::Known(UserIdx(u)));
             let same = score(UserRef::Updated {
                 user: UserIdx(u),
