@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
+pub use crate::retrain::config::RetrainConfig;
+
 /// Everything `cinerec serve` can be told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -38,6 +40,9 @@ pub struct ServerConfig {
     /// request, so the CPU does not halt between requests (`CINEREC_IDLE_SPIN_MS`; 0 = off).
     /// See [`crate::spin`] for why (idle wake-ups of virtual CPUs) and what was measured.
     pub idle_spin_ms: u64,
+    /// Guarded background retraining (see [`crate::retrain`]); off unless `after` or `every`
+    /// is set.
+    pub retrain: RetrainConfig,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +60,7 @@ impl Default for ServerConfig {
             models_dir: "models".into(),
             runs_dir: "runs/history".into(),
             idle_spin_ms: 5,
+            retrain: RetrainConfig::default(),
         }
     }
 }
@@ -144,6 +150,7 @@ impl ServerConfig {
         if let Some(v) = get("CINEREC_IDLE_SPIN_MS") {
             self.idle_spin_ms = num("CINEREC_IDLE_SPIN_MS", &v)?;
         }
+        self.retrain.apply_env(&get)?;
         Ok(())
     }
 
@@ -197,7 +204,7 @@ impl ServerConfig {
         if self.api_key.as_deref().is_some_and(|k| k.len() < 8) {
             return Err(ConfigError("api_key must be at least 8 characters".into()));
         }
-        Ok(())
+        self.retrain.validate()
     }
 
     /// The socket address to bind.

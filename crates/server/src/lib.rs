@@ -4,8 +4,9 @@
 //! [`api`], answering through `cinerec_engine::query`; the precomputed catalogue [`index`];
 //! live ratings posted since training ([`live`]); the swappable serving snapshot
 //! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
-//! ([`config`]); Prometheus metrics ([`metrics`]); the one error type ([`error`]); the web
-//! UI's static files ([`ui`]); and the idle spinner that keeps latency low ([`spin`]).
+//! ([`config`]); guarded background retraining ([`retrain`]); Prometheus metrics
+//! ([`metrics`]); the one error type ([`error`]); the web UI's static files ([`ui`]); and
+//! the idle spinner that keeps latency low ([`spin`]).
 
 pub mod api;
 pub mod boot;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod index;
 pub mod live;
 pub mod metrics;
+pub mod retrain;
 pub mod spin;
 pub mod state;
 pub mod ui;
@@ -45,6 +47,7 @@ pub async fn run(state: AppState) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     spin::start(state.config().idle_spin_ms);
+    retrain::spawn(&state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {

@@ -8,6 +8,7 @@
 use arc_swap::ArcSwap;
 use cinerec_core::{CoreError, Dataset, ItemIdx, Recommender, UserRef};
 use cinerec_store::{ModelRecord, Store};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::RwLock;
 
@@ -136,6 +137,8 @@ struct Inner {
     config: ServerConfig,
     metrics: Arc<Metrics>,
     gate: RwLock<()>,
+    retrain: crate::retrain::status::Status,
+    retrain_started: AtomicBool,
 }
 
 impl AppState {
@@ -153,6 +156,8 @@ impl AppState {
                 config,
                 metrics,
                 gate: RwLock::new(()),
+                retrain: Default::default(),
+                retrain_started: AtomicBool::new(false),
             }),
         }
     }
@@ -190,5 +195,15 @@ impl AppState {
     /// The write gate: writers hold it shared, swaps exclusively.
     pub fn gate(&self) -> &RwLock<()> {
         &self.inner.gate
+    }
+
+    /// What background retraining is doing and decided ([`crate::retrain`]).
+    pub fn retrain_status(&self) -> &crate::retrain::status::Status {
+        &self.inner.retrain
+    }
+
+    /// Marks the retraining task as started; true when it already was.
+    pub fn retrain_started(&self) -> bool {
+        self.inner.retrain_started.swap(true, Ordering::AcqRel)
     }
 }

@@ -769,3 +769,6 @@ async fn runs_merge_the_store_history_and_the_runs_folder() {
     );
     assert_eq!(v[1]["metrics"]["rmse"], json!(0.95));
 }
+
+#[path = "api/retrain.rs"]
+mod retrain;

@@ -62,6 +62,7 @@ export const api = {
   unrate: (user, movie) => call('DELETE', `/ratings/${enc(user)}/${enc(movie)}`),
   userRatings: (user) => call('GET', `/users/${enc(user)}/ratings`),
   models: () => call('GET', '/models'),
+  retrain: () => call('GET', '/retrain'),
   runs: () => call('GET', '/runs'),
   stats: () => call('GET', '/ui/api/stats'),
   movieRatings: (id) => call('GET', `/ui/api/movies/${enc(id)}/ratings`),

@@ -1,5 +1,6 @@
 // cinerec web UI: the dashboard — dataset statistics (GET /ui/api/stats) and the model
-// registry (GET /models): metrics side by side, a bar chart comparing models, loss curves.
+// registry (GET /models): metrics side by side, a bar chart comparing models, loss curves;
+// background retraining (GET /retrain): settings, state and the latest guarded decisions.
 
 import { api } from './api.js';
 import { barChart, groupedBarChart, lineChart, fmt } from './charts.js';
@@ -46,10 +47,13 @@ export async function dashboard(main) {
   document.title = 'Dashboard · cinerec';
   const statsBox = h('div', { class: 'grid', id: 'dataset' }, loading('statistics'));
   const modelsBox = h('div', { class: 'grid', id: 'models' }, loading('models'));
-  fill(main, h('h1', {}, 'Dashboard'), h('h2', {}, 'Dataset'), statsBox, h('h2', {}, 'Models'), modelsBox);
+  const retrainBox = h('div', { class: 'grid', id: 'retrain' }, loading('retraining'));
+  fill(main, h('h1', {}, 'Dashboard'), h('h2', {}, 'Dataset'), statsBox, h('h2', {}, 'Models'), modelsBox,
+    h('h2', {}, 'Background retraining'), retrainBox);
   await Promise.all([
     api.stats().then((s) => renderStats(statsBox, s)).catch((e) => fill(statsBox, note(errorText(e), 'error'))),
     api.models().then((m) => renderModels(modelsBox, m)).catch((e) => fill(modelsBox, note(errorText(e), 'error'))),
+    api.retrain().then((r) => renderRetrain(retrainBox, r)).catch((e) => fill(retrainBox, note(errorText(e), 'error'))),
   ]);
 }
 
@@ -171,4 +175,35 @@ function searchSections(models, name) {
           h('td', { class: 'num' }, fmt(t.predicted_s)), h('td', { class: 'num' }, t.fit_s == null ? '–' : fmt(t.fit_s)),
           h('td', { class: 'num' }, t.value == null ? '–' : fmt(t.value)), h('td', {}, t.status)))))));
   });
+}
+
+const secs = (v) => (v == null ? '–' : `${fmt(v)} s`);
+const when = (unix) => new Date(unix * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Retraining settings, state and the latest decisions (GET /retrain). */
+function renderRetrain(box, r) {
+  if (!r.enabled) {
+    fill(box, h('section', { class: 'card wide' }, note('Off. Start the server with --retrain-after N (new ratings) and/or --retrain-every DURATION to retrain in the background; a candidate is activated only if it is not worse on the newest ratings.')));
+    return;
+  }
+  const triggers = [r.after ? `after ${r.after} rating changes` : null, r.every ? `every ${r.every}` : null].filter(Boolean).join(' or ');
+  const model = r.model ? `${r.model}${r.params ? ` ${JSON.stringify(r.params)}` : ''}` : 'the active model’s algorithm';
+  const holdout = r.holdout < 1 ? `${fmt(100 * r.holdout)}% of the new ratings` : `${r.holdout} newest new ratings`;
+  const state = r.running_since ? `training since ${when(r.running_since)} UTC` : `idle; ${r.pending_changes} rating change(s) counted toward the next attempt${r.next_due_unix ? `, timer due ${when(r.next_due_unix)} UTC` : ''}`;
+  const summary = h('p', {}, `Retrains ${model} ${triggers}, on ${r.threads} low-priority thread(s); held back: ${holdout}; margin ${r.margin}. Now ${state}.`);
+  const cols = ['started (UTC)', 'outcome', 'candidate', 'metric', 'candidate score', 'active score', 'new / held back', 'fit', 'eval', 'refit', 'carried over', 'reason'];
+  const rows = r.decisions.map((d) => h('tr', { class: d.outcome === 'activated' ? 'serving' : '' },
+    h('td', {}, when(d.started_unix)), h('td', {}, d.outcome),
+    h('td', {}, `${d.algorithm}${d.version != null ? ` v${d.version}` : ''} (active v${d.active_version})`),
+    h('td', {}, d.metric ?? '–'), h('td', { class: 'num' }, d.candidate_score == null ? '–' : fmt(d.candidate_score)),
+    h('td', { class: 'num' }, d.active_score == null ? '–' : fmt(d.active_score)),
+    h('td', { class: 'num' }, `${d.new_ratings} / ${d.holdout}`), h('td', { class: 'num' }, secs(d.fit_seconds)),
+    h('td', { class: 'num' }, secs(d.eval_seconds)), h('td', { class: 'num' }, secs(d.refit_seconds)),
+    h('td', { class: 'num' }, String(d.carried_over)), h('td', {}, d.reason)));
+  const table = r.decisions.length
+    ? h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Retraining decisions' }, h('table', { id: 'retrain-table' },
+      h('caption', {}, 'Latest attempts, newest first (every candidate is also in the registry above)'),
+      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)))
+    : note('No attempt yet.');
+  fill(box, h('section', { class: 'card wide' }, summary, table));
 }

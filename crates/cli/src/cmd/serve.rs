@@ -51,6 +51,57 @@ pub struct ServeArgs {
     /// idle-wakeup latency on virtual machines (0 = off; default from the config: 5).
     #[arg(long)]
     pub idle_spin_ms: Option<u64>,
+    /// Retrain in the background once this many rating changes were posted (guarded: the
+    /// candidate is activated only if it is not worse on the newest ratings).
+    #[arg(long, value_name = "N")]
+    pub retrain_after: Option<u64>,
+    /// Retrain in the background at this interval (`90s`, `30m`, `1h`, `1h30m`, `2d`).
+    #[arg(long, value_name = "DURATION")]
+    pub retrain_every: Option<String>,
+    /// Algorithm to retrain, or `auto` (default: the active model's, with its parameters).
+    #[arg(long, value_name = "NAME|auto")]
+    pub retrain_model: Option<String>,
+    /// Hyper-parameters (JSON object) of the retrained model.
+    #[arg(long, value_name = "JSON")]
+    pub retrain_params: Option<String>,
+    /// Threads of the background fit (default 1; it runs at the lowest priority).
+    #[arg(long, value_name = "N")]
+    pub retrain_threads: Option<usize>,
+    /// Relative tolerance: activate a candidate up to this share worse (default 0 = not worse).
+    #[arg(long, value_name = "X")]
+    pub retrain_margin: Option<f64>,
+    /// Held-back slice of the newest unseen ratings: a share below 1 or a count (default 0.5).
+    #[arg(long, value_name = "SHARE|COUNT")]
+    pub retrain_holdout: Option<f64>,
+}
+
+/// Applies the `--retrain-*` flags over the file and environment.
+fn set_retrain(r: &mut cinerec_server::config::RetrainConfig, a: &ServeArgs) -> Result<()> {
+    if let Some(v) = a.retrain_after {
+        r.after = v;
+    }
+    if let Some(v) = &a.retrain_every {
+        r.every = Some(v.clone());
+    }
+    if let Some(v) = &a.retrain_model {
+        r.model = Some(v.clone());
+    }
+    if let Some(p) = &a.retrain_params {
+        r.params = Some(
+            serde_json::from_str(p)
+                .with_context(|| format!("--retrain-params is not valid JSON: {p}"))?,
+        );
+    }
+    if let Some(v) = a.retrain_threads {
+        r.threads = v;
+    }
+    if let Some(v) = a.retrain_margin {
+        r.margin = v;
+    }
+    if let Some(v) = a.retrain_holdout {
+        r.holdout = v;
+    }
+    Ok(())
 }
 
 /// Runs the server.
@@ -78,6 +129,7 @@ pub fn run(a: &ServeArgs, cli: &Cli, out: &Output) -> Result<()> {
                 .collect()
         })
     );
+    set_retrain(&mut cfg.retrain, a)?;
     if a.no_request_log {
         cfg.request_log = false;
     }

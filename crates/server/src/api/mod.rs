@@ -1,7 +1,7 @@
 //! The HTTP surface: one handler module per resource (health, movies, predict, recommend,
-//! users, ratings, models, runs, metrics, docs, and the UI's data in stats), the one route table
-//! that serves, lists and documents them ([`routes`]), and the types and parameter checks
-//! the handlers share.
+//! users, ratings, models, retrain, runs, metrics, docs, and the UI's data in stats), the one
+//! route table that serves, lists and documents them ([`routes`]), and the types and
+//! parameter checks the handlers share.
 
 pub mod docs;
 pub mod health;
@@ -11,6 +11,7 @@ pub mod movies;
 pub mod predict;
 pub mod ratings;
 pub mod recommend;
+pub mod retrain;
 pub mod routes;
 pub mod runs;
 pub mod stats;

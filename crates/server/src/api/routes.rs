@@ -19,7 +19,8 @@ use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use super::{
-    docs, health, metrics, models, movies, predict, ratings, recommend, runs, stats, users,
+    docs, health, metrics, models, movies, predict, ratings, recommend, retrain, runs, stats,
+    users,
 };
 use crate::error::ServerError;
 use crate::metrics::Metrics;
@@ -80,6 +81,7 @@ route_table! {
     Write DELETE "/ratings/{user}/{movie}" => ratings::delete,
     Read GET "/models" => models::list,
     Write POST "/models/{version}/activate" => models::activate,
+    Read GET "/retrain" => retrain::status,
     Read GET "/runs" => runs::list,
     Read GET "/metrics" => metrics::metrics,
     Read GET "/openapi.json" => docs::openapi_json,
