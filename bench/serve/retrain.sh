@@ -6,7 +6,7 @@
 # the attempt is running, and the script records whether it was still running when wrk ended).
 # The report takes medians over the rounds.
 #
-#   bench/serve/retrain.sh        # DUR=8 REPS=5 CONNS="1 16" MODEL=svd THREADS=1 by default
+#   bench/serve/retrain.sh        # DUR=8 REPS=3 CONNS="1 16" MODEL=svd THREADS=1 by default
 #
 # Data: DATA (a dataset name or path cinerec reads) or, by default, the synthetic ml100k-like
 # shape (943 users, 1,682 movies, 100,000 ratings; `cinerec data synth`), so no MovieLens is
@@ -18,12 +18,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 W=$ROOT/bench/work/retrain
 DUR=${DUR:-8}
-REPS=${REPS:-5}
+REPS=${REPS:-3}
 CONNS=${CONNS:-"1 16"}
 MODEL=${MODEL:-svd}
 THREADS=${THREADS:-1}
 AFTER=${AFTER:-50}
-RETRAIN_PARAMS=${RETRAIN_PARAMS:-'{"n_epochs": 400}'}
+RETRAIN_PARAMS=${RETRAIN_PARAMS:-'{"n_epochs": 2000}'}
 CINEREC=${CINEREC:-$ROOT/target/ci/cinerec}
 DATA=${DATA:-}
 PORT=${PORT:-8110}
@@ -47,7 +47,7 @@ busy() { # share of CPU time busy over 2 s, from /proc/stat
   i=$((b[4] - a[4] + b[5] - a[5])); echo $(( 100 - 100 * i / (t > 0 ? t : 1) ))
 }
 wait_idle() { # other sessions share the machine: wait (at most IDLE_WAIT s) until < 15% busy
-  local end=$(( $(date +%s) + ${IDLE_WAIT:-60} )) b
+  local end=$(( $(date +%s) + ${IDLE_WAIT:-20} )) b
   while b=$(busy); [ "$b" -ge 15 ] && [ "$(date +%s)" -lt "$end" ]; do log "machine ${b}% busy, waiting"; sleep 3; done
   echo "$b"
 }

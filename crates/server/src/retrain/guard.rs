@@ -237,11 +237,13 @@ pub fn lower_priority() {
     }
 }
 
-/// The retraining figures recorded in the registry's metrics under `retrain`.
+/// The retraining figures recorded under `retrain` in the registry's metrics and as a run's
+/// metrics (the version and the parameters are recorded beside them already).
 pub fn record(decision: &super::status::Decision) -> Value {
     let mut v = serde_json::to_value(decision).unwrap_or_else(|_| json!({}));
     if let Some(o) = v.as_object_mut() {
         o.remove("version");
+        o.remove("params");
     }
     v
 }

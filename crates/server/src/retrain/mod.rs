@@ -47,6 +47,7 @@ use std::time::{Duration, Instant};
 
 use crate::boot;
 use crate::error::ServerError;
+use crate::live::LiveRatings;
 use crate::state::{AppState, LoadedModel, Serving};
 use cinerec_core::Dataset;
 use guard::Verdict;
@@ -61,16 +62,22 @@ pub fn spawn(state: &AppState) {
     if !state.config().retrain.enabled() || state.retrain_started() {
         return;
     }
+    // The count starts now, not when the task is first scheduled: changes posted in between
+    // count toward the first attempt.
+    let start = {
+        let s = state.serving();
+        (s.live.clone(), s.live.change_count())
+    };
     let state = state.clone();
-    tokio::spawn(async move { run(state).await });
+    tokio::spawn(async move { run(state, start).await });
 }
 
 fn now_unix() -> u64 {
     cinerec_engine::runs::now_unix()
 }
 
-/// The trigger loop.
-async fn run(state: AppState) {
+/// The trigger loop; `start`: the overlay and its change count when the task was spawned.
+async fn run(state: AppState, start: (Arc<LiveRatings>, u64)) {
     let cfg = state.config().retrain.clone();
     let every = cfg.interval();
     let mut next_due = every.map(|d| Instant::now() + d);
@@ -78,10 +85,7 @@ async fn run(state: AppState) {
         t.map(|t| now_unix() + t.saturating_duration_since(Instant::now()).as_secs())
     };
     // The overlay last looked at (held, so its address cannot be reused) and its count then.
-    let (mut live, mut seen) = {
-        let s = state.serving();
-        (s.live.clone(), s.live.change_count())
-    };
+    let (mut live, mut seen) = start;
     let mut pending = 0u64;
     loop {
         tokio::time::sleep(POLL).await;
@@ -156,6 +160,7 @@ pub async fn prepare(state: &AppState, trigger: &str) -> Prepared {
         reason: String::new(),
         trigger: trigger.into(),
         algorithm: spec_for(&cfg, &old.active).algorithm,
+        params: serde_json::Value::Null,
         version: None,
         active_version: old.active.version,
         metric: None,
@@ -181,6 +186,7 @@ pub async fn prepare(state: &AppState, trigger: &str) -> Prepared {
     if let Ok((Verdict::Judged(j), _)) = &judged {
         let (fit, eval, refit) = j.timings;
         d.algorithm = j.algorithm.clone();
+        d.params = j.header.params.clone();
         d.metric = Some(j.metric.key().into());
         (d.candidate_score, d.active_score) = (Some(j.scores.0), Some(j.scores.1));
         (d.new_ratings, d.holdout) = (j.new_ratings, j.holdout);
@@ -303,7 +309,7 @@ async fn record_run(state: &AppState, d: &Decision) {
     let mut rec = RunRecord::new(
         "retrain",
         &d.algorithm,
-        serde_json::Value::Null,
+        d.params.clone(),
         DataRef {
             source: cinerec_store::redact_url(&state.config().store),
             name: state.serving().data.name.clone(),

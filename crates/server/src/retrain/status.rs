@@ -39,6 +39,9 @@ pub struct Decision {
     pub trigger: String,
     /// Algorithm of the candidate.
     pub algorithm: String,
+    /// Its parameters as the model reports them (null when nothing was trained).
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
     /// Registry version of the candidate (none when skipped or failed before registration).
     pub version: Option<i64>,
     /// Registry version that was active when training started.
