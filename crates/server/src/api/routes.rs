@@ -19,8 +19,7 @@ use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use super::{
-    docs, health, metrics, models, movies, predict, ratings, recommend, retrain, runs, stats,
-    users,
+    docs, health, metrics, models, movies, predict, ratings, recommend, retrain, runs, stats, users,
 };
 use crate::error::ServerError;
 use crate::metrics::Metrics;

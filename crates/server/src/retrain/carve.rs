@@ -99,26 +99,29 @@ mod tests {
         };
         let mut r = Interactions::default();
         for &(u, i, v, t) in ratings {
-            r.push(
-                cat.users.get(u).unwrap(),
-                cat.items.get(i).unwrap(),
-                v,
-                t,
-            );
+            r.push(cat.users.get(u).unwrap(), cat.items.get(i).unwrap(), v, t);
         }
         Dataset::new("t", Arc::new(cat), r)
     }
 
     #[test]
     fn the_slice_is_the_newest_unseen_ratings_of_known_users() {
-        let old = [("u1", "a", 4.0, 1), ("u2", "b", 3.0, 2), ("u2", "c", 2.0, 3)];
+        let old = [
+            ("u1", "a", 4.0, 1),
+            ("u2", "b", 3.0, 2),
+            ("u2", "c", 2.0, 3),
+        ];
         let active = data(&["u1", "u2"], &old);
         // Since: u1 rated b and c, u2 changed c, a new user u0 (sorted first, so every
         // index shifts) rated d last of all.
         let mut now = old.to_vec();
         now[2].2 = 5.0;
         now[2].3 = 30;
-        now.extend([("u1", "b", 1.0, 10), ("u1", "c", 2.0, 20), ("u0", "d", 5.0, 99)]);
+        now.extend([
+            ("u1", "b", 1.0, 10),
+            ("u1", "c", 2.0, 20),
+            ("u0", "d", 5.0, 99),
+        ]);
         let snap = data(&["u0", "u1", "u2"], &now);
         let c = carve(&active, &snap, |n| n - 1);
         // Unseen with a known user: u1·b, u1·c, u2·c (changed); u0's rating is not eligible.

@@ -153,7 +153,11 @@ pub fn judge(job: Job) -> Result<Verdict, ServerError> {
     let active = job.active.model.as_ref();
     let both_rate = cinerec_eval::predicts_ratings(cand.model.as_ref(), &c.rest)
         && cinerec_eval::predicts_ratings(active, &c.active_rest);
-    let metric = if both_rate { Metric::Rmse } else { Metric::Ndcg };
+    let metric = if both_rate {
+        Metric::Rmse
+    } else {
+        Metric::Ndcg
+    };
     let workers = job.cfg.threads;
     let cs = score(cand.model.as_ref(), &c.rest, &c.slice, metric, workers)?;
     let act = score(active, &c.active_rest, &c.active_slice, metric, workers)?;

@@ -98,7 +98,9 @@ async fn run(state: AppState, start: (Arc<LiveRatings>, u64)) {
             }
             (live, seen) = (s.live.clone(), count);
         }
-        state.retrain_status().set_pending(pending, due_unix(next_due));
+        state
+            .retrain_status()
+            .set_pending(pending, due_unix(next_due));
         let by_count = cfg.after > 0 && pending >= cfg.after;
         let by_time = next_due.is_some_and(|t| Instant::now() >= t);
         if !(by_count || by_time) {
@@ -116,7 +118,9 @@ async fn run(state: AppState, start: (Arc<LiveRatings>, u64)) {
             (live, seen) = (s.live.clone(), s.live.change_count());
         }
         next_due = every.map(|d| Instant::now() + d);
-        state.retrain_status().set_pending(pending, due_unix(next_due));
+        state
+            .retrain_status()
+            .set_pending(pending, due_unix(next_due));
         state.retrain_status().push(d);
     }
 }

@@ -70,7 +70,10 @@ async fn a_better_candidate_is_activated_after_n_new_ratings() {
     })
     .await;
     let (_, r) = a.get("/retrain").await;
-    assert_eq!((r["enabled"].clone(), r["after"].clone()), (json!(true), json!(40)));
+    assert_eq!(
+        (r["enabled"].clone(), r["after"].clone()),
+        (json!(true), json!(40))
+    );
     assert_eq!(r["decisions"], json!([]));
     let (_, h) = a.get("/health").await;
     let first = h["model_version"].clone();
@@ -87,23 +90,36 @@ async fn a_better_candidate_is_activated_after_n_new_ratings() {
         d["active_score"].as_f64().unwrap(),
     );
     assert!(cand < act, "{d}");
-    assert_eq!((d["new_ratings"].clone(), d["holdout"].clone()), (json!(60), json!(30)));
+    assert_eq!(
+        (d["new_ratings"].clone(), d["holdout"].clone()),
+        (json!(60), json!(30))
+    );
     assert!(d["refit_seconds"].as_f64().is_some(), "{d}");
     // The new version serves and the registry says why.
     let (_, h) = a.get("/health").await;
     assert_eq!(h["model_version"], d["version"]);
     assert_eq!(h["algorithm"], "baseline");
-    assert_eq!(h["ratings"], json!(30 * 12 + 60), "served from the new snapshot");
+    assert_eq!(
+        h["ratings"],
+        json!(30 * 12 + 60),
+        "served from the new snapshot"
+    );
     let m = registered(&a, &d["version"]).await;
     assert_eq!(m["active"], true);
     assert_eq!(m["metrics"]["trained_by"], "retrain");
     assert_eq!(m["metrics"]["retrain"]["outcome"], "activated");
-    assert_eq!(m["metrics"]["retrain"]["candidate_score"], d["candidate_score"]);
+    assert_eq!(
+        m["metrics"]["retrain"]["candidate_score"],
+        d["candidate_score"]
+    );
     assert_eq!(m["metrics"]["retrain"]["active_score"], d["active_score"]);
     // The run history has it too.
     let (_, runs) = a.get("/runs").await;
     assert!(
-        runs.as_array().unwrap().iter().any(|r| r["kind"] == "retrain"),
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "retrain"),
         "{runs}"
     );
 }
@@ -137,7 +153,10 @@ async fn a_worse_candidate_is_refused_and_the_active_model_stays() {
     assert_eq!(h["algorithm"], "baseline");
     // The refused candidate is registered, inactive, with both scores.
     let m = registered(&a, &d["version"]).await;
-    assert_eq!((m["active"].clone(), m["algorithm"].clone()), (json!(false), json!("random")));
+    assert_eq!(
+        (m["active"].clone(), m["algorithm"].clone()),
+        (json!(false), json!("random"))
+    );
     assert_eq!(m["metrics"]["retrain"]["outcome"], "refused");
     assert_eq!(m["metrics"]["retrain"]["active_score"], d["active_score"]);
     assert_eq!(m["metrics"]["retrain"]["margin"], json!(0.0));
@@ -162,7 +181,11 @@ async fn ratings_posted_while_the_candidate_trains_survive_the_swap() {
     assert_eq!(d.carried_over, 1);
     let (_, h) = a.get("/health").await;
     assert_eq!(h["model_version"], json!(d.version.unwrap()));
-    assert_eq!(h["ratings"], json!(30 * 12 + 60), "the late rating is not in the snapshot");
+    assert_eq!(
+        h["ratings"],
+        json!(30 * 12 + 60),
+        "the late rating is not in the snapshot"
+    );
     let (_, r) = a.get("/users/3/ratings").await;
     let late = r["ratings"]
         .as_array()
@@ -170,7 +193,11 @@ async fn ratings_posted_while_the_candidate_trains_survive_the_swap() {
         .iter()
         .find(|x| x["movie"]["id"] == "40")
         .cloned();
-    assert_eq!(late.map(|x| (x["rating"].clone(), x["live"].clone())), Some((json!(5.0), json!(true))), "{r}");
+    assert_eq!(
+        late.map(|x| (x["rating"].clone(), x["live"].clone())),
+        Some((json!(5.0), json!(true))),
+        "{r}"
+    );
     // …and shapes the user's recommendations: movie 40 is now rated, so never recommended.
     let (_, rec) = a.get("/recommend/3?n=40").await;
     assert!(!ids(&rec).contains(&"40".to_string()), "{rec}");
