@@ -38,6 +38,9 @@ pub struct ServerConfig {
     /// request, so the CPU does not halt between requests (`CINEREC_IDLE_SPIN_MS`; 0 = off).
     /// See [`crate::spin`] for why (idle wake-ups of virtual CPUs) and what was measured.
     pub idle_spin_ms: u64,
+    /// Check the store for movies added by another process (`cinerec import`) every this many
+    /// seconds and bring them into the live catalogue (`CINEREC_CATALOG_SYNC_SECS`; 0 = off).
+    pub catalog_sync_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +58,7 @@ impl Default for ServerConfig {
             models_dir: "models".into(),
             runs_dir: "runs/history".into(),
             idle_spin_ms: 5,
+            catalog_sync_secs: 10,
         }
     }
 }
@@ -143,6 +147,9 @@ impl ServerConfig {
         }
         if let Some(v) = get("CINEREC_IDLE_SPIN_MS") {
             self.idle_spin_ms = num("CINEREC_IDLE_SPIN_MS", &v)?;
+        }
+        if let Some(v) = get("CINEREC_CATALOG_SYNC_SECS") {
+            self.catalog_sync_secs = num("CINEREC_CATALOG_SYNC_SECS", &v)?;
         }
         Ok(())
     }
