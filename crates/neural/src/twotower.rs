@@ -147,7 +147,7 @@ impl TwoTower {
                         w.user(u.ix())
                             .iter()
                             .zip(with.iter().zip(&before))
-                            .map(|(t, (a, b))| t + a - b)
+                            .map(|(t, (a, b))| t + (a - b))
                             .collect()
                     }
                     None => self.fold(w, p),
@@ -191,8 +191,8 @@ impl Recommender for TwoTower {
             (Some(b), UserRef::Known(u)) => b.user[u.ix()],
             // As for the embedding: the trained bias moved by what the new ratings change.
             (Some(b), UserRef::Updated { user: u, profile, new }) if u.ix() < b.user.len() => {
-                b.user[u.ix()] + b.profile_bias(profile)
-                    - b.profile_bias(&without_new(profile, new))
+                b.user[u.ix()]
+                    + (b.profile_bias(profile) - b.profile_bias(&without_new(profile, new)))
             }
             (Some(b), UserRef::Profile(p) | UserRef::Updated { profile: p, .. }) => {
                 b.profile_bias(p)
