@@ -37,6 +37,23 @@ pub struct UserMeta {
     pub zip: Option<String>,
 }
 
+/// Genre names as a vocabulary spells them: a name matching a `known` one regardless of case
+/// takes its spelling, any other is kept as given (trimmed); duplicates dropped.
+pub fn canonical_genres(known: &[String], given: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(given.len());
+    for g in given {
+        let g = g.trim();
+        let name = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(g))
+            .map_or_else(|| g.to_string(), Clone::clone);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
 /// Users, movies and their metadata.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
@@ -118,6 +135,28 @@ impl Catalog {
             .iter()
             .position(|g| g.eq_ignore_ascii_case(name))
             .map(|p| p as u16)
+    }
+
+    /// Index of a genre name (case-insensitive), appending it to the vocabulary when new.
+    pub fn genre_or_insert(&mut self, name: &str) -> u16 {
+        match self.genre_index(name) {
+            Some(g) => g,
+            None => {
+                self.genre_names.push(name.to_string());
+                (self.genre_names.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Appends a movie (a movie added to a running service): its inner id is the next one,
+    /// so every existing inner id keeps its meaning. `None` when the raw id exists already.
+    pub fn add_item(&mut self, raw: &str, meta: ItemMeta) -> Option<ItemIdx> {
+        if self.items.get(raw).is_some() {
+            return None;
+        }
+        let i = self.items.insert(raw);
+        self.item_meta.push(meta);
+        Some(ItemIdx(i))
     }
 
     /// Finds a movie by raw id or by title.

@@ -2,6 +2,7 @@
 //! a test split all share the same catalogue, so their inner ids agree.
 
 use crate::catalog::Catalog;
+use crate::error::{CoreError, Result};
 use crate::ids::{ItemIdx, UserIdx};
 use crate::interactions::Interactions;
 use crate::matrix::{Keep, RatingMatrix};
@@ -61,6 +62,33 @@ impl Dataset {
         // Keep the parent's rating scale: a split's train part may lack the extreme values.
         d.scale = self.scale;
         d
+    }
+
+    /// This dataset over `catalog`, a catalogue grown from this one by appending movies (new
+    /// movies added to a running service): the same users in the same order, the same movies
+    /// first, the same ratings and rating scale. Anything else is [`CoreError::Mismatch`].
+    pub fn with_catalog(&self, catalog: Arc<Catalog>) -> Result<Self> {
+        let (old, new) = (self.catalog.as_ref(), catalog.as_ref());
+        let users_same = Arc::ptr_eq(&self.catalog, &catalog) || old.users == new.users;
+        let items_kept = new.n_items() >= old.n_items()
+            && old.items.raws() == &new.items.raws()[..old.n_items()];
+        if !users_same || !items_kept {
+            return Err(CoreError::Mismatch(format!(
+                "catalogue of {} movies and {} users is not the catalogue of {} with movies appended",
+                new.n_items(),
+                new.n_users(),
+                self.name
+            )));
+        }
+        let mut matrix = self.matrix.clone();
+        matrix.grow_items(new.n_items());
+        Ok(Dataset {
+            name: self.name.clone(),
+            catalog,
+            matrix,
+            scale: self.scale,
+            hash: OnceLock::new(),
+        })
     }
 
     /// The shared catalogue.

@@ -11,6 +11,10 @@ pub enum CoreError {
     /// The movie is not in the catalogue.
     #[error("unknown movie {0}")]
     UnknownItem(String),
+    /// The movie was added to the catalogue after the model was fitted, and this model has
+    /// nothing to say about it until it is retrained (a collaborative model's cold movie).
+    #[error("movie {0} was added after the model was fitted; it has no ratings to learn from yet")]
+    ColdItem(String),
     /// The model has not been fitted yet.
     #[error("model {0} is not fitted")]
     NotFitted(&'static str),

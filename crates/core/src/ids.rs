@@ -155,11 +155,17 @@ impl IdMap {
 
 /// Sorts raw ids numerically when they are all integers, else lexicographically.
 pub fn sort_raw_ids(raw: &mut [String]) {
-    let all_int = raw.iter().all(|s| s.parse::<i64>().is_ok());
+    sort_by_raw_id(raw, |s| s.as_str());
+}
+
+/// Sorts records by their raw id (`id` of each) in the order [`sort_raw_ids`] gives ids:
+/// numerically when every id is an integer, else lexicographically.
+pub fn sort_by_raw_id<T>(v: &mut [T], id: impl Fn(&T) -> &str) {
+    let all_int = v.iter().all(|x| id(x).parse::<i64>().is_ok());
     if all_int {
-        raw.sort_by_key(|s| s.parse::<i64>().unwrap_or(0));
+        v.sort_by_key(|x| id(x).parse::<i64>().unwrap_or(0));
     } else {
-        raw.sort();
+        v.sort_by(|a, b| id(a).cmp(id(b)));
     }
 }
 

@@ -20,6 +20,7 @@ pub mod configurable;
 pub mod dataset;
 pub mod error;
 pub mod fixtures;
+pub mod grow;
 pub mod ids;
 pub mod interactions;
 pub mod matrix;

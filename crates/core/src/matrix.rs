@@ -187,6 +187,18 @@ impl RatingMatrix {
         .keeping_times(keep.times)
     }
 
+    /// The same ratings over a catalogue grown to `n_items` movies (the new movies, appended
+    /// after the existing ones, have no rating yet). `n_items` below the current count is
+    /// ignored.
+    pub fn grow_items(&mut self, n_items: usize) {
+        if n_items <= self.n_items {
+            return;
+        }
+        let end = *self.item_ptr.last().unwrap_or(&0);
+        self.item_ptr.resize(n_items + 1, end);
+        self.n_items = n_items;
+    }
+
     fn keeping_times(mut self, keep: bool) -> Self {
         if !keep {
             self.drop_times();

@@ -99,6 +99,25 @@ pub trait Recommender: Send + Sync {
         })
     }
 
+    /// Whether the model can take in movies appended to its catalogue after fitting
+    /// ([`Recommender::add_items`]): true for models with a content side (they embed a movie
+    /// from its metadata). The others treat new movies as cold (see [`crate::grow`]).
+    fn embeds_new_items(&self) -> bool {
+        false
+    }
+
+    /// Takes in the movies `data`'s catalogue has beyond the ones the model was fitted on
+    /// (appended after them: [`Dataset::with_catalog`]), and the current metadata of all, without
+    /// retraining: from then on `score_all` and `item_similarities` take buffers of
+    /// `data.n_items()` and score the new movies too. Only models whose
+    /// [`Recommender::embeds_new_items`] is true implement it.
+    fn add_items(&mut self, _data: &Dataset) -> Result<()> {
+        Err(CoreError::Unsupported {
+            model: self.name(),
+            what: "adding movies without retraining",
+        })
+    }
+
     /// What the last fit found that is worth recording beside the parameters (`auto`'s search
     /// table and validation scores); callers record it with the model's metrics.
     fn fit_report(&self) -> Option<serde_json::Value> {

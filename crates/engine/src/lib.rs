@@ -22,6 +22,7 @@
 
 pub mod auto;
 pub mod error;
+pub mod grow;
 pub mod lifecycle;
 pub mod model_error;
 pub mod params;

@@ -85,6 +85,27 @@ pub fn load_record(rec: &ModelRecord, data: &Dataset) -> Result<Box<dyn Recommen
         })
 }
 
+/// The model of a registry record *as fitted*, for `data` (whose catalogue may have grown by
+/// appended movies since), and how many movies it was fitted on: for a caller that serves it
+/// through [`crate::grow::grow_shared`] as its catalogue keeps growing.
+pub async fn load_registered_fitted(
+    rec: &ModelRecord,
+    data: Arc<Dataset>,
+) -> Result<(Box<dyn Recommender>, usize)> {
+    let rec = rec.clone();
+    tokio::task::spawn_blocking(move || {
+        let path = PathBuf::from(&rec.artifact);
+        persist::load_fitted(&path, &data, LoadOptions { force: true })
+            .map(|(m, h)| (m, h.n_items))
+            .map_err(|e| EngineError::Unservable {
+                version: rec.version,
+                source: Box::new(e.into()),
+            })
+    })
+    .await
+    .map_err(|e| EngineError::Task(e.to_string()))?
+}
+
 /// Makes `version` the active model; returns its record.
 pub async fn activate(store: &dyn Store, version: i64) -> Result<ModelRecord> {
     Ok(store.activate_model(version).await?)

@@ -44,6 +44,12 @@ pub struct ModelHeader {
     pub created_unix: u64,
     /// Version of cinerec that wrote the file.
     pub cinerec_version: String,
+    /// Fingerprint of the training catalogue's movie ids in inner-id order
+    /// ([`items_fingerprint`]): a catalogue that has since grown by appended movies is
+    /// recognised by it and served (the new movies cold or embedded, `cinerec_core::grow`).
+    /// Absent in files written before it existed: those need the same catalogue size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items_hash: Option<String>,
     /// Evaluation figures recorded at training time, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value>,
@@ -89,6 +95,7 @@ fn encode(
             .map(|d| d.as_secs())
             .unwrap_or(0),
         cinerec_version: env!("CARGO_PKG_VERSION").to_string(),
+        items_hash: Some(items_fingerprint(data, data.n_items())),
         metrics,
     };
     let prefix = file_prefix(&header, state.len())?;
@@ -207,7 +214,35 @@ pub fn read_header(path: &Path) -> Result<ModelHeader> {
     Ok(parse(path, &read(path)?)?.0)
 }
 
-/// Rebuilds a model from parsed file content, checking it against `data`.
+/// sha256 (hex, first 16 characters) of the first `n` movie ids of `data`'s catalogue, in
+/// inner-id order.
+pub fn items_fingerprint(data: &Dataset, n: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in &data.catalog().items.raws()[..n.min(data.n_items())] {
+        h.update(r.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `data`'s catalogue is the training catalogue of `header` with movies appended
+/// (the same users; the trained movies first, by their fingerprint).
+fn grown_from(header: &ModelHeader, data: &Dataset) -> bool {
+    header.n_users == data.n_users()
+        && header.n_items < data.n_items()
+        && header
+            .items_hash
+            .as_ref()
+            .is_some_and(|h| *h == items_fingerprint(data, header.n_items))
+}
+
+/// Rebuilds a model from parsed file content, checking it against `data`: the model *as
+/// fitted* (when `data`'s catalogue has grown since, [`load_with`] grows it).
 pub fn from_parts(
     path: &Path,
     header: &ModelHeader,
@@ -215,8 +250,9 @@ pub fn from_parts(
     data: &Dataset,
     opts: LoadOptions,
 ) -> Result<Box<dyn Recommender>> {
-    let size_differs = header.n_users != data.n_users() || header.n_items != data.n_items();
-    if size_differs || (!opts.force && header.dataset_hash != data.hash()) {
+    let same_size = header.n_users == data.n_users() && header.n_items == data.n_items();
+    let fits = same_size || (opts.force && grown_from(header, data));
+    if !fits || (!opts.force && header.dataset_hash != data.hash()) {
         return Err(ModelError::DatasetMismatch(Box::new(DatasetMismatch {
             path: path.to_path_buf(),
             trained_name: header.dataset_name.clone(),
@@ -234,8 +270,22 @@ pub fn from_parts(
     Ok(model)
 }
 
-/// Loads a model file for use with `data`, with options; returns the header too.
+/// Loads a model file for use with `data`, with options; returns the header too. Forced, a
+/// catalogue grown by appended movies since training is accepted: the model serves them as
+/// `cinerec_core::grow::grow_box` says (header `n_items` is what it was fitted on).
 pub fn load_with(
+    path: &Path,
+    data: &Dataset,
+    opts: LoadOptions,
+) -> Result<(Box<dyn Recommender>, ModelHeader)> {
+    let (model, header) = load_fitted(path, data, opts)?;
+    let model = cinerec_core::grow::grow_box(model, header.n_items, data)?;
+    Ok((model, header))
+}
+
+/// [`load_with`] without growing: the model as fitted, on its header's `n_items` movies (for a
+/// caller that grows it again as its catalogue grows, e.g. the server).
+pub fn load_fitted(
     path: &Path,
     data: &Dataset,
     opts: LoadOptions,

@@ -398,6 +398,73 @@ pub fn check_empty_dataset(make: Make<'_>) {
     }
 }
 
+/// Movies added after the fit ([`crate::grow::grow_shared`]): the grown model scores the
+/// whole grown catalogue for every user, a profile rating a new movie included; a model that
+/// does not embed new movies keeps its old scores exactly and never recommends a new movie
+/// (−∞) nor predicts one ([`CoreError::ColdItem`]); one that does gives the new movies finite
+/// scores for a user with ratings.
+pub fn check_new_movies(make: Make<'_>) {
+    let data = synthetic(9);
+    let m: std::sync::Arc<dyn Recommender> = std::sync::Arc::from(fitted(make, &data));
+    let name = m.name();
+    let n = data.n_items();
+    let mut cat = (**data.catalog()).clone();
+    for (raw, title) in [("new-1", "A Brand New Movie"), ("new-2", "Another New One")] {
+        let meta = cinerec_core::ItemMeta {
+            title: Some(title.into()),
+            year: Some(2026),
+            tags: vec!["fresh".into()],
+            ..Default::default()
+        };
+        cat.add_item(raw, meta).unwrap();
+    }
+    let grown = data.with_catalog(std::sync::Arc::new(cat)).unwrap();
+    let g = crate::grow::grow_shared(&m, n, &grown, false)
+        .unwrap_or_else(|e| panic!("{name}: growing to new movies: {e}"));
+    let rated_new = [(ItemIdx(0), 5.0), (ItemIdx(n as u32), 4.0)];
+    let mut asked = users(&data);
+    asked.push(UserRef::Profile(&rated_new));
+    for u in asked {
+        let mut before = vec![0f32; n];
+        let mut after = vec![0f32; n + 2];
+        g.score_all(u, &mut after)
+            .unwrap_or_else(|e| panic!("{name}: grown score_all {u:?}: {e}"));
+        assert!(after.iter().all(|s| !s.is_nan()), "{name}: NaN score {u:?}");
+        let has_old_ratings = cinerec_core::user_profile(&grown, u).is_ok_and(|p| !p.is_empty());
+        if m.embeds_new_items() {
+            if has_old_ratings {
+                assert!(after[n..].iter().all(|s| s.is_finite()), "{name}: new movies not scored for {u:?}");
+            }
+            continue;
+        }
+        if matches!(u, UserRef::Profile(p) if p.len() == 2 && p[1].0.ix() == n) {
+            continue;
+        }
+        m.score_all(u, &mut before).unwrap();
+        assert!(same_bits(&before, &after[..n]), "{name}: growing changed old scores for {u:?}");
+        assert!(after[n..].iter().all(|&s| s == f32::NEG_INFINITY), "{name}: a cold movie is scored");
+        match g.predict(u, ItemIdx(n as u32)) {
+            Err(CoreError::ColdItem(_) | CoreError::Unsupported { .. }) => {}
+            other => panic!("{name}: prediction of a cold movie: {other:?}"),
+        }
+    }
+    let opts = RecommendOptions {
+        n: n + 2,
+        ..Default::default()
+    };
+    let top = g
+        .recommend(&grown, UserRef::Known(UserIdx(0)), &opts)
+        .unwrap_or_else(|e| panic!("{name}: recommend on the grown catalogue: {e}"));
+    if !m.embeds_new_items() {
+        assert!(top.iter().all(|s| s.item.ix() < n), "{name}: recommended a cold movie");
+    }
+    match g.similar_items(n + 2, ItemIdx(0), 5) {
+        Ok(v) => assert!(v.iter().all(|s| s.score.is_finite()), "{name}: similar {v:?}"),
+        Err(CoreError::Unsupported { .. }) => {}
+        Err(e) => panic!("{name}: similar items on the grown catalogue: {e}"),
+    }
+}
+
 /// Runs every check on one model constructor.
 pub fn check_model(make: Make<'_>) {
     check_deterministic(make);
@@ -409,4 +476,5 @@ pub fn check_model(make: Make<'_>) {
     check_similar_items(make);
     check_reports_epochs(make);
     check_empty_dataset(make);
+    check_new_movies(make);
 }

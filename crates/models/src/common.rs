@@ -53,6 +53,14 @@ impl Shape {
         Err(CoreError::Unsupported { model, what })
     }
 
+    /// The same shape over a catalogue grown to `n_items` movies (new movies appended).
+    pub fn with_items(&self, n_items: usize) -> Self {
+        Shape(cinerec_core::shape::Shape {
+            n_items,
+            ..self.0
+        })
+    }
+
     /// Checks a profile as a user, then returns its items' indices, in order.
     pub fn profile_items(&self, profile: &[(cinerec_core::ItemIdx, f32)]) -> Result<Vec<u32>> {
         self.check_user(UserRef::Profile(profile))?;

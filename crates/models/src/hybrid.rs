@@ -18,6 +18,7 @@
 
 use crate::common::{read_state, write_state, Shape};
 use crate::neighbors::{check_item, invalid, UserRows};
+use cinerec_core::grow::without_new_items;
 use cinerec_core::{
     CoreError, Dataset, EpochReport, FitObserver, ItemIdx, NoObserver, RecommendOptions,
     Recommender, RecommenderExt, Result, Scored, UserRef,
@@ -78,6 +79,9 @@ struct Fitted {
     rows: UserRows,
     /// `ln(1 + count)` per movie.
     popularity: Vec<f32>,
+    /// Movies the collaborative component was fitted on; later ones (added since,
+    /// [`Recommender::add_items`]) are cold for it and scored by the content side alone.
+    collab_items: usize,
 }
 
 /// Collaborative + content blend with a cold-start chain.
@@ -222,6 +226,7 @@ impl Recommender for Hybrid {
             shape: Shape::of(data),
             rows: UserRows::of(data),
             popularity,
+            collab_items: data.n_items(),
         });
         Ok(())
     }
@@ -230,7 +235,10 @@ impl Recommender for Hybrid {
         let f = self.fitted()?;
         f.shape.check_user(user)?;
         f.shape.check_item(item)?;
-        self.collab.predict(user, item)
+        if item.ix() >= f.collab_items {
+            return Err(CoreError::ColdItem(item.to_string()));
+        }
+        without_new_items(user, f.collab_items, |u| self.collab.predict(u, item))
     }
 
     fn score_all(&self, user: UserRef<'_>, out: &mut [f32]) -> Result<()> {
@@ -245,13 +253,17 @@ impl Recommender for Hybrid {
         profile.iter().for_each(|p| candidate[p.0 as usize] = false);
         let w = self.effective_weight(profile.len()) as f32;
         let mut content = vec![0f32; out.len()];
-        self.collab.score_all(user, out)?;
+        let known = f.collab_items;
+        without_new_items(user, known, |u| self.collab.score_all(u, &mut out[..known]))?;
         self.content.score_all(user, &mut content)?;
-        normalize(out, &candidate, self.params.normalize);
         normalize(&mut content, &candidate, self.params.normalize);
-        for (o, c) in out.iter_mut().zip(&content) {
+        candidate[known..].fill(false);
+        normalize(&mut out[..known], &candidate[..known], self.params.normalize);
+        for (o, c) in out[..known].iter_mut().zip(&content) {
             *o = w * *o + (1.0 - w) * c;
         }
+        // Movies added since the fit: the content side alone.
+        out[known..].copy_from_slice(&content[known..]);
         Ok(())
     }
 
@@ -263,7 +275,9 @@ impl Recommender for Hybrid {
         let mut content = vec![0f32; out.len()];
         let has_content = supported(self.content.item_similarities(item, &mut content))?;
         out.fill(0.0);
-        let has_collab = supported(self.collab.item_similarities(item, out))?;
+        let known = f.collab_items;
+        let has_collab = item.ix() < known
+            && supported(self.collab.item_similarities(item, &mut out[..known]))?;
         let w = match (has_collab, has_content) {
             (true, true) => self.params.weight as f32,
             (true, false) => 1.0,
@@ -276,15 +290,53 @@ impl Recommender for Hybrid {
             }
         };
         normalize(&mut content, &others, self.params.normalize);
-        normalize(out, &others, self.params.normalize);
-        for (o, c) in out.iter_mut().zip(&content) {
+        normalize(&mut out[..known], &others[..known], self.params.normalize);
+        for (o, c) in out[..known].iter_mut().zip(&content) {
             *o = w * *o + (1.0 - w) * c;
+        }
+        if has_content {
+            // Movies added since the fit: the content side alone.
+            out[known..].copy_from_slice(&content[known..]);
+        }
+        Ok(())
+    }
+
+    fn embeds_new_items(&self) -> bool {
+        self.content.embeds_new_items()
+    }
+
+    /// The content side embeds the new movies; the collaborative side keeps the movies it was
+    /// fitted on (unless it embeds new movies too), so the new ones are scored by content.
+    fn add_items(&mut self, data: &Dataset) -> Result<()> {
+        let f = self.fitted()?;
+        if data.n_items() < f.shape.n_items || !self.content.embeds_new_items() {
+            return Err(CoreError::Unsupported {
+                model: "hybrid",
+                what: "adding movies when the content component cannot embed them",
+            });
+        }
+        self.content.add_items(data)?;
+        let collab_embeds = self.collab.embeds_new_items();
+        if collab_embeds {
+            self.collab.add_items(data)?;
+        }
+        let f = self.fitted.as_mut().ok_or(CoreError::NotFitted("hybrid"))?;
+        f.popularity.resize(data.n_items(), 0.0);
+        f.shape = f.shape.with_items(data.n_items());
+        if collab_embeds {
+            f.collab_items = data.n_items();
         }
         Ok(())
     }
 
     fn save_state(&self) -> Result<Vec<u8>> {
         let f = self.fitted()?;
+        if f.collab_items != f.shape.n_items {
+            return Err(CoreError::Unsupported {
+                model: "hybrid",
+                what: "saving a model with movies added after its fit (save the model as fitted)",
+            });
+        }
         let (collab, content) = (self.collab.save_state()?, self.content.save_state()?);
         Ok(write_state(TAG, &f.shape, |w| {
             f.rows.write(w);
@@ -304,6 +356,7 @@ impl Recommender for Hybrid {
             self.collab.load_state(r.bytes()?)?;
             self.content.load_state(r.bytes()?)?;
             Ok(Fitted {
+                collab_items: shape.n_items,
                 shape,
                 rows,
                 popularity,

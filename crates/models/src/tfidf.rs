@@ -87,6 +87,14 @@ impl TfIdf {
         Ok(self.fitted()?.postings.len())
     }
 
+    /// The unit vectors of every catalogue movie and their inverted index.
+    fn vectorise(&self, data: &Dataset) -> (NeighborLists, Vec<Vec<(u32, f32)>>) {
+        let (lists, n_features) = item_vectors(data.catalog(), &self.params.weights);
+        let vectors = NeighborLists::from_lists(lists);
+        let postings = postings_of(&vectors, data.n_items(), n_features);
+        (vectors, postings)
+    }
+
     /// `out[i] += Σ_f p_f · v_i,f` for a sparse query `p` over features.
     fn project(f: &Fitted, query: &[(u32, f32)], out: &mut [f32]) {
         for &(feat, q) in query {
@@ -102,14 +110,12 @@ impl Recommender for TfIdf {
 
     fn fit(&mut self, data: &Dataset, observer: &mut dyn FitObserver) -> Result<()> {
         self.fitted = None;
-        let (lists, n_features) = item_vectors(data.catalog(), &self.params.weights);
-        let vectors = NeighborLists::from_lists(lists);
-        let postings = postings_of(&vectors, data.n_items(), n_features);
+        let (vectors, postings) = self.vectorise(data);
         observer.on_epoch(&EpochReport {
             epoch: 1,
             epochs: 1,
             train_loss: 0.0,
-            metrics: vec![("features".into(), n_features as f64)],
+            metrics: vec![("features".into(), postings.len() as f64)],
         });
         self.fitted = Some(Fitted {
             shape: Shape::of(data),
@@ -117,6 +123,28 @@ impl Recommender for TfIdf {
             vectors,
             postings,
         });
+        Ok(())
+    }
+
+    fn embeds_new_items(&self) -> bool {
+        true
+    }
+
+    /// Nothing is learned from ratings here: the vectors (idf included) are recomputed over
+    /// the grown catalogue's metadata, exactly as a refit would; the users' rows stay.
+    fn add_items(&mut self, data: &Dataset) -> Result<()> {
+        let n_before = self.fitted()?.shape.n_items;
+        if data.n_items() < n_before {
+            return Err(CoreError::Mismatch(format!(
+                "tfidf knows {n_before} movies, the catalogue only {}",
+                data.n_items()
+            )));
+        }
+        let (vectors, postings) = self.vectorise(data);
+        let f = self.fitted.as_mut().ok_or(CoreError::NotFitted("tfidf"))?;
+        f.shape = f.shape.with_items(data.n_items());
+        f.vectors = vectors;
+        f.postings = postings;
         Ok(())
     }
 

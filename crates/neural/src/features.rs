@@ -260,6 +260,29 @@ impl Recommender for Features {
         Ok(())
     }
 
+    fn embeds_new_items(&self) -> bool {
+        true
+    }
+
+    /// Embeds every movie after the fitted ones from its metadata ([`Features::embed_movie`]),
+    /// without retraining; the fitted movies keep their embeddings.
+    fn add_items(&mut self, data: &Dataset) -> Result<()> {
+        let f = self.fitted.as_mut().ok_or(CoreError::NotFitted(NAME))?;
+        let (old, n) = (f.n_items(), data.n_items());
+        if n < old {
+            return Err(CoreError::Mismatch(format!(
+                "features knows {old} movies, the catalogue only {n}"
+            )));
+        }
+        let cat = data.catalog();
+        for meta in &cat.item_meta[old..n] {
+            let (v, b) = f.w.movie(&f.vocab.bag(meta, &cat.genre_names, None));
+            f.emb.extend(v);
+            f.bias.push(b);
+        }
+        Ok(())
+    }
+
     fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
         let f = self.fitted()?;
         f.items_of(user)?;

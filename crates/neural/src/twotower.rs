@@ -33,7 +33,8 @@ use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{CoreError, Dataset, FitObserver, ItemIdx, Recommender, UserRef};
 use std::sync::Mutex;
 
-/// The last profile folded in and its embedding (`predict` is called item by item).
+/// The last user folded in (their profile, and for an updated trained user their id and new
+/// ratings) and the embedding (`predict` is called item by item).
 type FoldCache = Mutex<Option<(Vec<(u32, u32)>, Vec<f32>)>>;
 
 /// The two-tower multitask recommender (see the module docs).
@@ -92,7 +93,24 @@ impl TwoTower {
         crate::error::no_training("twotower")
     }
 
-    /// The user embedding for `user`: learned (known user) or folded in (profile).
+    /// The fold-in of a profile against the fixed towers (on the baseline's residuals when
+    /// the model has one).
+    fn fold(&self, w: &Weights, p: &[(ItemIdx, f32)]) -> Vec<f32> {
+        match &w.base {
+            Some(b) => {
+                let pb = b.profile_bias(p);
+                let resid: Vec<(ItemIdx, f32)> = p
+                    .iter()
+                    .map(|&(i, r)| (i, r - b.get(None, i.ix()) - pb))
+                    .collect();
+                w.fold_in(&resid, &self.params.fold_cfg())
+            }
+            None => w.fold_in(p, &self.params.fold_cfg()),
+        }
+    }
+
+    /// The user embedding for `user`: learned (known user), folded in (profile), or for a
+    /// trained user with new ratings the learned one moved by what they change.
     pub fn user_embedding(&self, user: UserRef<'_>) -> cinerec_core::Result<Vec<f32>> {
         let w = self.weights()?;
         match user {
@@ -102,22 +120,37 @@ impl TwoTower {
                 if let Some((i, _)) = p.iter().find(|(i, _)| i.ix() >= w.n_items) {
                     return Err(CoreError::UnknownItem(i.to_string()));
                 }
-                let key: Vec<(u32, u32)> = p.iter().map(|(i, v)| (i.0, v.to_bits())).collect();
+                let trained = match user {
+                    UserRef::Updated { user, new, .. } if user.ix() < w.n_users => Some((user, new)),
+                    UserRef::Updated { user, .. } => {
+                        return Err(CoreError::UnknownUser(user.to_string()))
+                    }
+                    _ => None,
+                };
+                let mut key: Vec<(u32, u32)> = p.iter().map(|(i, v)| (i.0, v.to_bits())).collect();
+                if let Some((u, new)) = trained {
+                    key.push((u32::MAX, u.0));
+                    key.extend(new.iter().map(|(i, v)| (i.0, v.to_bits())));
+                }
                 if let Ok(c) = self.last_fold.lock() {
                     if let Some((_, u)) = c.as_ref().filter(|c| c.0 == key) {
                         return Ok(u.clone());
                     }
                 }
-                let u = match &w.base {
-                    Some(b) => {
-                        let pb = b.profile_bias(p);
-                        let resid: Vec<(ItemIdx, f32)> = p
+                let u = match trained {
+                    // A trained user with new ratings: their trained embedding moved by what the
+                    // new ratings change in a fold-in (the fold-in of the profile minus that of
+                    // the profile without them), so the training signal is kept and a rating
+                    // re-posted unchanged (not new) moves nothing.
+                    Some((u, new)) => {
+                        let (with, before) = (self.fold(w, p), self.fold(w, &without_new(p, new)));
+                        w.user(u.ix())
                             .iter()
-                            .map(|&(i, r)| (i, r - b.get(None, i.ix()) - pb))
-                            .collect();
-                        w.fold_in(&resid, &self.params.fold_cfg())
+                            .zip(with.iter().zip(&before))
+                            .map(|(t, (a, b))| t + (a - b))
+                            .collect()
                     }
-                    None => w.fold_in(p, &self.params.fold_cfg()),
+                    None => self.fold(w, p),
                 };
                 if let Ok(mut c) = self.last_fold.lock() {
                     *c = Some((key, u.clone()));
@@ -126,6 +159,15 @@ impl TwoTower {
             }
         }
     }
+}
+
+/// `profile` without the movies of `new`.
+fn without_new(profile: &[(ItemIdx, f32)], new: &[(ItemIdx, f32)]) -> Vec<(ItemIdx, f32)> {
+    profile
+        .iter()
+        .copied()
+        .filter(|r| !new.iter().any(|n| n.0 == r.0))
+        .collect()
 }
 
 impl Recommender for TwoTower {
@@ -147,6 +189,11 @@ impl Recommender for TwoTower {
         let bias = match (&w.base, user) {
             (None, _) => 0.0,
             (Some(b), UserRef::Known(u)) => b.user[u.ix()],
+            // As for the embedding: the trained bias moved by what the new ratings change.
+            (Some(b), UserRef::Updated { user: u, profile, new }) if u.ix() < b.user.len() => {
+                b.user[u.ix()]
+                    + (b.profile_bias(profile) - b.profile_bias(&without_new(profile, new)))
+            }
             (Some(b), UserRef::Profile(p) | UserRef::Updated { profile: p, .. }) => {
                 b.profile_bias(p)
             }

@@ -16,10 +16,11 @@ use crate::index::CatalogIndex;
 use crate::live::LiveRatings;
 use crate::state::{LoadedModel, Serving};
 
-/// Loads the model file of `rec` for `data` (see [`lifecycle::load_registered`]).
+/// Loads the model file of `rec` for `data`, whose catalogue may have grown by appended movies
+/// since the fit (see [`lifecycle::load_registered_fitted`]).
 pub async fn load_model(rec: &ModelRecord, data: Arc<Dataset>) -> Result<LoadedModel, ServerError> {
-    let model = lifecycle::load_registered(rec, data).await?;
-    Ok(LoadedModel::new(rec, model))
+    let (model, fitted_items) = lifecycle::load_registered_fitted(rec, data.clone()).await?;
+    LoadedModel::new(rec, model, fitted_items).grown(&data, false)
 }
 
 /// Fits `algorithm` on `data`, saves it under `dir`, registers it and returns it loaded.
@@ -34,8 +35,9 @@ pub async fn train_and_register(
     let file = lifecycle::versioned_model_path(dir, &data, algorithm);
     // What is known without a held-out split (`cinerec train --eval` adds evaluation).
     let extra = serde_json::json!({ "trained_by": "serve", "ratings": data.n_ratings() });
+    let n_items = data.n_items();
     let (rec, model) = lifecycle::train_and_register(store, data, spec, file, Some(extra)).await?;
-    Ok(LoadedModel::new(&rec, model))
+    Ok(LoadedModel::new(&rec, model, n_items))
 }
 
 /// The store's current contents as the training snapshot.
@@ -45,7 +47,7 @@ pub async fn snapshot(store: &dyn Store) -> Result<Arc<Dataset>, ServerError> {
 
 /// A first [`Serving`] over `data` with `model` active.
 pub fn serving(data: Arc<Dataset>, model: LoadedModel) -> Serving {
-    let index = Arc::new(CatalogIndex::build(&data));
+    let index = Arc::new(CatalogIndex::build(&data, model.fitted_items));
     let live = Arc::new(LiveRatings::new(data.n_users()));
     let active = Arc::new(model);
     Serving {
@@ -110,9 +112,13 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
     let active = store.active_model().await?;
     let wanted = boot.algorithm.clone();
     let mut model = None;
+    // Retraining because the active model cannot serve this data keeps its algorithm and
+    // parameters (unless others were asked for).
+    let mut again: Option<(String, serde_json::Value)> = None;
     if let Some(rec) =
         active.filter(|r| !boot.retrain && wanted.as_ref().is_none_or(|w| *w == r.algorithm))
     {
+        again = Some((rec.algorithm.clone(), rec.params.clone()));
         match load_model(&rec, data.clone()).await {
             Ok(m) => model = Some(m),
             Err(e) => {
@@ -123,16 +129,13 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
     let model = match model {
         Some(m) => m,
         None => {
-            let algo = wanted.unwrap_or_else(|| default_algorithm().to_string());
+            let (algo, params) = match (wanted, again) {
+                (Some(w), _) => (w, boot.params.clone()),
+                (None, Some((a, p))) if boot.params.is_none() => (a, Some(p)),
+                (None, _) => (default_algorithm().to_string(), boot.params.clone()),
+            };
             let dir = Path::new(&cfg.models_dir);
-            let m = train_and_register(
-                store.as_ref(),
-                data.clone(),
-                &algo,
-                boot.params.clone(),
-                dir,
-            )
-            .await?;
+            let m = train_and_register(store.as_ref(), data.clone(), &algo, params, dir).await?;
             lifecycle::activate(store.as_ref(), m.version).await?;
             m
         }

@@ -43,6 +43,9 @@ pub struct ServerConfig {
     /// Guarded background retraining (see [`crate::retrain`]); off unless `after` or `every`
     /// is set.
     pub retrain: RetrainConfig,
+    /// Check the store for movies added by another process (`cinerec import`) every this many
+    /// seconds and bring them into the live catalogue (`CINEREC_CATALOG_SYNC_SECS`; 0 = off).
+    pub catalog_sync_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +64,7 @@ impl Default for ServerConfig {
             runs_dir: "runs/history".into(),
             idle_spin_ms: 5,
             retrain: RetrainConfig::default(),
+            catalog_sync_secs: 10,
         }
     }
 }
@@ -151,6 +155,9 @@ impl ServerConfig {
             self.idle_spin_ms = num("CINEREC_IDLE_SPIN_MS", &v)?;
         }
         self.retrain.apply_env(&get)?;
+        if let Some(v) = get("CINEREC_CATALOG_SYNC_SECS") {
+            self.catalog_sync_secs = num("CINEREC_CATALOG_SYNC_SECS", &v)?;
+        }
         Ok(())
     }
 

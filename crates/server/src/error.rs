@@ -129,7 +129,7 @@ impl From<cinerec_core::CoreError> for ServerError {
         match e {
             C::UnknownUser(u) => ServerError::UnknownUser(u),
             C::UnknownItem(i) => ServerError::NotFound(format!("unknown movie {i}")),
-            C::Unsupported { .. } => ServerError::Unsupported(e.to_string()),
+            C::Unsupported { .. } | C::ColdItem(_) => ServerError::Unsupported(e.to_string()),
             C::InvalidParam { .. } => ServerError::BadParam(e.to_string()),
             other => ServerError::Internal(other.to_string()),
         }

@@ -21,6 +21,8 @@ pub struct MovieInfo {
     pub rating_count: u32,
     /// Mean rating in the dataset (None without ratings).
     pub rating_mean: Option<f32>,
+    /// Added after the active model's fit (the UI's "new" badge).
+    pub new: bool,
     /// Normalised searchable title (lower case, articles moved to the front).
     search: String,
 }
@@ -37,8 +39,9 @@ pub struct CatalogIndex {
 }
 
 impl CatalogIndex {
-    /// Builds the index of `data`.
-    pub fn build(data: &Dataset) -> Self {
+    /// Builds the index of `data`; movies from `new_from` on were added after the active
+    /// model's fit.
+    pub fn build(data: &Dataset, new_from: usize) -> Self {
         let cat = data.catalog();
         let m = data.matrix();
         let movies: Vec<MovieInfo> = (0..data.n_items() as u32)
@@ -55,6 +58,7 @@ impl CatalogIndex {
                     genres: cat.genres_of(i).into_iter().map(String::from).collect(),
                     rating_count: pos.len() as u32,
                     rating_mean: (!pos.is_empty()).then(|| (sum / pos.len() as f64) as f32),
+                    new: i.ix() >= new_from,
                 }
             })
             .collect();

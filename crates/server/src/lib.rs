@@ -2,7 +2,7 @@
 //!
 //! cinerec's REST API (`cinerec serve`): axum handlers, one module per resource under
 //! [`api`], answering through `cinerec_engine::query`; the precomputed catalogue [`index`];
-//! live ratings posted since training ([`live`]); the swappable serving snapshot
+//! live ratings posted since training ([`live`]); movies added while running ([`catalog`]); the swappable serving snapshot
 //! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
 //! ([`config`]); guarded background retraining ([`retrain`]); Prometheus metrics
 //! ([`metrics`]); the one error type ([`error`]); the web UI's static files ([`ui`]); and
@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod boot;
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod index;
@@ -48,6 +49,10 @@ pub async fn run(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     spin::start(state.config().idle_spin_ms);
     retrain::spawn(&state);
+    if state.config().catalog_sync_secs > 0 {
+        let every = std::time::Duration::from_secs(state.config().catalog_sync_secs);
+        tokio::spawn(catalog::sync_loop(state.clone(), every));
+    }
     tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {

@@ -24,8 +24,13 @@ pub struct LoadedModel {
     pub version: i64,
     /// Algorithm name.
     pub algorithm: String,
-    /// The model.
-    pub model: Box<dyn Recommender>,
+    /// The model serving the current catalogue: `fitted` itself, or derived from it when
+    /// movies were added since the fit (`cinerec_engine::grow`).
+    pub model: Arc<dyn Recommender>,
+    /// The model as fitted (or loaded).
+    pub fitted: Arc<dyn Recommender>,
+    /// How many movies it was fitted on (the catalogue's first ones).
+    pub fitted_items: usize,
 }
 
 impl std::fmt::Debug for LoadedModel {
@@ -38,13 +43,37 @@ impl std::fmt::Debug for LoadedModel {
 }
 
 impl LoadedModel {
-    /// Wraps a fitted model registered as `rec`.
-    pub fn new(rec: &ModelRecord, model: Box<dyn Recommender>) -> Self {
+    /// Wraps a model registered as `rec`, fitted on the first `fitted_items` movies of the
+    /// catalogue (serve it over a larger one through [`LoadedModel::grown`]).
+    pub fn new(rec: &ModelRecord, model: Box<dyn Recommender>, fitted_items: usize) -> Self {
+        let fitted: Arc<dyn Recommender> = Arc::from(model);
         LoadedModel {
             version: rec.version,
             algorithm: rec.algorithm.clone(),
-            model,
+            model: fitted.clone(),
+            fitted,
+            fitted_items,
         }
+    }
+
+    /// The same model serving `data`, whose catalogue may have grown by appended movies
+    /// (content models embed them, the others treat them as cold) or, with
+    /// `metadata_changed`, had movies edited.
+    pub fn grown(&self, data: &Dataset, metadata_changed: bool) -> Result<LoadedModel, ServerError> {
+        let g = &self.fitted;
+        let model = cinerec_engine::grow::grow_shared(g, self.fitted_items, data, metadata_changed)?;
+        Ok(LoadedModel {
+            version: self.version,
+            algorithm: self.algorithm.clone(),
+            model,
+            fitted: self.fitted.clone(),
+            fitted_items: self.fitted_items,
+        })
+    }
+
+    /// Whether movie `i` was added after this model's fit.
+    pub fn is_new(&self, i: ItemIdx) -> bool {
+        i.ix() >= self.fitted_items
     }
 }
 
@@ -96,12 +125,25 @@ impl Serving {
         if let Some(m) = self.rating_model_ready() {
             return Ok(m);
         }
+        self.baseline()
+    }
+
+    /// The baseline fitted on this snapshot (on first need; blocking): it also answers for
+    /// movies added since the other models' fit (global mean + the user's bias, as Surprise
+    /// answers for an unknown movie).
+    pub fn baseline(&self) -> Result<Arc<LoadedModel>, ServerError> {
+        if let Some(m) = self.fallback.get() {
+            return Ok(m.clone());
+        }
         let mut model = cinerec_engine::registry::create("baseline", None)?;
         model.fit(&self.data, &mut cinerec_core::NoObserver)?;
+        let model: Arc<dyn Recommender> = Arc::from(model);
         let m = Arc::new(LoadedModel {
             version: 0,
             algorithm: "baseline".into(),
-            model,
+            model: model.clone(),
+            fitted: model,
+            fitted_items: self.data.n_items(),
         });
         Ok(self.fallback.get_or_init(|| m).clone())
     }
@@ -115,6 +157,29 @@ impl Serving {
             return Some(m.clone());
         }
         self.fallback.get().cloned()
+    }
+
+    /// This snapshot over `data`, the same ratings over a catalogue grown by appended movies
+    /// or with edited movie metadata: every loaded model grown to it, the index rebuilt, the
+    /// live overlay kept (inner ids of existing movies do not change).
+    pub fn with_catalog(&self, data: Arc<Dataset>) -> Result<Serving, ServerError> {
+        let active = Arc::new(self.active.grown(&data, true)?);
+        let mut loaded = Vec::with_capacity(self.loaded.len());
+        for m in &self.loaded {
+            loaded.push(if m.version == active.version {
+                active.clone()
+            } else {
+                Arc::new(m.grown(&data, true)?)
+            });
+        }
+        Ok(Serving {
+            index: Arc::new(CatalogIndex::build(&data, active.fitted_items)),
+            data,
+            live: self.live.clone(),
+            active,
+            loaded,
+            fallback: Default::default(),
+        })
     }
 
     /// Resolves a raw user id or gives the 404.

@@ -45,6 +45,7 @@ const ASSETS: &[Asset] = &[
     asset!("pages.js", JS),
     asset!("dashboard.js", JS),
     asset!("runs.js", JS),
+    asset!("admin.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 

@@ -67,6 +67,11 @@ async fn app_with(f: impl FnOnce(&mut ServerConfig)) -> App {
 
 /// The app serving `algorithm` (trained at start-up on the tiny dataset).
 async fn app_serving(algorithm: &str, f: impl FnOnce(&mut ServerConfig)) -> App {
+    app_on(dataset(), algorithm, f).await
+}
+
+/// The app serving `algorithm` trained at start-up on `data`.
+async fn app_on(data: Dataset, algorithm: &str, f: impl FnOnce(&mut ServerConfig)) -> App {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = ServerConfig {
         store: format!("sqlite://{}", dir.path().join("t.db").display()),
@@ -77,7 +82,7 @@ async fn app_serving(algorithm: &str, f: impl FnOnce(&mut ServerConfig)) -> App 
     f(&mut cfg);
     cfg.validate().unwrap();
     let boot = Boot {
-        seed: Some(dataset()),
+        seed: Some(data),
         algorithm: Some(algorithm.into()),
         ..Default::default()
     };
@@ -770,5 +775,7 @@ async fn runs_merge_the_store_history_and_the_runs_folder() {
     assert_eq!(v[1]["metrics"]["rmse"], json!(0.95));
 }
 
+#[path = "api/new_movies.rs"]
+mod new_movies;
 #[path = "api/retrain.rs"]
 mod retrain;

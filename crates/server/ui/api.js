@@ -52,6 +52,8 @@ export const api = {
   health: () => call('GET', '/health'),
   movies: (params) => call('GET', '/movies', { params }),
   movie: (id) => call('GET', `/movies/${enc(id)}`),
+  addMovie: (body) => call('POST', '/movies', { body }),
+  editMovie: (id, body) => call('PATCH', `/movies/${enc(id)}`, { body }),
   similar: (id, method, n = 10) => call('GET', `/movies/${enc(id)}/similar`, { params: { method, n } }),
   popular: (params) => call('GET', '/popular', { params }),
   predict: (user, movie) => call('GET', `/predict/${enc(user)}/${enc(movie)}`),

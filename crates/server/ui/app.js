@@ -6,6 +6,7 @@ import { h, fill, note, errorText } from './dom.js';
 import * as pages from './pages.js';
 import { dashboard } from './dashboard.js';
 import { runs } from './runs.js';
+import { addMovie } from './admin.js';
 
 const main = document.getElementById('main');
 
@@ -20,6 +21,7 @@ const routes = [
   [/^explore\/(.+)$/, (g) => pages.explore(main, g)],
   [/^dashboard\/?$/, () => dashboard(main)],
   [/^runs\/?$/, () => runs(main)],
+  [/^add-movie\/?$/, () => addMovie(main)],
 ];
 
 let navSeq = 0;

@@ -18,9 +18,11 @@ export function h(tag, attrs = {}, ...kids) {
   return el;
 }
 
-/** Link to a movie page. */
+/** Link to a movie page, with a "new" badge for a movie added since the model was trained. */
 export function movieLink(m) {
-  return h('a', { href: `#/movie/${encodeURIComponent(m.id)}`, class: 'movie-link' }, m.title);
+  const link = h('a', { href: `#/movie/${encodeURIComponent(m.id)}`, class: 'movie-link' }, m.title);
+  if (!m.new) return link;
+  return h('span', {}, link, h('span', { class: 'badge new', title: 'Added since the model was trained' }, 'new'));
 }
 
 /** Genre chips linking to the genre's explore page. */

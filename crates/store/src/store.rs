@@ -69,6 +69,9 @@ pub trait Store: Send + Sync {
     /// A movie by raw id.
     async fn get_movie(&self, id: &str) -> Result<Option<MovieRecord>>;
 
+    /// Every movie, in the order [`Store::load_dataset`] gives them inner ids (sorted raw ids).
+    async fn list_movies(&self) -> Result<Vec<MovieRecord>>;
+
     /// A user's ratings, ordered by movie id (text order).
     async fn user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>>;
 

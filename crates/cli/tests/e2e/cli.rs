@@ -223,3 +223,31 @@ fn synth_then_load() {
     assert_eq!(v["ratings"], 12000);
     assert_eq!(v["users"], 300);
 }
+
+#[test]
+fn import_movies_adds_new_movies_to_a_store_and_names_bad_lines() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write_ratings(t.path());
+    let store = format!("sqlite://{}", t.path().join("m.db").display());
+    let run = |args: &[&str]| cinerec(t.path(), t.path(), args);
+    let r = run(&["import", f.to_str().unwrap(), "--store", &store]);
+    assert!(r.ok, "{}", r.stderr);
+    let movies = t.path().join("new.csv");
+    fs::write(
+        &movies,
+        "movieId,title,genres,keywords,country\n\
+         21,\"Heist, The (2026)\",Crime|Thriller,vault|twist,FR\n\
+         22,Second Feature (2025),Drama,,\n",
+    )
+    .unwrap();
+    let r = run(&["--output", "json", "import", "--movies", movies.to_str().unwrap(), "--store", &store]);
+    assert!(r.ok, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["movies_written"], 2, "{v}");
+    assert_eq!(v["store_counts"]["movies"], 22, "{v}");
+    assert_eq!(v["store_counts"]["ratings"], 450, "{v}");
+    fs::write(&movies, "movieId,title,genres\n23,Fine,Drama\n24,,Drama\n").unwrap();
+    let r = run(&["import", "--movies", movies.to_str().unwrap(), "--store", &store]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("new.csv:3") && r.stderr.contains("title"), "{}", r.stderr);
+}

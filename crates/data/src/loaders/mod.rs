@@ -15,6 +15,7 @@ mod intern;
 mod ml100k;
 mod mlcsv;
 mod mldat;
+mod movies_file;
 mod ratings;
 mod recbole;
 mod split_files;
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 pub use generic::sniff as sniff_generic;
 pub use mldat::OCCUPATIONS_1M;
+pub use movies_file::{read_movies, MovieRow};
 
 /// A known on-disk layout.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,6 +56,10 @@ fn reports_epochs() {
 fn empty_dataset() {
     for_all(testing::check_empty_dataset);
 }
+#[test]
+fn new_movies() {
+    for_all(testing::check_new_movies);
+}
 
 #[test]
 fn non_default_params_pass_the_whole_suite() {

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod health;
 pub mod metrics;
 pub mod models;
+pub mod movie_admin;
 pub mod movies;
 pub mod predict;
 pub mod ratings;
@@ -38,6 +39,9 @@ pub struct MovieOut<'a> {
     pub year: Option<u16>,
     /// Genre names.
     pub genres: &'a [String],
+    /// Added after the active model was trained (content models already use it;
+    /// collaborative ones treat it as cold until the next training).
+    pub new: bool,
 }
 
 impl<'a> From<&'a MovieInfo> for MovieOut<'a> {
@@ -47,6 +51,7 @@ impl<'a> From<&'a MovieInfo> for MovieOut<'a> {
             title: &m.title,
             year: m.year,
             genres: &m.genres,
+            new: m.new,
         }
     }
 }

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use cinerec_core::UserRef;
+use cinerec_core::{CoreError, UserRef};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -54,13 +54,21 @@ pub async fn predict(
             tokio::task::spawn_blocking(move || s.rating_model()).await??
         }
     };
-    let model = rater.model.as_ref();
-    let p = match who {
-        Who::Known(u) if !s.live.has_changes(who) => model.predict(UserRef::Known(u), item)?,
-        _ => {
-            let asked = s.live.ask(&s.data, who, &user);
-            model.predict(asked.user_ref(), item)?
+    let asked = s.live.has_changes(who).then(|| s.live.ask(&s.data, who, &user));
+    let uref = match (&asked, who) {
+        (Some(a), _) => a.user_ref(),
+        (None, Who::Known(u)) => UserRef::Known(u),
+        (None, Who::Created) => UserRef::Profile(&[]),
+    };
+    let ask = |model: &dyn cinerec_core::Recommender| model.predict(uref, item);
+    let (p, rater) = match ask(rater.model.as_ref()) {
+        // A movie added since the model's fit: the snapshot's baseline knows it.
+        Err(CoreError::ColdItem(_)) => {
+            let s = std::sync::Arc::clone(&*s);
+            let base = tokio::task::spawn_blocking(move || s.baseline()).await??;
+            (ask(base.model.as_ref())?, base)
         }
+        r => (r?, rater),
     };
     let (lo, hi) = s.data.rating_scale();
     Ok(json(

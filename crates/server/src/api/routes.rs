@@ -19,7 +19,8 @@ use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use super::{
-    docs, health, metrics, models, movies, predict, ratings, recommend, retrain, runs, stats, users,
+    docs, health, metrics, models, movie_admin, movies, predict, ratings, recommend, retrain, runs,
+    stats, users,
 };
 use crate::error::ServerError;
 use crate::metrics::Metrics;
@@ -70,6 +71,8 @@ route_table! {
     Read GET "/movies" => movies::list,
     Read GET "/movies/{id}" => movies::get_one,
     Read GET "/movies/{id}/similar" => movies::similar,
+    Write POST "/movies" => movie_admin::create,
+    Write PATCH "/movies/{id}" => movie_admin::patch,
     Read GET "/popular" => movies::popular,
     Read GET "/predict/{user_id}/{movie}" => predict::predict,
     Read GET "/recommend/{user_id}" => recommend::for_user,
@@ -120,7 +123,13 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
         return None;
     }
     let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,

@@ -301,7 +301,7 @@ async fn apply(
     d.version = Some(rec.version);
     if d.outcome == Outcome::Activated {
         store.activate_model(rec.version).await?;
-        let model = LoadedModel::new(&rec, j.model);
+        let model = LoadedModel::new(&rec, j.model, snap.n_items());
         state.swap(boot::rebase(&now, snap, model));
     }
     Ok(())

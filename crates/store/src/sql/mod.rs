@@ -222,6 +222,9 @@ impl Store for SqlStore {
     async fn get_movie(&self, id: &str) -> Result<Option<MovieRecord>> {
         self.read_movie(id).await
     }
+    async fn list_movies(&self) -> Result<Vec<MovieRecord>> {
+        self.read_movies().await
+    }
     async fn user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>> {
         self.read_user_ratings(user).await
     }

@@ -94,6 +94,19 @@ impl SqlStore {
         row.map(movie_of).transpose()
     }
 
+    pub(crate) async fn read_movies(&self) -> Result<Vec<MovieRecord>> {
+        let rows: Vec<MovieRow> = with_pool!(self, pool => {
+            let mut rows = Vec::new();
+            for r in sqlx::query(MOVIE_COLS).fetch_all(pool).await? {
+                rows.push(movie_row!(r));
+            }
+            rows
+        });
+        let mut movies = rows.into_iter().map(movie_of).collect::<Result<Vec<_>>>()?;
+        cinerec_core::ids::sort_by_raw_id(&mut movies, |m| m.id.as_str());
+        Ok(movies)
+    }
+
     pub(crate) async fn read_user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>> {
         let sql = self.backend.sql(
             "SELECT user_id, movie_id, rating, rated_at FROM ratings WHERE user_id = ? ORDER BY movie_id",
