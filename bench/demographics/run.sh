@@ -18,10 +18,15 @@ if [ ! -d "$CINEREC_DATA_DIR/ml-100k" ]; then
   CINEREC_ML100K_SOURCE=pip "target/$PROFILE/cinerec" --quiet --data-dir "$CINEREC_DATA_DIR" data fetch ml-100k
 fi
 [ "${SKIP_BUILD:-0}" = 1 ] || cargo build --profile "$PROFILE" -q -p cinerec-engine --example demographics
+# The registered autoencoder (defaults), then the references' raw-rating network.
 {
   echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(uname -m) $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "## autoencoder, defaults"
   "target/$PROFILE/examples/demographics" --data "$CINEREC_DATA_DIR/ml-100k" --seeds "$SEEDS" \
     --json "$HERE/results.json"
+  echo "## autoencoder, {\"residual\": false} (raw ratings, sigmoid output: the references' network)"
+  "target/$PROFILE/examples/demographics" --data "$CINEREC_DATA_DIR/ml-100k" --seeds "$SEEDS" \
+    --params '{"residual": false}' --json "$HERE/results_raw.json"
   echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$HERE/results.txt"

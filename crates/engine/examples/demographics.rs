@@ -20,7 +20,7 @@
 //! ```
 
 use cinerec_core::{
-    top_k, Catalog, Dataset, IdMap, Interactions, ItemIdx, NoObserver, Recommender, Rng,
+    top_k, Catalog, Dataset, IdMap, Interactions, ItemIdx, NoObserver, Rng,
     UserIdx, UserMeta, UserRef,
 };
 use cinerec_data::loaders::{self, LoadOptions};
@@ -177,7 +177,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             });
             let first = &v.by_time[..K_MAX];
             let meta = Some(&v.meta);
-            let mut top = |s: &mut [f32]| {
+            let top = |s: &mut [f32]| {
                 for &(i, _) in first {
                     s[i.ix()] = f32::NEG_INFINITY;
                 }

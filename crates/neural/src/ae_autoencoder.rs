@@ -145,17 +145,22 @@ impl Fitted {
         }
     }
 
-    /// The demographics-only residual scale: fitted on every training user with features,
-    /// each forward-passed with those features alone, against their training ratings'
-    /// residuals over the movie baseline (a new user's bias is unknown: 0), each prediction
-    /// weighted by the movie's support part ([`crate::shrink::Support::item_part`]).
-    /// 1 for a raw-rating network.
-    pub fn fit_demo_alpha(&self, data: &cinerec_core::Dataset) -> f32 {
+    /// The demographics-only residual scale: fitted on the network's hold-out `val` (the
+    /// ratings training never saw, rows = users, as in [`crate::shrink`]) of every user with
+    /// features, each forward-passed with those features alone, against the held-out
+    /// ratings' residuals over the movie baseline (a new user's bias is unknown: 0), each
+    /// prediction weighted by the movie's support part
+    /// ([`crate::shrink::Support::item_part`]). Out of sample, so a residual that does not
+    /// generalise gets 0 (the baseline). 1 for a raw-rating network.
+    pub fn fit_demo_alpha(&self, data: &cinerec_core::Dataset, val: &Rows) -> f32 {
         let Some(b) = &self.base else { return 1.0 };
         let n_items = self.shape.n_items;
         let mut z = vec![0f32; n_items];
         let mut pairs: Vec<(f32, f32)> = Vec::new();
-        for u in 0..self.rows.n_rows().min(data.n_users()) {
+        for u in 0..self.rows.n_rows().min(data.n_users()).min(val.n_rows()) {
+            if val.row(u).0.is_empty() {
+                continue;
+            }
             let side: Vec<(usize, f32)> = self
                 .rows
                 .pairs(u)
@@ -169,9 +174,12 @@ impl Fitted {
             let (last, act) = &self.mlp.layers[self.mlp.layers.len() - 1];
             last.forward_into(&h, &mut z);
             act.apply(&mut z);
-            let (items, values) = data.user_ratings(cinerec_core::UserIdx(u as u32));
-            for (&i, &r) in items.iter().zip(values) {
+            let user = cinerec_core::UserIdx(u as u32);
+            for &i in val.row(u).0 {
                 let i = i as usize;
+                let Some(r) = data.matrix().get(user, cinerec_core::ItemIdx(i as u32)) else {
+                    continue;
+                };
                 if i < n_items {
                     let part = b.support.as_ref().map_or(1.0, |s| s.item_part(i));
                     pairs.push((part * z[i], r - b.get(None, i)));

@@ -20,8 +20,9 @@
 //! retraining — with their demographics when the caller gives them
 //! ([`Recommender::score_all_with_meta`]: encoded with the training vocabulary the model
 //! keeps; the residual of a user with demographics is scaled at least by the
-//! demographics-only scale fitted at training, so demographics alone already move the
-//! ranking off the baseline, and a few ratings add to them). Movie similarity (used by the MMR re-ranker for the
+//! demographics-only scale, fitted on the training hold-out — so demographics alone move the
+//! ranking off the baseline as far as held-out ratings say they predict, and not at all when
+//! they do not). Movie similarity (used by the MMR re-ranker for the
 //! genre-diverse top-N) is the cosine of the movies' output-layer weight columns, centred on
 //! their mean.
 
@@ -177,7 +178,7 @@ impl Autoencoder {
         }
         let fitted = Fitted::new(shape, trained.mlp, ratings.with_side(&side), base)?;
         let demo = vocab.map(|vocab| crate::ae_demo::DemoSide {
-            alpha: fitted.fit_demo_alpha(data),
+            alpha: fitted.fit_demo_alpha(data, &ae.val),
             vocab,
         });
         fitted.with_demo(demo)
