@@ -75,7 +75,10 @@ fn pick<'a>(field: &str, value: &str, allowed: &[&'a str]) -> Result<&'a str, Co
 
 /// Checks `given` against `catalog` (see the module docs): `Ok(None)` when nothing was
 /// given, else the demographics in the catalogue's spelling.
-pub fn check_demographics(catalog: &Catalog, given: Given<'_>) -> Result<Option<UserMeta>, CoreError> {
+pub fn check_demographics(
+    catalog: &Catalog,
+    given: Given<'_>,
+) -> Result<Option<UserMeta>, CoreError> {
     let gender = given.gender.map(str::trim).filter(|s| !s.is_empty());
     let occupation = given.occupation.map(str::trim).filter(|s| !s.is_empty());
     if given.age.is_none() && gender.is_none() && occupation.is_none() {
@@ -149,7 +152,9 @@ mod tests {
         .unwrap();
         assert_eq!(ok.gender.as_deref(), Some("F"));
         assert_eq!(ok.occupation.as_deref(), Some("writer"));
-        assert!(check_demographics(&catalog, Given::default()).unwrap().is_none());
+        assert!(check_demographics(&catalog, Given::default())
+            .unwrap()
+            .is_none());
         let empty = Given {
             gender: Some(""),
             ..Default::default()

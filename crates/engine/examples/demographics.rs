@@ -20,8 +20,8 @@
 //! ```
 
 use cinerec_core::{
-    top_k, Catalog, Dataset, IdMap, Interactions, ItemIdx, NoObserver, Rng,
-    UserIdx, UserMeta, UserRef,
+    top_k, Catalog, Dataset, IdMap, Interactions, ItemIdx, NoObserver, Rng, UserIdx, UserMeta,
+    UserRef,
 };
 use cinerec_data::loaders::{self, LoadOptions};
 use cinerec_eval::metrics_from_lists;
@@ -61,11 +61,7 @@ fn hold_out(base: &Dataset, share: f64, seed: u64) -> (Dataset, Vec<Visitor>) {
         new_id[u as usize] = k as u32;
     }
     let catalog = Catalog {
-        users: IdMap::from_ordered(
-            kept.iter()
-                .map(|&u| cat.users.raw(u).to_string())
-                .collect(),
-        ),
+        users: IdMap::from_ordered(kept.iter().map(|&u| cat.users.raw(u).to_string()).collect()),
         user_meta: kept
             .iter()
             .map(|&u| cat.user_meta.get(u as usize).cloned().unwrap_or_default())
@@ -107,7 +103,12 @@ fn hold_out(base: &Dataset, share: f64, seed: u64) -> (Dataset, Vec<Visitor>) {
 
 /// Age bucket as the autoencoder encodes it (MovieLens-1M's groups).
 fn bucket(age: Option<u16>) -> Option<usize> {
-    age.map(|a| [18, 25, 35, 45, 50, 56].iter().take_while(|&&b| a >= b).count())
+    age.map(|a| {
+        [18, 25, 35, 45, 50, 56]
+            .iter()
+            .take_while(|&&b| a >= b)
+            .count()
+    })
 }
 
 /// Demographic popularity: each training user's movies counted with weight = the number of
@@ -230,18 +231,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("mean over {} seeds:", seeds.len());
     println!("  {:<42} {:>8} {:>8}", "condition", "NDCG@10", "HR@10");
     for (k, name) in conditions.iter().enumerate() {
-        println!(
-            "  {name:<42} {:>8.4} {:>8.4}",
-            sums[k].0 / n,
-            sums[k].1 / n
-        );
+        println!("  {name:<42} {:>8.4} {:>8.4}", sums[k].0 / n, sums[k].1 / n);
     }
     println!(
         "demographics alone beat popularity's NDCG@10 on {demo_beats_pop} of {} seeds",
         seeds.len()
     );
     if let Some(path) = arg("--json") {
-        let body = json!({"data": data, "share": share, "seeds": seeds, "params": params, "runs": all});
+        let body =
+            json!({"data": data, "share": share, "seeds": seeds, "params": params, "runs": all});
         std::fs::write(path, serde_json::to_string_pretty(&body)? + "\n")?;
     }
     Ok(())

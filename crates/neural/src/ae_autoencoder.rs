@@ -276,7 +276,14 @@ impl Fitted {
 
     /// [`Fitted::outputs`]; `with_demo`: the user's input holds new-user demographics
     /// ([`Fitted::demo_input`]), whose residual scale is a floor (see `scale`).
-    pub fn outputs_with_demo(&self, h: &[f32], out: &mut [f32], bias: f32, n: f32, with_demo: bool) {
+    pub fn outputs_with_demo(
+        &self,
+        h: &[f32],
+        out: &mut [f32],
+        bias: f32,
+        n: f32,
+        with_demo: bool,
+    ) {
         let (last, act) = &self.mlp.layers[self.mlp.layers.len() - 1];
         last.forward_into(h, out);
         act.apply(out);
@@ -322,7 +329,11 @@ impl Fitted {
         let shape = Shape::read(&mut r)?;
         let mlp = Mlp::read(&mut r)?;
         let rows = Rows::read(&mut r, shape.n_users, mlp.d_in())?;
-        let has_base = if tag == TAG { r.u32()? == 1 } else { tag != TAG_RAW };
+        let has_base = if tag == TAG {
+            r.u32()? == 1
+        } else {
+            tag != TAG_RAW
+        };
         let base = if has_base {
             let support = tag == TAG || tag == TAG_V3;
             Some(Biases::read(&mut r, shape.n_users, shape.n_items, support)?)

@@ -809,7 +809,11 @@ fn demographic_dataset() -> Dataset {
             for half in [0u32, 20] {
                 let i = half + (u * 3 + k * 5) % 20;
                 let likes = (half == 0) == group_a(u);
-                let v = if likes { 4.5 + (k % 2) as f32 * 0.5 } else { 1.0 + (k % 2) as f32 };
+                let v = if likes {
+                    4.5 + (k % 2) as f32 * 0.5
+                } else {
+                    1.0 + (k % 2) as f32
+                };
                 r.push(u, i, v, 1000 + k);
             }
         }
@@ -870,7 +874,12 @@ async fn new_users_get_recommendations_from_demographics_alone() {
     // tell the halves apart: see "nobody" below).
     let (wa, wb) = (first_half(&ra), first_half(&rb));
     assert!(wa >= 8, "writer got {:?}", ids(&ra));
-    assert!(wb + 4 <= wa, "writer {:?}, engineer {:?}", ids(&ra), ids(&rb));
+    assert!(
+        wb + 4 <= wa,
+        "writer {:?}, engineer {:?}",
+        ids(&ra),
+        ids(&rb)
+    );
     // The same from POST /recommend with demographics and no ratings; without them the
     // list is neither group's.
     let (s, anon) = a

@@ -492,14 +492,8 @@ pub fn session(
     let movies = starter_set(ds, a.ask, &[]);
     let (mut profile, skipped) = ask(ds, &movies, input, prompt)?;
     profile.sort_by_key(|p| p.0);
-    let recommendations = recommend_for(
-        model,
-        ds,
-        &profile,
-        meta.as_ref(),
-        &movies,
-        a.top_n.max(1),
-    )?;
+    let recommendations =
+        recommend_for(model, ds, &profile, meta.as_ref(), &movies, a.top_n.max(1))?;
     let cat = ds.catalog();
     let ratings = profile
         .iter()

@@ -196,7 +196,9 @@ fn demographics_from_questions_or_flags_are_checked_and_recorded() {
     let r = rate(
         t.path(),
         t.path(),
-        &["--output", "json", "rate", "--data", data, "--age", "41", "--gender", "M"],
+        &[
+            "--output", "json", "rate", "--data", data, "--age", "41", "--gender", "M",
+        ],
         "",
     );
     let v = json(&r);
@@ -209,7 +211,11 @@ fn demographics_from_questions_or_flags_are_checked_and_recorded() {
         "",
     );
     assert!(!r.ok);
-    assert!(r.stderr.contains("gender `robot` is not one of"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("gender `robot` is not one of"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -14,8 +14,8 @@ use cinerec_engine::query::{self as engine, Ask};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{demographics, ApiId};
 use super::{count, genre, json, MovieOut};
+use super::{demographics, ApiId};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ServerError};
 use crate::index::CatalogIndex;
 use crate::live::{Asked, Who};
