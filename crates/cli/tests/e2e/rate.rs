@@ -188,7 +188,11 @@ fn demographics_from_questions_or_flags_are_checked_and_recorded() {
     assert_eq!(v["demographics"]["gender"], "F", "{v}");
     assert!(v["demographics"]["occupation"].is_null(), "{v}");
     assert_eq!(v["ratings"].as_array().unwrap().len(), 1);
-    assert!(r.stderr.contains("age 200 is outside [1, 120]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("age 200 is outside [1, 120]"),
+        "{}",
+        r.stderr
+    );
     // No genders in this catalogue: the defaults.
     assert!(r.stderr.contains("is not one of: M, F"), "{}", r.stderr);
     // svd has no demographic input: recorded, not used.
