@@ -12,12 +12,14 @@
 //!   [`shape`]: the fitted catalogue shape with the argument checks every model makes;
 //! - [`model_macros`]: the constructor, fitted accessor and `name`/`params` every model shares;
 //! - [`stats`]: descriptive statistics of a dataset (`cinerec data info`, the dashboard);
-//! - [`fixtures`]: small datasets generated in code for tests.
+//! - [`fixtures`]: small datasets generated in code for tests;
+//! - [`demographics`]: the one check of a new user's age, gender and occupation.
 
 pub mod atomic;
 pub mod catalog;
 pub mod configurable;
 pub mod dataset;
+pub mod demographics;
 pub mod error;
 pub mod fixtures;
 pub mod grow;

@@ -2,6 +2,7 @@
 //! of it ([`RecommenderExt`]): top-N recommendation excluding seen movies, similar movies and
 //! explanations. A model only has to fit, predict a rating and score every movie for a user.
 
+use crate::catalog::UserMeta;
 use crate::dataset::Dataset;
 use crate::error::{CoreError, Result};
 use crate::ids::{ItemIdx, UserIdx};
@@ -130,6 +131,34 @@ pub trait Recommender: Send + Sync {
     /// Restores state written by [`Recommender::save_state`] into a model built with the
     /// same parameters.
     fn load_state(&mut self, bytes: &[u8]) -> Result<()>;
+
+    /// [`Recommender::score_all`] for a user whose demographics (`meta`: age, gender,
+    /// occupation as [`UserMeta`] holds them) are known beside their ratings — typically a
+    /// new visitor who gave them, with few or no ratings (`UserRef::Profile(&[])` for
+    /// demographics alone). Models with a demographic input (the user autoencoder) use them;
+    /// the default ignores them and scores as [`Recommender::score_all`] does, so `None`
+    /// (or a model without demographics) is exactly the plain path.
+    ///
+    /// Why a separate method rather than a [`UserRef`] variant or a field of
+    /// [`RecommendOptions`]: demographics are orthogonal to how the ratings are given (a
+    /// trained user, a profile or an update may each come with them), so a variant would
+    /// have to double every case in every model's `match`; and every model that does not use
+    /// them (most) keeps working unchanged through this default.
+    fn score_all_with_meta(
+        &self,
+        user: UserRef<'_>,
+        _meta: Option<&UserMeta>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        self.score_all(user, out)
+    }
+
+    /// True when [`Recommender::score_all_with_meta`] uses a new user's demographics (so a
+    /// caller with demographics and no ratings may ask this model rather than fall back to
+    /// a non-personal list). False by default.
+    fn uses_demographics(&self) -> bool {
+        false
+    }
 }
 
 /// A scored movie.
@@ -185,9 +214,22 @@ pub trait RecommenderExt: Recommender {
         opts: &RecommendOptions<'_>,
         scores: &mut Vec<f32>,
     ) -> Result<Vec<Scored>> {
+        self.recommend_with_meta_into(data, user, None, opts, scores)
+    }
+
+    /// [`RecommenderExt::recommend_into`] for a user whose demographics are known
+    /// ([`Recommender::score_all_with_meta`]); `meta = None` is `recommend_into`.
+    fn recommend_with_meta_into(
+        &self,
+        data: &Dataset,
+        user: UserRef<'_>,
+        meta: Option<&UserMeta>,
+        opts: &RecommendOptions<'_>,
+        scores: &mut Vec<f32>,
+    ) -> Result<Vec<Scored>> {
         scores.clear();
         scores.resize(data.n_items(), 0.0);
-        self.score_all(user, scores)?;
+        self.score_all_with_meta(user, meta, scores)?;
         if !opts.include_seen {
             mask_seen(data, user, scores)?;
         }

@@ -7,7 +7,7 @@
 use cinerec_core::catalog::genre_jaccard;
 use cinerec_core::{
     top_k, Contribution, Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, Result,
-    Scored, UserRef,
+    Scored, UserMeta, UserRef,
 };
 use cinerec_models::rerank::{mmr, DiversityBy, MmrOptions};
 use std::cell::RefCell;
@@ -36,6 +36,19 @@ pub fn recommend(
     user: UserRef<'_>,
     ask: Ask,
 ) -> Result<Vec<Scored>> {
+    recommend_with_meta(model, data, user, None, ask)
+}
+
+/// [`recommend`] for a user whose demographics are known (a new visitor who gave age,
+/// gender or occupation): models with a demographic input use them
+/// ([`Recommender::score_all_with_meta`]); `meta = None` is [`recommend`].
+pub fn recommend_with_meta(
+    model: &dyn Recommender,
+    data: &Dataset,
+    user: UserRef<'_>,
+    user_meta: Option<&UserMeta>,
+    ask: Ask,
+) -> Result<Vec<Scored>> {
     let meta = &data.catalog().item_meta;
     let in_genre = |i: ItemIdx| ask.genre.is_none_or(|g| meta[i.ix()].genres.contains(&g));
     let opts = RecommendOptions {
@@ -49,8 +62,9 @@ pub fn recommend(
             .is_some()
             .then_some(&in_genre as &dyn Fn(ItemIdx) -> bool),
     };
-    let top =
-        SCORES.with(|cell| model.recommend_into(data, user, &opts, &mut cell.borrow_mut()))?;
+    let top = SCORES.with(|cell| {
+        model.recommend_with_meta_into(data, user, user_meta, &opts, &mut cell.borrow_mut())
+    })?;
     match ask.diversity {
         None => Ok(top),
         Some(lambda) => {

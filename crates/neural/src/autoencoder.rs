@@ -16,8 +16,13 @@
 //! Sparse throughout: training densifies one mini-batch of users at a time; scoring runs the
 //! first layer as a sparse product over the user's rated movies and demographic features
 //! (the model keeps the users' training ratings and features in compressed rows to do so).
-//! A new visitor ([`UserRef::Profile`]) is one forward pass of their ratings, without
-//! demographics — no retraining. Movie similarity (used by the MMR re-ranker for the
+//! A new visitor ([`UserRef::Profile`]) is one forward pass of their ratings — no
+//! retraining — with their demographics when the caller gives them
+//! ([`Recommender::score_all_with_meta`]: encoded with the training vocabulary the model
+//! keeps; the residual of a user with demographics is scaled at least by the
+//! demographics-only scale, fitted on the training hold-out — so demographics alone move the
+//! ranking off the baseline as far as held-out ratings say they predict, and not at all when
+//! they do not). Movie similarity (used by the MMR re-ranker for the
 //! genre-diverse top-N) is the cosine of the movies' output-layer weight columns, centred on
 //! their mean.
 
@@ -25,7 +30,7 @@ use crate::ae_autoencoder::Fitted;
 use crate::ae_shape::{centered_cosine, AeShape};
 use crate::error::check;
 use crate::train::with_schedule;
-use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, UserRef};
+use cinerec_core::{Dataset, FitObserver, ItemIdx, Recommender, Result, UserMeta, UserRef};
 use serde::{Deserialize, Serialize};
 
 /// Activation of the hidden layers.
@@ -148,10 +153,10 @@ impl Autoencoder {
         use cinerec_core::Rng;
         let p = &self.params;
         let shape = Shape::ordered_of(data);
-        let side = if p.demographics {
-            Demographics::of(data.catalog()).rows(data.catalog())
-        } else {
-            Rows::from_triples(shape.n_users, 0, &[])
+        let vocab = p.demographics.then(|| Demographics::of(data.catalog()));
+        let side = match &vocab {
+            Some(v) => v.rows(data.catalog()),
+            None => Rows::from_triples(shape.n_users, 0, &[]),
         };
         let mut base = p.residual.then(|| crate::biases::Biases::fit(data));
         let ratings = match &base {
@@ -171,7 +176,12 @@ impl Autoencoder {
             b.fit_shrink(crate::ae_fit::held_out(&trained.mlp, &ae).into_iter());
             b.settle(data);
         }
-        Fitted::new(shape, trained.mlp, ratings.with_side(&side), base)
+        let fitted = Fitted::new(shape, trained.mlp, ratings.with_side(&side), base)?;
+        let demo = vocab.map(|vocab| crate::ae_demo::DemoSide {
+            alpha: fitted.fit_demo_alpha(data, &ae.val),
+            vocab,
+        });
+        fitted.with_demo(demo)
     }
 
     /// Refuses: this build has no `train` feature.
@@ -227,5 +237,30 @@ impl Recommender for Autoencoder {
     fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
         self.fitted = Some(Fitted::load(bytes)?);
         Ok(())
+    }
+
+    /// A new user's demographics fill the network's demographic inputs beside their
+    /// ratings (none needed); a known user keeps their trained features.
+    fn score_all_with_meta(
+        &self,
+        user: UserRef<'_>,
+        meta: Option<&UserMeta>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let f = self.fitted()?;
+        f.shape.check_user(user)?;
+        f.shape.check_out(out)?;
+        let (bias, mut x) = f.input(user);
+        let demo = f.demo_input(user, meta);
+        let with_demo = !demo.is_empty();
+        x.extend(demo);
+        let h = f.last_hidden(&x);
+        f.outputs_with_demo(&h, out, bias, f.support(user), with_demo);
+        Ok(())
+    }
+
+    /// True once fitted (or loaded from `autoencoder/4`) with demographic inputs.
+    fn uses_demographics(&self) -> bool {
+        self.fitted.as_ref().is_some_and(|f| f.demo.is_some())
     }
 }

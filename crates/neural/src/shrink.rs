@@ -121,6 +121,15 @@ impl Support {
             .factor(n_u, self.n_item.get(i).copied().unwrap_or(0.0))
     }
 
+    /// The movie's part of the scale, `n_i / (n_i + k_i)` (0 for a movie without training
+    /// ratings): what scales a residual that does not come from the user's ratings.
+    pub fn item_part(&self, i: usize) -> f32 {
+        part(
+            self.n_item.get(i).copied().unwrap_or(0.0),
+            self.shrink.k_item,
+        )
+    }
+
     /// Fits the shrink on held-out `(user, movie, predicted residual, true residual)`.
     pub fn fit_shrink(&mut self, held_out: impl Iterator<Item = (usize, usize, f32, f32)>) {
         let samples: Vec<(f32, f32, f32, f32)> = held_out

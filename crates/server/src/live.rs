@@ -6,8 +6,10 @@
 //! overlay)` otherwise (created users, deletions), which factor models fold in without
 //! retraining. Sharded (`DashMap`) so writers for different users do not block each other,
 //! with a per-known-user flag so the common read (a user without changes) takes no lock.
+//! A created user's demographics (given to `POST /users`) are kept here too, so models that
+//! use demographics see them for that user at once.
 
-use cinerec_core::{Dataset, ItemIdx, UserIdx, UserRef};
+use cinerec_core::{Dataset, ItemIdx, UserIdx, UserMeta, UserRef};
 use dashmap::DashMap;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,6 +21,8 @@ pub struct UserChanges {
     pub changes: FxHashMap<ItemIdx, Option<f32>>,
     /// True for users created through the API (not in the training catalogue).
     pub created: bool,
+    /// A created user's demographics, when given.
+    pub meta: Option<UserMeta>,
 }
 
 /// Who a raw user id is.
@@ -98,6 +102,23 @@ impl LiveRatings {
             }
         });
         fresh
+    }
+
+    /// Keeps a created user's demographics (no-op for an id the overlay does not hold).
+    pub fn set_meta(&self, raw: &str, meta: Option<UserMeta>) {
+        if let Some(mut e) = self.users.get_mut(raw) {
+            e.meta = meta;
+        }
+    }
+
+    /// The demographics of a user: a created user's as given, a known user's from the
+    /// catalogue (`None` when nothing is known).
+    pub fn meta(&self, data: &Dataset, who: Who, raw: &str) -> Option<UserMeta> {
+        let m = match who {
+            Who::Known(u) => data.catalog().user_meta.get(u.ix()).cloned(),
+            Who::Created => self.users.get(raw).and_then(|c| c.meta.clone()),
+        };
+        m.filter(|m| m.age.is_some() || m.gender.is_some() || m.occupation.is_some())
     }
 
     /// Records ratings (`Some`) or deletions (`None`) for one user.
@@ -240,6 +261,7 @@ impl LiveRatings {
                 .collect();
             if who == Who::Created {
                 to.create_user(new, e.key());
+                to.set_meta(e.key(), e.meta.clone());
             }
             to.apply(who, e.key(), &changes);
         }

@@ -775,6 +775,158 @@ async fn runs_merge_the_store_history_and_the_runs_folder() {
     assert_eq!(v[1]["metrics"]["rmse"], json!(0.95));
 }
 
+/// 160 users in two demographic groups (young women writers, older men engineers) whose
+/// tastes are opposite: group A rates movies 1–20 high and 21–40 low, group B the reverse;
+/// every user rates 16 movies, 8 from each half. Movie biases are symmetric, so only
+/// demographics tell a new user's half.
+fn demographic_dataset() -> Dataset {
+    let n_users = 160u32;
+    let n_items = 40u32;
+    let users = IdMap::from_raw_sorted((1..=n_users).map(|u| u.to_string()).collect());
+    let items = IdMap::from_raw_sorted((1..=n_items).map(|i| i.to_string()).collect());
+    let group_a = |u: u32| u % 2 == 0;
+    let user_meta = (0..n_users)
+        .map(|u| UserMeta {
+            age: Some(if group_a(u) { 22 } else { 61 }),
+            gender: Some(if group_a(u) { "F" } else { "M" }.into()),
+            occupation: Some(if group_a(u) { "writer" } else { "engineer" }.into()),
+            zip: None,
+        })
+        .collect();
+    let item_meta = (0..n_items)
+        .map(|i| ItemMeta {
+            title: Some(format!("Film {i}")),
+            year: Some(1990),
+            genres: vec![(i % 2) as u16],
+            ..Default::default()
+        })
+        .collect();
+    let cat = Catalog {
+        users,
+        items,
+        item_meta,
+        user_meta,
+        genre_names: vec!["Action".into(), "Drama".into()],
+    };
+    let mut r = Interactions::default();
+    for u in 0..n_users {
+        for k in 0..8u32 {
+            for half in [0u32, 20] {
+                let i = half + (u * 3 + k * 5) % 20;
+                let likes = (half == 0) == group_a(u);
+                let v = if likes {
+                    4.5 + (k % 2) as f32 * 0.5
+                } else {
+                    1.0 + (k % 2) as f32
+                };
+                r.push(u, i, v, 1000 + k);
+            }
+        }
+    }
+    let mut d = Dataset::new("demographic", Arc::new(cat), r);
+    d.set_scale(1.0, 5.0);
+    d
+}
+
+#[tokio::test]
+async fn new_users_get_recommendations_from_demographics_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ServerConfig {
+        store: format!("sqlite://{}", dir.path().join("t.db").display()),
+        models_dir: dir.path().join("models").display().to_string(),
+        request_log: false,
+        ..Default::default()
+    };
+    cfg.validate().unwrap();
+    let boot = Boot {
+        seed: Some(demographic_dataset()),
+        algorithm: Some("autoencoder".into()),
+        params: Some(json!({"hidden": [32, 16], "epochs": 60, "l2": 1.0, "seed": 3})),
+        ..Default::default()
+    };
+    let state = boot::start(cfg, boot).await.unwrap();
+    let a = App {
+        router: cinerec_server::router(state.clone()),
+        state,
+        _dir: dir,
+    };
+    let first_half = |r: &Value| {
+        ids(r)
+            .iter()
+            .filter(|id| id.parse::<u32>().unwrap() <= 20)
+            .count()
+    };
+    // Two users created with demographics only, no ratings.
+    let (s, w) = a
+        .post(
+            "/users",
+            json!({"id": "writer", "age": 23, "gender": "f", "occupation": "Writer"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let (s, _) = a
+        .post(
+            "/users",
+            json!({"id": "engineer", "age": 60, "gender": "M", "occupation": "engineer"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, ra) = a.get("/recommend/writer?top_n=10").await;
+    assert_eq!(s, StatusCode::OK, "{ra}");
+    let (_, rb) = a.get("/recommend/engineer?top_n=10").await;
+    assert_eq!(ra["algorithm"], "autoencoder");
+    // Demographics alone pull each towards their group's half (the baseline alone does not
+    // tell the halves apart: see "nobody" below).
+    let (wa, wb) = (first_half(&ra), first_half(&rb));
+    assert!(wa >= 8, "writer got {:?}", ids(&ra));
+    assert!(
+        wb + 4 <= wa,
+        "writer {:?}, engineer {:?}",
+        ids(&ra),
+        ids(&rb)
+    );
+    // The same from POST /recommend with demographics and no ratings; without them the
+    // list is neither group's.
+    let (s, anon) = a
+        .post(
+            "/recommend",
+            json!({"age": 23, "gender": "F", "occupation": "writer", "top_n": 10}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{anon}");
+    assert_eq!(ids(&anon), ids(&ra));
+    // A created user without demographics: nothing to go on, so not the writer's list.
+    let (s, _) = a.post("/users", json!({"id": "nobody"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, rn) = a.get("/recommend/nobody?top_n=10").await;
+    assert_ne!(ids(&rn), ids(&ra));
+    // Bad demographics: a documented 422 JSON error naming what is allowed.
+    for body in [
+        json!({"gender": "X"}),
+        json!({"age": 0}),
+        json!({"age": 121}),
+        json!({"occupation": "astronaut"}),
+    ] {
+        let (s, e) = a.post("/users", body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(e["error"].is_string(), "{e}");
+        let mut anon = body.clone();
+        anon["ratings"] = json!([]);
+        let (s, e) = a.post("/recommend", anon).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(e["error"].is_string(), "{e}");
+    }
+    let (_, e) = a.post("/users", json!({"gender": "X"})).await;
+    assert!(e["error"].as_str().unwrap().contains("F, M"), "{e}");
+    // The OpenAPI document states the bounds and the 422.
+    let (_, doc) = a.get("/openapi.json").await;
+    let schema = &doc["components"]["schemas"]["AnonymousRequest"]["properties"]["age"];
+    assert_eq!(schema["minimum"], json!(1), "{schema}");
+    assert_eq!(schema["maximum"], json!(120), "{schema}");
+    assert!(doc["paths"]["/recommend"]["post"]["responses"]["422"].is_object());
+    assert!(doc["paths"]["/users"]["post"]["responses"]["422"].is_object());
+}
+
 #[path = "api/new_movies.rs"]
 mod new_movies;
 #[path = "api/retrain.rs"]

@@ -327,10 +327,43 @@ export function variedSet(popular, n, exclude = new Set()) {
   return out;
 }
 
-/** New visitor: rate movies from a varied set, get recommendations at once, keep the profile. */
+/** The optional "About you" form of the new-visitor page: age, gender and occupation from
+ * the server's accepted values (`/ui/api/stats` → demographics); `onChange` on every edit. */
+function aboutYou(choices, onChange) {
+  const c = choices || { genders: ['M', 'F'], occupations: [], age_min: 1, age_max: 120 };
+  const age = h('input', { type: 'number', id: 'demo-age', min: c.age_min, max: c.age_max, step: 1, inputmode: 'numeric', style: 'width:6rem' });
+  const gender = h('select', { id: 'demo-gender' }, h('option', { value: '' }, '—'), c.genders.map((g) => h('option', { value: g }, g)));
+  const occupation = c.occupations.length
+    ? h('select', { id: 'demo-occupation' }, h('option', { value: '' }, '—'), c.occupations.map((o) => h('option', { value: o }, o)))
+    : h('input', { id: 'demo-occupation', maxlength: 64 });
+  const hint = h('p', { class: 'status', role: 'status', id: 'demo-status' });
+  const value = () => {
+    const out = {};
+    const a = age.value.trim();
+    if (a !== '') {
+      const n = Number(a);
+      if (!Number.isInteger(n) || n < c.age_min || n > c.age_max) return { error: `Age must be a whole number from ${c.age_min} to ${c.age_max}.` };
+      out.age = n;
+    }
+    if (gender.value) out.gender = gender.value;
+    if (occupation.value.trim()) out.occupation = occupation.value.trim();
+    return out;
+  };
+  const changed = () => { const v = value(); fill(hint, v.error ? note(v.error, 'error') : ''); if (!v.error) onChange(); };
+  [age, gender, occupation].forEach((el) => el.addEventListener('change', changed));
+  const form = h('form', { class: 'controls', id: 'about-you', onsubmit: (e) => e.preventDefault() },
+    h('label', {}, 'Age', age), h('label', {}, 'Gender', gender), h('label', {}, 'Occupation', occupation));
+  const section = h('section', { class: 'card wide', 'aria-labelledby': 'about-h' }, h('h2', { id: 'about-h' }, 'About you (optional)'),
+    h('p', { class: 'muted' }, 'Skip any of these. Models that use demographics recommend from them at once, before you rate anything.'), form, hint);
+  return { section, value };
+}
+
+/** New visitor: optional demographics, rate movies from a varied set, get recommendations at
+ * once, keep the profile. */
 export async function newVisitor(main) {
   fill(main, title('New here? Rate a few movies'), loading());
   const popular = await api.popular({ n: 300 });
+  const stats = await api.stats().catch(() => null);
   const ratings = new Map(); // id → {movie, rating}
   const skipped = new Set();
   let shown = variedSet(popular, 12);
@@ -339,15 +372,18 @@ export async function newVisitor(main) {
   const counter = h('p', { class: 'muted', id: 'rated-count', 'aria-live': 'polite' });
   const keep = h('section', { class: 'card', id: 'keep' });
   let seq = 0;
+  const about = aboutYou(stats && stats.demographics, () => refresh());
+  const demo = () => { const v = about.value(); return v.error ? {} : v; };
 
   const refresh = async () => {
     counter.textContent = `${ratings.size} rated · ${skipped.size} skipped`;
     renderKeep();
-    if (!ratings.size) { fill(recs, h('li', {}, note('Rate at least one movie to get recommendations.'))); return; }
+    const d = demo();
+    if (!ratings.size && !Object.keys(d).length) { fill(recs, h('li', {}, note('Rate at least one movie (or tell us about you) to get recommendations.'))); return; }
     const s = ++seq;
     try {
       const r = await api.recommendAnonymous({
-        ratings: [...ratings.values()].map((x) => ({ movie: x.movie.id, rating: x.rating })), top_n: 10, explain: true,
+        ...d, ratings: [...ratings.values()].map((x) => ({ movie: x.movie.id, rating: x.rating })), top_n: 10, explain: true,
       });
       if (s !== seq) return;
       fill(recs, r.items.map((x) => movieRow(x, h('span', { class: 'score' }, x.score.toFixed(3)),
@@ -376,21 +412,22 @@ export async function newVisitor(main) {
     const save = async (e) => {
       e.currentTarget.disabled = true;
       try {
-        const u = await api.createUser({});
-        await api.rate({ ratings: [...ratings.values()].map((x) => ({ user: u.id, movie: x.movie.id, rating: x.rating })) });
+        const u = await api.createUser(demo());
+        if (ratings.size) await api.rate({ ratings: [...ratings.values()].map((x) => ({ user: u.id, movie: x.movie.id, rating: x.rating })) });
         setCurrentUser(u.id); changed();
         fill(status, note(`Saved as user ${u.id}. `, 'ok'), h('a', { href: `#/user/${encodeURIComponent(u.id)}` }, 'Open your page →'));
       } catch (err) { fill(status, note(errorText(err), 'error')); if (err.status === 401) status.append(keyForm()); }
     };
     fill(keep, h('h2', {}, 'Keep your profile'),
-      h('p', {}, 'Your ratings live only in this page until you keep them: this creates a new user with them.'),
-      h('button', { type: 'button', id: 'keep-btn', onclick: save, disabled: ratings.size === 0 }, 'Keep my ratings as a new user'), status);
+      h('p', {}, 'Your ratings and answers live only in this page until you keep them: this creates a new user with them.'),
+      h('button', { type: 'button', id: 'keep-btn', onclick: save, disabled: ratings.size === 0 && !Object.keys(demo()).length }, 'Keep my profile as a new user'), status);
   }
 
   fill(main, title('New here? Rate a few movies'),
     h('p', { class: 'lead' }, 'Popular movies across many genres. Rate the ones you have seen; skip the others. Recommendations update as you go.'),
     counter,
     h('div', { class: 'grid' },
+      about.section,
       h('section', { class: 'card wide', 'aria-labelledby': 'starter-h' }, h('h2', { id: 'starter-h' }, 'Rate these'), grid,
         h('button', { type: 'button', class: 'secondary', id: 'more-movies', onclick: () => {
           const taken = new Set([...shown.map((x) => x.id), ...ratings.keys(), ...skipped]);

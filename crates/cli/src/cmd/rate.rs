@@ -5,13 +5,22 @@
 //! "popular in <genre>" for a cold start), and offers to save the profile — to the store as
 //! a new user (`--store URL`) or as a JSON file.
 //!
+//! Optional demographics (age, gender, occupation) come first, from flags or questions
+//! (`rate_demo.rs`); a model with demographic inputs (the user autoencoder) recommends from
+//! them with the ratings, or from them alone.
+//!
 //! Prompts go to stderr and results to stdout, and everything reads from any `BufRead`, so
 //! the session also works with piped stdin for scripting (EOF ends the questions).
+
+#[path = "rate_demo.rs"]
+mod demo;
 
 use crate::output::Output;
 use crate::{resolve, Cli};
 use anyhow::{Context, Result};
-use cinerec_core::{Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, UserRef};
+use cinerec_core::{
+    Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, UserMeta, UserRef,
+};
 use clap::Args;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
@@ -51,6 +60,19 @@ pub struct RateArgs {
     /// Answer "yes" to the question about saving to the store.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Your age in years (optional; 1–120), for models that use demographics.
+    #[arg(long)]
+    pub age: Option<u16>,
+    /// Your gender, one of the dataset's values (MovieLens: M or F; optional).
+    #[arg(long)]
+    pub gender: Option<String>,
+    /// Your occupation, one of the dataset's occupations (optional).
+    #[arg(long)]
+    pub occupation: Option<String>,
+    /// Ask the demographic questions even when input is not a terminal (they are asked on a
+    /// terminal when the dataset has demographics and no demographic flag is given).
+    #[arg(long)]
+    pub ask_demographics: bool,
 }
 
 /// Genres that say nothing about taste.
@@ -259,16 +281,20 @@ pub fn cold_start(ds: &Dataset, n: usize, exclude: &[ItemIdx]) -> Vec<Pick> {
         .collect()
 }
 
-/// Top-`n` for a profile with reasons from [`RecommenderExt::explain`] (falling back to
-/// "a top pick in <genre>" when no rated movie explains it); `asked` movies are not recommended.
+/// Top-`n` for a profile (and the demographics, for a model that uses them) with reasons
+/// from [`RecommenderExt::explain`] (falling back to "a top pick in <genre>" when no rated
+/// movie explains it); `asked` movies are not recommended. Without ratings, and without
+/// demographics the model uses, the cold start.
 pub fn recommend_for(
     model: &dyn Recommender,
     ds: &Dataset,
     profile: &[(ItemIdx, f32)],
+    meta: Option<&UserMeta>,
     asked: &[ItemIdx],
     n: usize,
 ) -> Result<Vec<Pick>> {
-    if profile.is_empty() {
+    let meta = meta.filter(|_| model.uses_demographics());
+    if profile.is_empty() && meta.is_none() {
         return Ok(cold_start(ds, n, asked));
     }
     let filter = |i: ItemIdx| !asked.contains(&i);
@@ -278,14 +304,20 @@ pub fn recommend_for(
         filter: Some(&filter),
     };
     let user = UserRef::Profile(profile);
-    let recs = model.recommend(ds, user, &opts)?;
+    let recs = model.recommend_with_meta_into(ds, user, meta, &opts, &mut Vec::new())?;
     let cat = ds.catalog();
     Ok(recs
         .iter()
         .enumerate()
         .map(|(k, s)| {
             let why = model.explain(ds, user, s.item, 2).unwrap_or_default();
-            let reason = if why.is_empty() {
+            let reason = if why.is_empty() && profile.is_empty() {
+                format!(
+                    "a top pick in {} for {}",
+                    first_genre(ds, s.item),
+                    meta.map(demo::describe).unwrap_or_default()
+                )
+            } else if why.is_empty() {
                 format!("a top pick in {} for your profile", first_genre(ds, s.item))
             } else {
                 let parts: Vec<String> = why
@@ -328,6 +360,11 @@ pub struct Session {
     pub ratings: Vec<RatedMovie>,
     /// Movies skipped.
     pub skipped: usize,
+    /// The demographics given (age, gender, occupation), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demographics: Option<UserMeta>,
+    /// True when the model recommended from the demographics (it uses them).
+    pub used_demographics: bool,
     /// Recommendations.
     pub recommendations: Vec<Pick>,
     /// Where the profile was saved ("file:…" or "store:… as user …"), if anywhere.
@@ -344,6 +381,7 @@ fn now() -> i64 {
 fn write_profile(path: &Path, s: &Session) -> Result<()> {
     let body = serde_json::json!({
         "dataset": s.dataset,
+        "demographics": s.demographics,
         "ratings": s.ratings,
         "created_at": now(),
     });
@@ -357,6 +395,7 @@ fn save_to_store(
     want: Option<&str>,
     ds: &Dataset,
     profile: &[(ItemIdx, f32)],
+    meta: Option<&UserMeta>,
 ) -> Result<String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -380,6 +419,9 @@ fn save_to_store(
             store
                 .upsert_user(&cinerec_store::UserRecord {
                     id: id.clone(),
+                    age: meta.and_then(|m| m.age),
+                    gender: meta.and_then(|m| m.gender.clone()),
+                    occupation: meta.and_then(|m| m.occupation.clone()),
                     ..Default::default()
                 })
                 .await?;
@@ -436,19 +478,22 @@ fn yes_no(q: &str, input: &mut dyn BufRead, prompt: &mut dyn Write) -> Result<bo
     }
 }
 
-/// Asks the questions and recommends (the testable core of [`run`]); returns the session
-/// and the profile as inner ids.
+/// Asks the questions (the demographic ones when `ask_demographics`) and recommends (the
+/// testable core of [`run`]); returns the session and the profile as inner ids.
 pub fn session(
     a: &RateArgs,
     ds: &Dataset,
     model: &dyn Recommender,
+    ask_demographics: bool,
     input: &mut dyn BufRead,
     prompt: &mut dyn Write,
 ) -> Result<(Session, Vec<(ItemIdx, f32)>)> {
+    let meta = demo::gather(a, ds.catalog(), ask_demographics, input, prompt)?;
     let movies = starter_set(ds, a.ask, &[]);
     let (mut profile, skipped) = ask(ds, &movies, input, prompt)?;
     profile.sort_by_key(|p| p.0);
-    let recommendations = recommend_for(model, ds, &profile, &movies, a.top_n.max(1))?;
+    let recommendations =
+        recommend_for(model, ds, &profile, meta.as_ref(), &movies, a.top_n.max(1))?;
     let cat = ds.catalog();
     let ratings = profile
         .iter()
@@ -463,6 +508,8 @@ pub fn session(
         model: model.name().to_string(),
         ratings,
         skipped,
+        used_demographics: meta.is_some() && model.uses_demographics(),
+        demographics: meta,
         recommendations,
         saved: None,
     };
@@ -493,7 +540,7 @@ pub fn offer_save(
             cinerec_store::redact_url(url)
         );
         if a.yes || yes_no(&q, input, prompt)? {
-            let id = save_to_store(url, a.user.as_deref(), ds, profile)?;
+            let id = save_to_store(url, a.user.as_deref(), ds, profile, s.demographics.as_ref())?;
             s.saved = Some(format!(
                 "store:{} as user {id}",
                 cinerec_store::redact_url(url)
@@ -520,8 +567,19 @@ pub fn offer_save(
 /// The human-readable recommendation list.
 pub fn render(s: &Session) -> String {
     let mut t = String::new();
+    let demo = s.demographics.as_ref().map(demo::describe);
     let basis = if s.ratings.is_empty() {
-        "no ratings given: popular movies across genres".to_string()
+        match (&demo, s.used_demographics) {
+            (Some(d), true) => format!("{} from your demographics ({d})", s.model),
+            _ => "no ratings given: popular movies across genres".to_string(),
+        }
+    } else if let (Some(d), true) = (&demo, s.used_demographics) {
+        format!(
+            "{} from your {} rating{} and demographics ({d})",
+            s.model,
+            s.ratings.len(),
+            if s.ratings.len() == 1 { "" } else { "s" }
+        )
     } else {
         format!(
             "{} from your {} rating{}",
@@ -568,7 +626,9 @@ pub fn run(a: &RateArgs, cli: &Cli, out: &Output) -> Result<()> {
     } else {
         &mut err
     };
-    let (mut s, profile) = session(a, &ds, model.as_ref(), &mut input, prompt)?;
+    let ask_demo = a.ask_demographics
+        || (interactive && !demo::from_flags(a) && demo::catalogue_has_demographics(ds.catalog()));
+    let (mut s, profile) = session(a, &ds, model.as_ref(), ask_demo, &mut input, prompt)?;
     let json = cli.output == crate::OutputFormat::Json;
     if !json {
         println!("\n{}", render(&s).trim_end());

@@ -162,6 +162,68 @@ fn no_ratings_is_a_cold_start_and_text_output_lists_reasons() {
 }
 
 #[test]
+fn demographics_from_questions_or_flags_are_checked_and_recorded() {
+    let t = tempfile::tempdir().unwrap();
+    let f = tiny(t.path());
+    let data = f.to_str().unwrap();
+    // Asked (piped input needs --ask-demographics): a bad age and gender are asked again,
+    // Enter skips the occupation; then one rating and q.
+    let r = rate(
+        t.path(),
+        t.path(),
+        &[
+            "--output",
+            "json",
+            "rate",
+            "--data",
+            data,
+            "--ask-demographics",
+            "-n",
+            "3",
+        ],
+        "200\n30\nX\nf\n\n5\nq\n",
+    );
+    let v = json(&r);
+    assert_eq!(v["demographics"]["age"], 30, "{v}");
+    assert_eq!(v["demographics"]["gender"], "F", "{v}");
+    assert!(v["demographics"]["occupation"].is_null(), "{v}");
+    assert_eq!(v["ratings"].as_array().unwrap().len(), 1);
+    assert!(
+        r.stderr.contains("age 200 is outside [1, 120]"),
+        "{}",
+        r.stderr
+    );
+    // No genders in this catalogue: the defaults.
+    assert!(r.stderr.contains("is not one of: M, F"), "{}", r.stderr);
+    // svd has no demographic input: recorded, not used.
+    assert_eq!(v["used_demographics"], false);
+    // From flags, no question asked; a bad flag value is an error naming what is allowed.
+    let r = rate(
+        t.path(),
+        t.path(),
+        &[
+            "--output", "json", "rate", "--data", data, "--age", "41", "--gender", "M",
+        ],
+        "",
+    );
+    let v = json(&r);
+    assert_eq!(v["demographics"]["age"], 41, "{v}");
+    assert!(!r.stderr.contains("Your age"), "{}", r.stderr);
+    let r = rate(
+        t.path(),
+        t.path(),
+        &["rate", "--data", data, "--gender", "robot"],
+        "",
+    );
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("gender `robot` is not one of"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn ml100k_questions_are_varied_reasons_explain_and_the_store_keeps_the_profile() {
     let Some(ml) =
         ml100k("ml100k_questions_are_varied_reasons_explain_and_the_store_keeps_the_profile")

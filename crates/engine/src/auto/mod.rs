@@ -226,4 +226,18 @@ impl Recommender for Auto {
         *self = next;
         Ok(())
     }
+
+    /// The chosen ranking model's, with the demographics.
+    fn score_all_with_meta(
+        &self,
+        user: UserRef<'_>,
+        meta: Option<&cinerec_core::UserMeta>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        self.ranking()?.score_all_with_meta(user, meta, out)
+    }
+
+    fn uses_demographics(&self) -> bool {
+        self.ranking().is_ok_and(|m| m.uses_demographics())
+    }
 }

@@ -3,6 +3,7 @@
 //! route table that serves, lists and documents them ([`routes`]), and the types and
 //! parameter checks the handlers share.
 
+pub mod demographics;
 pub mod docs;
 pub mod health;
 pub mod metrics;

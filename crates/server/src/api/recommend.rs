@@ -1,6 +1,10 @@
 //! Recommendations: `GET /recommend/{user_id}` (the hot path: a known user without live
 //! changes is scored directly; one with changes through a fold-in of their current profile)
-//! and `POST /recommend` (anonymous, from a list of {movie, rating}).
+//! and `POST /recommend` (anonymous, from a list of {movie, rating} and optional
+//! demographics). A user asked about by profile (created users, users with changes) is scored
+//! with their demographics ([`crate::api::demographics`]; a created user's as given to
+//! `POST /users`), which models with a demographic input use — a created user without
+//! ratings gets recommendations from their demographics alone.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,8 +14,8 @@ use cinerec_engine::query::{self as engine, Ask};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiId;
 use super::{count, genre, json, MovieOut};
+use super::{demographics, ApiId};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, ServerError};
 use crate::index::CatalogIndex;
 use crate::live::{Asked, Who};
@@ -174,7 +178,12 @@ pub async fn for_user(
         Who::Known(u) if !live => UserRef::Known(u),
         _ => asked.user_ref(),
     };
-    let found = engine::recommend(m.model.as_ref(), &s.data, uref, a)?;
+    // A trained user's own row carries their demographics already.
+    let meta = match uref {
+        UserRef::Known(_) => None,
+        _ => s.live.meta(&s.data, who, &user),
+    };
+    let found = engine::recommend_with_meta(m.model.as_ref(), &s.data, uref, meta.as_ref(), a)?;
     let ex = explainer(&s, m, &asked.profile);
     let explain = (q.explain == Some(true)).then_some(&ex);
     let out = Recommendations {
@@ -200,8 +209,17 @@ pub struct GivenRating {
 /// Body of `POST /recommend`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AnonymousRequest {
-    /// The visitor's ratings.
+    /// The visitor's ratings (may be empty when demographics are given).
+    #[serde(default)]
     pub ratings: Vec<GivenRating>,
+    /// The visitor's age in years (optional).
+    #[schema(minimum = 1, maximum = 120)]
+    pub age: Option<u16>,
+    /// The visitor's gender, one of the catalogue's values (MovieLens: "M" / "F"; optional).
+    pub gender: Option<String>,
+    /// The visitor's occupation, one of the catalogue's occupations when it has them
+    /// (optional).
+    pub occupation: Option<String>,
     /// How many movies (default 10).
     pub top_n: Option<usize>,
     /// Only movies of this genre.
@@ -212,9 +230,13 @@ pub struct AnonymousRequest {
     pub explain: Option<bool>,
 }
 
-/// Recommendations for a visitor without an account, from the ratings they give.
+/// Recommendations for a visitor without an account, from the ratings and the optional
+/// demographics (age, gender, occupation) they give; demographics alone are enough.
 #[utoipa::path(post, path = "/recommend", tag = "recommend", request_body = AnonymousRequest,
-    responses((status = 200, body = Recommendations), (status = 300), (status = 404), (status = 422)))]
+    responses((status = 200, body = Recommendations), (status = 300, description = "Ambiguous movie title"),
+        (status = 400, description = "Bad top_n, genre or diversity, or malformed JSON"),
+        (status = 404, description = "Unknown movie"), (status = 413), (status = 415),
+        (status = 422, description = "Rating out of range, or age outside [1, 120], gender or occupation not in the catalogue's values")))]
 pub async fn anonymous(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<AnonymousRequest>,
@@ -233,6 +255,14 @@ pub async fn anonymous(
     }
     profile.sort_by_key(|p| p.0);
     profile.dedup_by_key(|p| p.0);
+    let meta = demographics::check(
+        s.data.catalog(),
+        demographics::Given {
+            age: body.age,
+            gender: body.gender.as_deref(),
+            occupation: body.occupation.as_deref(),
+        },
+    )?;
     let q = RecQuery {
         top_n: body.top_n,
         genre: body.genre.clone(),
@@ -241,7 +271,13 @@ pub async fn anonymous(
     };
     let a = ask(&state, &s, &q)?;
     let m = &s.active;
-    let found = engine::recommend(m.model.as_ref(), &s.data, UserRef::Profile(&profile), a)?;
+    let found = engine::recommend_with_meta(
+        m.model.as_ref(),
+        &s.data,
+        UserRef::Profile(&profile),
+        meta.as_ref(),
+        a,
+    )?;
     let ex = explainer(&s, m, &profile);
     let explain = (body.explain == Some(true)).then_some(&ex);
     let out = Recommendations {

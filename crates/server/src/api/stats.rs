@@ -106,6 +106,21 @@ pub struct DatasetStats {
     pub genres: Vec<GenreStat>,
     /// Ratings per calendar month (UTC, "YYYY-MM"), oldest first; empty without timestamps.
     pub over_time: Vec<Bin>,
+    /// What a new user may give as demographics (the "New here?" page's choices).
+    pub demographics: DemographicChoices,
+}
+
+/// The demographic values a new user may give (`POST /users`, `POST /recommend`).
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
+pub struct DemographicChoices {
+    /// Accepted genders (the catalogue's values; "M", "F" when it has none).
+    pub genders: Vec<String>,
+    /// Accepted occupations (the catalogue's; empty = any short text).
+    pub occupations: Vec<String>,
+    /// Youngest accepted age.
+    pub age_min: u16,
+    /// Oldest accepted age.
+    pub age_max: u16,
 }
 
 /// A rating value as a label: "4", "3.5".
@@ -152,6 +167,17 @@ pub fn dashboard_stats(data: &Dataset) -> DatasetStats {
             .iter()
             .map(|&((y, m), c)| bin(format!("{y:04}-{m:02}"), c))
             .collect(),
+        demographics: {
+            use cinerec_core::demographics as d;
+            let (genders, occupations) = d::vocabulary(data.catalog());
+            let own = |v: Vec<&str>| v.into_iter().map(str::to_string).collect();
+            DemographicChoices {
+                genders: own(genders),
+                occupations: own(occupations),
+                age_min: d::AGE_MIN,
+                age_max: d::AGE_MAX,
+            }
+        },
     }
 }
 

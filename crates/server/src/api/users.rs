@@ -1,5 +1,7 @@
 //! Users: `POST /users` (create, stored durably) and `GET /users/{id}/ratings` (the user's
-//! current ratings: training snapshot with live changes applied).
+//! current ratings: training snapshot with live changes applied). A created user's
+//! demographics are checked ([`crate::api::demographics`]) and kept in the live overlay, so
+//! `GET /recommend/{id}` uses them at once, before any rating.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,7 +10,7 @@ use cinerec_store::UserRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{json, ApiId, MovieOut};
+use super::{demographics, json, ApiId, MovieOut};
 use crate::error::{ApiJson, ApiPath, ApiResult, ServerError};
 use crate::state::AppState;
 
@@ -20,10 +22,11 @@ pub struct NewUser {
     #[schema(value_type = Option<String>)]
     pub id: Option<ApiId>,
     /// Age in years.
+    #[schema(minimum = 1, maximum = 120)]
     pub age: Option<u16>,
-    /// Gender.
+    /// Gender, one of the catalogue's values (MovieLens: "M" / "F").
     pub gender: Option<String>,
-    /// Occupation.
+    /// Occupation, one of the catalogue's occupations when it has them.
     pub occupation: Option<String>,
     /// Zip / postal code.
     pub zip: Option<String>,
@@ -38,7 +41,9 @@ pub struct Created {
 
 /// Creates a user (write endpoint: needs the API key when one is configured).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
-    responses((status = 201, body = Created), (status = 401), (status = 409, description = "Id taken"), (status = 422)),
+    responses((status = 201, body = Created), (status = 400, description = "Malformed JSON"), (status = 401), (status = 409, description = "Id taken"),
+        (status = 413), (status = 415),
+        (status = 422, description = "Bad id, or age outside [1, 120], gender or occupation not in the catalogue's values")),
     security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -57,6 +62,14 @@ pub async fn create(
             next.to_string()
         }
     };
+    let meta = demographics::check(
+        s.data.catalog(),
+        demographics::Given {
+            age: body.age,
+            gender: body.gender.as_deref(),
+            occupation: body.occupation.as_deref(),
+        },
+    )?;
     let store = state.store();
     let taken = s.live.who(&s.data, &id).is_some() || store.get_user(&id).await?.is_some();
     if taken {
@@ -64,13 +77,14 @@ pub async fn create(
     }
     let rec = UserRecord {
         id: id.clone(),
-        age: body.age,
-        gender: body.gender,
-        occupation: body.occupation,
+        age: meta.as_ref().and_then(|m| m.age),
+        gender: meta.as_ref().and_then(|m| m.gender.clone()),
+        occupation: meta.as_ref().and_then(|m| m.occupation.clone()),
         zip: body.zip,
     };
     store.upsert_user(&rec).await?;
     s.live.create_user(&s.data, &id);
+    s.live.set_meta(&id, meta);
     Ok(json(StatusCode::CREATED, &Created { id }))
 }
 
