@@ -114,7 +114,8 @@ impl Recommender for ColdItems {
     fn fit(&mut self, _data: &Dataset, _observer: &mut dyn FitObserver) -> Result<()> {
         Err(CoreError::Unsupported {
             model: self.base.name(),
-            what: "refitting a model served over a grown catalogue (fit a new one on the grown data)",
+            what:
+                "refitting a model served over a grown catalogue (fit a new one on the grown data)",
         })
     }
 
@@ -139,6 +140,25 @@ impl Recommender for ColdItems {
         without_new_items(user, self.fitted, |u| self.base.score_all(u, known))?;
         new.fill(f32::NEG_INFINITY);
         Ok(())
+    }
+
+    fn score_all_with_meta(
+        &self,
+        user: UserRef<'_>,
+        meta: Option<&crate::UserMeta>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        self.check_len(out)?;
+        let (known, new) = out.split_at_mut(self.fitted);
+        without_new_items(user, self.fitted, |u| {
+            self.base.score_all_with_meta(u, meta, known)
+        })?;
+        new.fill(f32::NEG_INFINITY);
+        Ok(())
+    }
+
+    fn uses_demographics(&self) -> bool {
+        self.base.uses_demographics()
     }
 
     fn item_similarities(&self, item: ItemIdx, out: &mut [f32]) -> Result<()> {
@@ -214,7 +234,9 @@ mod tests {
             profile: &p,
             new: &n,
         };
-        let known = without_new_items(updated, 5, |u| matches!(u, UserRef::Known(crate::UserIdx(3))));
+        let known = without_new_items(updated, 5, |u| {
+            matches!(u, UserRef::Known(crate::UserIdx(3)))
+        });
         assert!(known);
     }
 
@@ -231,7 +253,12 @@ mod tests {
             Ok(())
         }
         fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
-            crate::shape::Shape { n_users: 25, n_items: self.0, scale: (1.0, 5.0) }.check_user(user)?;
+            crate::shape::Shape {
+                n_users: 25,
+                n_items: self.0,
+                scale: (1.0, 5.0),
+            }
+            .check_user(user)?;
             if item.ix() >= self.0 {
                 return Err(CoreError::UnknownItem(item.to_string()));
             }
@@ -258,7 +285,9 @@ mod tests {
         let new = cat
             .add_item("brand-new", crate::ItemMeta::default())
             .expect("fresh id");
-        assert!(cat.add_item("brand-new", crate::ItemMeta::default()).is_none());
+        assert!(cat
+            .add_item("brand-new", crate::ItemMeta::default())
+            .is_none());
         let grown = data.with_catalog(Arc::new(cat)).expect("appended");
         assert_eq!(grown.n_items(), data.n_items() + 1);
         assert_eq!(grown.n_ratings(), data.n_ratings());
@@ -266,8 +295,12 @@ mod tests {
         let model: Box<dyn Recommender> = Box::new(Ramp(data.n_items()));
         let m = grow_box(model, data.n_items(), &grown).unwrap();
         let mut s = vec![0f32; grown.n_items()];
-        m.score_all(UserRef::Known(crate::UserIdx(0)), &mut s).unwrap();
-        assert_eq!(s[..data.n_items()], (0..data.n_items()).map(|i| i as f32).collect::<Vec<_>>()[..]);
+        m.score_all(UserRef::Known(crate::UserIdx(0)), &mut s)
+            .unwrap();
+        assert_eq!(
+            s[..data.n_items()],
+            (0..data.n_items()).map(|i| i as f32).collect::<Vec<_>>()[..]
+        );
         assert_eq!(s[new.ix()], f32::NEG_INFINITY);
         assert!(matches!(
             m.predict(UserRef::Known(crate::UserIdx(0)), new),

@@ -433,7 +433,10 @@ pub fn check_new_movies(make: Make<'_>) {
         let has_old_ratings = cinerec_core::user_profile(&grown, u).is_ok_and(|p| !p.is_empty());
         if m.embeds_new_items() {
             if has_old_ratings {
-                assert!(after[n..].iter().all(|s| s.is_finite()), "{name}: new movies not scored for {u:?}");
+                assert!(
+                    after[n..].iter().all(|s| s.is_finite()),
+                    "{name}: new movies not scored for {u:?}"
+                );
             }
             continue;
         }
@@ -441,8 +444,14 @@ pub fn check_new_movies(make: Make<'_>) {
             continue;
         }
         m.score_all(u, &mut before).unwrap();
-        assert!(same_bits(&before, &after[..n]), "{name}: growing changed old scores for {u:?}");
-        assert!(after[n..].iter().all(|&s| s == f32::NEG_INFINITY), "{name}: a cold movie is scored");
+        assert!(
+            same_bits(&before, &after[..n]),
+            "{name}: growing changed old scores for {u:?}"
+        );
+        assert!(
+            after[n..].iter().all(|&s| s == f32::NEG_INFINITY),
+            "{name}: a cold movie is scored"
+        );
         match g.predict(u, ItemIdx(n as u32)) {
             Err(CoreError::ColdItem(_) | CoreError::Unsupported { .. }) => {}
             other => panic!("{name}: prediction of a cold movie: {other:?}"),
@@ -456,10 +465,16 @@ pub fn check_new_movies(make: Make<'_>) {
         .recommend(&grown, UserRef::Known(UserIdx(0)), &opts)
         .unwrap_or_else(|e| panic!("{name}: recommend on the grown catalogue: {e}"));
     if !m.embeds_new_items() {
-        assert!(top.iter().all(|s| s.item.ix() < n), "{name}: recommended a cold movie");
+        assert!(
+            top.iter().all(|s| s.item.ix() < n),
+            "{name}: recommended a cold movie"
+        );
     }
     match g.similar_items(n + 2, ItemIdx(0), 5) {
-        Ok(v) => assert!(v.iter().all(|s| s.score.is_finite()), "{name}: similar {v:?}"),
+        Ok(v) => assert!(
+            v.iter().all(|s| s.score.is_finite()),
+            "{name}: similar {v:?}"
+        ),
         Err(CoreError::Unsupported { .. }) => {}
         Err(e) => panic!("{name}: similar items on the grown catalogue: {e}"),
     }

@@ -55,10 +55,7 @@ impl Shape {
 
     /// The same shape over a catalogue grown to `n_items` movies (new movies appended).
     pub fn with_items(&self, n_items: usize) -> Self {
-        Shape(cinerec_core::shape::Shape {
-            n_items,
-            ..self.0
-        })
+        Shape(cinerec_core::shape::Shape { n_items, ..self.0 })
     }
 
     /// Checks a profile as a user, then returns its items' indices, in order.

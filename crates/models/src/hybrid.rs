@@ -258,7 +258,11 @@ impl Recommender for Hybrid {
         self.content.score_all(user, &mut content)?;
         normalize(&mut content, &candidate, self.params.normalize);
         candidate[known..].fill(false);
-        normalize(&mut out[..known], &candidate[..known], self.params.normalize);
+        normalize(
+            &mut out[..known],
+            &candidate[..known],
+            self.params.normalize,
+        );
         for (o, c) in out[..known].iter_mut().zip(&content) {
             *o = w * *o + (1.0 - w) * c;
         }
@@ -276,8 +280,8 @@ impl Recommender for Hybrid {
         let has_content = supported(self.content.item_similarities(item, &mut content))?;
         out.fill(0.0);
         let known = f.collab_items;
-        let has_collab = item.ix() < known
-            && supported(self.collab.item_similarities(item, &mut out[..known]))?;
+        let has_collab =
+            item.ix() < known && supported(self.collab.item_similarities(item, &mut out[..known]))?;
         let w = match (has_collab, has_content) {
             (true, true) => self.params.weight as f32,
             (true, false) => 1.0,

@@ -121,7 +121,9 @@ impl TwoTower {
                     return Err(CoreError::UnknownItem(i.to_string()));
                 }
                 let trained = match user {
-                    UserRef::Updated { user, new, .. } if user.ix() < w.n_users => Some((user, new)),
+                    UserRef::Updated { user, new, .. } if user.ix() < w.n_users => {
+                        Some((user, new))
+                    }
                     UserRef::Updated { user, .. } => {
                         return Err(CoreError::UnknownUser(user.to_string()))
                     }
@@ -190,7 +192,14 @@ impl Recommender for TwoTower {
             (None, _) => 0.0,
             (Some(b), UserRef::Known(u)) => b.user[u.ix()],
             // As for the embedding: the trained bias moved by what the new ratings change.
-            (Some(b), UserRef::Updated { user: u, profile, new }) if u.ix() < b.user.len() => {
+            (
+                Some(b),
+                UserRef::Updated {
+                    user: u,
+                    profile,
+                    new,
+                },
+            ) if u.ix() < b.user.len() => {
                 b.user[u.ix()]
                     + (b.profile_bias(profile) - b.profile_bias(&without_new(profile, new)))
             }

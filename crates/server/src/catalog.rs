@@ -57,7 +57,10 @@ async fn apply(state: &AppState, movies: Vec<MovieRecord>) -> Result<Vec<ItemIdx
 
 /// Stores `movies` (one transaction) and brings them into the live catalogue; returns their
 /// inner ids in the new snapshot.
-pub async fn upsert(state: &AppState, movies: Vec<MovieRecord>) -> Result<Vec<ItemIdx>, ServerError> {
+pub async fn upsert(
+    state: &AppState,
+    movies: Vec<MovieRecord>,
+) -> Result<Vec<ItemIdx>, ServerError> {
     let _w = state.gate().write().await;
     state.store().upsert_movies(&movies).await?;
     apply(state, movies).await
@@ -97,7 +100,10 @@ pub async fn sync_from_store(state: &AppState) -> Result<usize, ServerError> {
     let n = missing.len();
     if n > 0 {
         apply(state, missing).await?;
-        tracing::info!(movies = n, "new movies found in the store joined the catalogue");
+        tracing::info!(
+            movies = n,
+            "new movies found in the store joined the catalogue"
+        );
     }
     Ok(n)
 }

@@ -59,9 +59,14 @@ impl LoadedModel {
     /// The same model serving `data`, whose catalogue may have grown by appended movies
     /// (content models embed them, the others treat them as cold) or, with
     /// `metadata_changed`, had movies edited.
-    pub fn grown(&self, data: &Dataset, metadata_changed: bool) -> Result<LoadedModel, ServerError> {
+    pub fn grown(
+        &self,
+        data: &Dataset,
+        metadata_changed: bool,
+    ) -> Result<LoadedModel, ServerError> {
         let g = &self.fitted;
-        let model = cinerec_engine::grow::grow_shared(g, self.fitted_items, data, metadata_changed)?;
+        let model =
+            cinerec_engine::grow::grow_shared(g, self.fitted_items, data, metadata_changed)?;
         Ok(LoadedModel {
             version: self.version,
             algorithm: self.algorithm.clone(),

@@ -240,14 +240,32 @@ fn import_movies_adds_new_movies_to_a_store_and_names_bad_lines() {
          22,Second Feature (2025),Drama,,\n",
     )
     .unwrap();
-    let r = run(&["--output", "json", "import", "--movies", movies.to_str().unwrap(), "--store", &store]);
+    let r = run(&[
+        "--output",
+        "json",
+        "import",
+        "--movies",
+        movies.to_str().unwrap(),
+        "--store",
+        &store,
+    ]);
     assert!(r.ok, "{}", r.stderr);
     let v = json(&r);
     assert_eq!(v["movies_written"], 2, "{v}");
     assert_eq!(v["store_counts"]["movies"], 22, "{v}");
     assert_eq!(v["store_counts"]["ratings"], 450, "{v}");
     fs::write(&movies, "movieId,title,genres\n23,Fine,Drama\n24,,Drama\n").unwrap();
-    let r = run(&["import", "--movies", movies.to_str().unwrap(), "--store", &store]);
+    let r = run(&[
+        "import",
+        "--movies",
+        movies.to_str().unwrap(),
+        "--store",
+        &store,
+    ]);
     assert!(!r.ok);
-    assert!(r.stderr.contains("new.csv:3") && r.stderr.contains("title"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("new.csv:3") && r.stderr.contains("title"),
+        "{}",
+        r.stderr
+    );
 }

@@ -33,7 +33,13 @@ fn split_list(s: &str, lower: bool) -> Vec<String> {
     s.split('|')
         .map(str::trim)
         .filter(|g| !g.is_empty() && *g != "(no genres listed)")
-        .map(|g| if lower { g.to_lowercase() } else { g.to_string() })
+        .map(|g| {
+            if lower {
+                g.to_lowercase()
+            } else {
+                g.to_string()
+            }
+        })
         .collect()
 }
 
@@ -115,7 +121,10 @@ mod tests {
         assert!(rows[1].genres.is_empty() && rows[1].country.is_none());
         std::fs::write(&p, "movieId,title\n7,Fine\n,No Id\n").unwrap();
         let e = read_movies(&p).unwrap_err().to_string();
-        assert!(e.contains("new.csv") && e.contains('3') && e.contains("movieId"), "{e}");
+        assert!(
+            e.contains("new.csv") && e.contains('3') && e.contains("movieId"),
+            "{e}"
+        );
         std::fs::write(&p, "id,name\n1,x\n").unwrap();
         let e = read_movies(&p).unwrap_err().to_string();
         assert!(e.contains("title"), "{e}");

@@ -426,17 +426,30 @@ fn an_updated_user_keeps_the_trained_embedding_and_moves_with_a_new_rating() {
             moved_right += 1;
         }
         let dist = |a: &[f32], b: &[f32]| {
-            a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f32>().sqrt()
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).powi(2))
+                .sum::<f32>()
+                .sqrt()
         };
         kept += dist(&m.user_embedding(updated).unwrap(), &trained);
-        refolded += dist(&m.user_embedding(UserRef::Profile(&grown)).unwrap(), &trained);
+        refolded += dist(
+            &m.user_embedding(UserRef::Profile(&grown)).unwrap(),
+            &trained,
+        );
     }
     // The rating network is not linear in the embedding, so a fold-in's change applied at the
     // trained embedding can miss for a user (1 of 10 here moved 0.03 the wrong way); most
     // must follow the new rating and on average they must.
     assert!(users >= 5, "{users}");
-    assert!(moved_right * 5 >= users * 4, "{moved_right} of {users} moved toward the new rating");
-    assert!(toward > 0.0, "on average the new ratings pulled their predictions away ({toward})");
+    assert!(
+        moved_right * 5 >= users * 4,
+        "{moved_right} of {users} moved toward the new rating"
+    );
+    assert!(
+        toward > 0.0,
+        "on average the new ratings pulled their predictions away ({toward})"
+    );
     assert!(
         kept < refolded / 2.0,
         "the updated embedding strayed from the trained one ({kept}) about as far as a refold ({refolded})"

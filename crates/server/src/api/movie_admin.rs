@@ -89,7 +89,9 @@ fn invalid(msg: String) -> ServerError {
 fn check_title(t: &str) -> Result<String, ServerError> {
     let t = t.trim();
     if t.is_empty() || t.chars().count() > MAX_TITLE {
-        return Err(invalid(format!("title must have 1 to {MAX_TITLE} characters")));
+        return Err(invalid(format!(
+            "title must have 1 to {MAX_TITLE} characters"
+        )));
     }
     Ok(t.to_string())
 }
@@ -129,11 +131,17 @@ fn keywords(v: &[String]) -> Vec<String> {
 }
 
 /// Sets (or, with `None`, keeps) the relation `name` of a movie.
-fn set_relation(extra: &mut MovieExtra, name: &str, value: Option<&str>) -> Result<(), ServerError> {
+fn set_relation(
+    extra: &mut MovieExtra,
+    name: &str,
+    value: Option<&str>,
+) -> Result<(), ServerError> {
     let Some(v) = value else { return Ok(()) };
     let v = v.trim();
     if v.is_empty() || v.chars().count() > MAX_WORD {
-        return Err(invalid(format!("{name} must have 1 to {MAX_WORD} characters")));
+        return Err(invalid(format!(
+            "{name} must have 1 to {MAX_WORD} characters"
+        )));
     }
     extra.relations.retain(|(r, _)| r != name);
     extra.relations.push((name.to_string(), v.to_string()));

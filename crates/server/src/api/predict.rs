@@ -54,7 +54,10 @@ pub async fn predict(
             tokio::task::spawn_blocking(move || s.rating_model()).await??
         }
     };
-    let asked = s.live.has_changes(who).then(|| s.live.ask(&s.data, who, &user));
+    let asked = s
+        .live
+        .has_changes(who)
+        .then(|| s.live.ask(&s.data, who, &user));
     let uref = match (&asked, who) {
         (Some(a), _) => a.user_ref(),
         (None, Who::Known(u)) => UserRef::Known(u),

@@ -7,7 +7,11 @@
 
 use super::*;
 
-const GROUPS: [(&str, &str); 3] = [("Sci-Fi", "space"), ("Romance", "paris"), ("Crime", "heist")];
+const GROUPS: [(&str, &str); 3] = [
+    ("Sci-Fi", "space"),
+    ("Romance", "paris"),
+    ("Crime", "heist"),
+];
 
 /// 60 users and 150 movies in three groups (by id modulo 3): each movie has its group's genre,
 /// the group keyword and a keyword of its own; users rate 15 movies of their group 4–5 and 5
@@ -86,10 +90,16 @@ async fn a_new_movie_joins_the_hybrids_recommendations_and_similar_lists_at_once
     );
     let (s, sim) = a.get("/movies/4/similar?n=10").await;
     assert_eq!(s, StatusCode::OK, "{sim}");
-    assert!(rank(&sim, &id).is_some(), "not similar to the movie it copies: {sim}");
+    assert!(
+        rank(&sim, &id).is_some(),
+        "not similar to the movie it copies: {sim}"
+    );
     let (s, own) = a.get(&format!("/movies/{id}/similar?n=5")).await;
     assert_eq!(s, StatusCode::OK, "{own}");
-    assert!(rank(&own, "4").is_some(), "its own similar list misses movie 4: {own}");
+    assert!(
+        rank(&own, "4").is_some(),
+        "its own similar list misses movie 4: {own}"
+    );
     // Title search finds it; the listing marks it new; old movies are not new.
     let (_, found) = a.get("/movies?q=orbit").await;
     assert_eq!(ids(&found), vec![id.clone()]);
@@ -120,20 +130,33 @@ async fn a_new_movie_joins_the_hybrids_recommendations_and_similar_lists_at_once
     assert_eq!(s, StatusCode::CREATED, "{w}");
     let (s, after) = a.get("/recommend/1?top_n=10").await;
     assert_eq!(s, StatusCode::OK, "{after}");
-    assert!(rank(&after, &id).is_none(), "a rated movie is recommended again");
+    assert!(
+        rank(&after, &id).is_none(),
+        "a rated movie is recommended again"
+    );
 }
 
 #[tokio::test]
 async fn collaborative_models_treat_a_new_movie_as_cold_and_the_store_keeps_it() {
     let a = app_on(grouped(), "svd", |c| c.api_key = Some(KEY.into())).await;
-    let (s, new) = add(&a, json!({"title": "Cold Open", "genres": ["Crime"], "keywords": ["heist"]})).await;
+    let (s, new) = add(
+        &a,
+        json!({"title": "Cold Open", "genres": ["Crime"], "keywords": ["heist"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{new}");
     let id = new["id"].as_str().unwrap().to_string();
     let (_, all) = a.get("/recommend/3?top_n=200").await;
-    assert!(rank(&all, &id).is_none(), "svd recommended a movie it never saw");
+    assert!(
+        rank(&all, &id).is_none(),
+        "svd recommended a movie it never saw"
+    );
     let (s, p) = a.get(&format!("/predict/3/{id}")).await;
     assert_eq!(s, StatusCode::OK, "{p}");
-    assert_eq!(p["model"], "baseline", "a cold movie is predicted by the baseline: {p}");
+    assert_eq!(
+        p["model"], "baseline",
+        "a cold movie is predicted by the baseline: {p}"
+    );
     let pr = p["prediction"].as_f64().unwrap();
     assert!((1.0..=5.0).contains(&pr), "{pr}");
     // Similar movies of a cold movie still come from content; the stored record is whole.
@@ -146,7 +169,10 @@ async fn collaborative_models_treat_a_new_movie_as_cold_and_the_store_keeps_it()
     let cfg = a.state.config().clone();
     let models_before = a.state.store().list_models().await.unwrap().len();
     let again = boot::start(cfg, Boot::default()).await.unwrap();
-    assert_eq!(again.store().list_models().await.unwrap().len(), models_before);
+    assert_eq!(
+        again.store().list_models().await.unwrap().len(),
+        models_before
+    );
     let s2 = again.serving();
     assert_eq!(s2.data.n_items(), 151);
     assert!(s2.index.movie(s2.data.catalog().item(&id).unwrap()).new);
@@ -162,11 +188,26 @@ async fn bad_new_movies_are_refused_with_the_documented_statuses() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     for (body, want) in [
         (json!({"title": ""}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"title": "x".repeat(301)}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"title": "Y", "year": 1200}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"title": "Y", "genres": ["a|b"]}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"title": "Y", "keywords": vec!["k"; 51]}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"title": "Y", "color": "red"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"title": "x".repeat(301)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "Y", "year": 1200}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "Y", "genres": ["a|b"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "Y", "keywords": vec!["k"; 51]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "Y", "color": "red"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         (json!({"id": "7", "title": "Taken"}), StatusCode::CONFLICT),
     ] {
         let (s, e) = add(&a, body.clone()).await;
@@ -174,7 +215,12 @@ async fn bad_new_movies_are_refused_with_the_documented_statuses() {
         assert!(e["error"].is_string(), "{e}");
     }
     let (s, e) = a
-        .write(Method::PATCH, "/movies/nope", r#"{"title": "X"}"#, Some(KEY))
+        .write(
+            Method::PATCH,
+            "/movies/nope",
+            r#"{"title": "X"}"#,
+            Some(KEY),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
     let (s, _) = a
@@ -198,12 +244,22 @@ async fn movies_imported_into_the_store_join_the_live_catalogue() {
         },
     };
     a.state.store().upsert_movie(&rec).await.unwrap();
-    let n = cinerec_server::catalog::sync_from_store(&a.state).await.unwrap();
+    let n = cinerec_server::catalog::sync_from_store(&a.state)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     let (s, m) = a.get("/movies/900").await;
     assert_eq!(s, StatusCode::OK, "{m}");
     assert_eq!(m["new"], true);
     let (_, recs) = a.get("/recommend/2?top_n=60").await;
-    assert!(rank(&recs, "900").is_some(), "tfidf does not recommend the imported movie: {recs}");
-    assert_eq!(cinerec_server::catalog::sync_from_store(&a.state).await.unwrap(), 0);
+    assert!(
+        rank(&recs, "900").is_some(),
+        "tfidf does not recommend the imported movie: {recs}"
+    );
+    assert_eq!(
+        cinerec_server::catalog::sync_from_store(&a.state)
+            .await
+            .unwrap(),
+        0
+    );
 }
