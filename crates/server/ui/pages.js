@@ -331,7 +331,7 @@ export function variedSet(popular, n, exclude = new Set()) {
  * the server's accepted values (`/ui/api/stats` → demographics); `onChange` on every edit. */
 function aboutYou(choices, onChange) {
   const c = choices || { genders: ['M', 'F'], occupations: [], age_min: 1, age_max: 120 };
-  const age = h('input', { type: 'number', id: 'demo-age', min: c.age_min, max: c.age_max, step: 1, inputmode: 'numeric', style: 'width:6rem' });
+  const age = h('input', { type: 'number', id: 'demo-age', min: c.age_min, max: c.age_max, step: 1, inputmode: 'numeric', class: 'age' });
   const gender = h('select', { id: 'demo-gender' }, h('option', { value: '' }, '—'), c.genders.map((g) => h('option', { value: g }, g)));
   const occupation = c.occupations.length
     ? h('select', { id: 'demo-occupation' }, h('option', { value: '' }, '—'), c.occupations.map((o) => h('option', { value: o }, o)))
