@@ -40,9 +40,9 @@ pub fn hold_out_one(data: &Dataset, seed: u64) -> Option<(Dataset, Vec<(u32, u32
                 rng.below(n as u64) as usize
             }
         });
-        for k in 0..n {
+        for (k, &item) in items.iter().enumerate() {
             if Some(k) == out {
-                held.push((u as u32, items[k]));
+                held.push((u as u32, item));
             } else {
                 keep.push(pos + k);
             }

@@ -784,7 +784,7 @@ fn demographic_dataset() -> Dataset {
     let n_items = 40u32;
     let users = IdMap::from_raw_sorted((1..=n_users).map(|u| u.to_string()).collect());
     let items = IdMap::from_raw_sorted((1..=n_items).map(|i| i.to_string()).collect());
-    let group_a = |u: u32| u % 2 == 0;
+    let group_a = |u: u32| u.is_multiple_of(2);
     let user_meta = (0..n_users)
         .map(|u| UserMeta {
             age: Some(if group_a(u) { 22 } else { 61 }),
