@@ -4,28 +4,15 @@ targets, write bench/serve/results.md and the "Serving" section of bench/RESULTS
 
 usage: report.py WORK ROOT MODEL DUR SOAK REPS"""
 import json, os, re, statistics, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wrk_output import parse  # noqa: E402
 
 W, ROOT, MODEL, DUR, SOAK, REPS = sys.argv[1:7]
 RAW = os.path.join(W, "raw")
 
 
 def wrk(name):
-    t = open(os.path.join(RAW, name + ".txt")).read()
-    r = {"name": name}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", t)
-    r["rps"] = float(m.group(1)) if m else 0.0
-    for p in ("50", "75", "90", "99"):
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
-        if m:
-            v, u = float(m.group(1)), m.group(2)
-            r["p" + p] = v / 1000 if u == "us" else v * 1000 if u == "s" else v
-    m = re.search(r"(\d+) requests in", t)
-    r["requests"] = int(m.group(1)) if m else 0
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-    r["non2xx"] = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
-    r["socket_errors"] = sum(map(int, m.groups())) if m else 0
-    return r
+    return parse(os.path.join(RAW, name + ".txt"), name)
 
 
 def median_of_rounds(name):

@@ -3,29 +3,16 @@
 fit_c{C}_r{k}), take medians over the rounds and write bench/serve/retrain.md.
 
 usage: retrain_report.py WORK ROOT MODEL DUR REPS CONNS THREADS RETRAIN_PARAMS DATA"""
-import json, os, platform, re, statistics, subprocess, sys
+import json, os, platform, statistics, subprocess, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wrk_output import parse  # noqa: E402
 
 W, ROOT, MODEL, DUR, REPS, CONNS, THREADS, PARAMS, DATA = sys.argv[1:10]
 RAW = os.path.join(W, "raw")
 
 
 def wrk(name):
-    t = open(os.path.join(RAW, name + ".txt")).read()
-    r = {"name": name}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", t)
-    r["rps"] = float(m.group(1)) if m else 0.0
-    for p in ("50", "75", "90", "99"):
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
-        if m:
-            v, u = float(m.group(1)), m.group(2)
-            r["p" + p] = v / 1000 if u == "us" else v * 1000 if u == "s" else v
-    m = re.search(r"(\d+) requests in", t)
-    r["requests"] = int(m.group(1)) if m else 0
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-    r["non2xx"] = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
-    r["errors"] = sum(map(int, m.groups())) if m else 0
-    return r
+    return parse(os.path.join(RAW, name + ".txt"), name)
 
 
 def side(path, default=""):
@@ -99,7 +86,7 @@ for c in CONNS.split():
             f"| {c} | {label} | {ms(med(rs, 'p50'))} | {ms(med(rs, 'p90'))} | {ms(med(rs, 'p99'))} | "
             f"{med(rs, 'rps'):.0f} | {' / '.join(ms(r.get('p99')) for r in rs)} | "
             f"{' / '.join(r['busy'] for r in rs)} | {cov} | "
-            f"{sum(r['non2xx'] for r in rs)} / {sum(r['errors'] for r in rs)} |"
+            f"{sum(r['non2xx'] for r in rs)} / {sum(r['socket_errors'] for r in rs)} |"
         )
 lines.append("")
 for c in CONNS.split():
