@@ -14,6 +14,18 @@ pub const AGE_MIN: u16 = 1;
 pub const AGE_MAX: u16 = 120;
 /// Genders accepted when the catalogue has none.
 pub const DEFAULT_GENDERS: [&str; 2] = ["M", "F"];
+/// Upper bounds (exclusive) of the age buckets models group ages by; ages from the last
+/// bound on share the last bucket. MovieLens-1M's groups: under 18, 18–24, 25–34, 35–44,
+/// 45–49, 50–55, 56+.
+pub const AGE_BOUNDS: [u16; 6] = [18, 25, 35, 45, 50, 56];
+/// Number of age buckets.
+pub const N_AGE_BUCKETS: usize = AGE_BOUNDS.len() + 1;
+
+/// The age bucket of `age` (index into [`AGE_BOUNDS`]' groups, `0..N_AGE_BUCKETS`).
+pub fn age_bucket(age: u16) -> usize {
+    AGE_BOUNDS.iter().take_while(|&&b| age >= b).count()
+}
+
 /// Longest free-text occupation accepted when the catalogue has no vocabulary.
 const MAX_OCCUPATION: usize = 64;
 

@@ -42,8 +42,8 @@ pub use ids::{IdMap, ItemIdx, RawItemId, RawUserId, UserIdx};
 pub use interactions::{Interactions, Rating};
 pub use matrix::{Keep, RatingMatrix};
 pub use recommender::{
-    contributions, mask_seen, seen_items, user_profile, Contribution, EpochReport, FitObserver,
-    NoObserver, RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,
+    contributions, mask_seen, seen_items, top_n_of_scores, user_profile, Contribution, EpochReport,
+    FitObserver, NoObserver, RecommendOptions, Recommender, RecommenderExt, Scored, UserRef,
 };
 pub use rng::Rng;
 pub use topk::{rank_of, top_k};

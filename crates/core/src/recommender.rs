@@ -230,17 +230,7 @@ pub trait RecommenderExt: Recommender {
         scores.clear();
         scores.resize(data.n_items(), 0.0);
         self.score_all_with_meta(user, meta, scores)?;
-        if !opts.include_seen {
-            mask_seen(data, user, scores)?;
-        }
-        if let Some(f) = opts.filter {
-            for (i, s) in scores.iter_mut().enumerate() {
-                if !f(ItemIdx(i as u32)) {
-                    *s = f32::NEG_INFINITY;
-                }
-            }
-        }
-        Ok(top_k(scores, opts.n))
+        top_n_of_scores(data, user, opts, scores)
     }
 
     /// The `n` movies most similar to `item` (itself excluded).
@@ -299,6 +289,30 @@ pub fn contributions(
 }
 
 impl<T: Recommender + ?Sized> RecommenderExt for T {}
+
+/// The top-`opts.n` of `scores` (one per catalogue movie) for `user`: movies the user rated
+/// masked unless `opts.include_seen`, then `opts.filter`, best first with ties broken by the
+/// smaller inner id. `scores` keeps the masked values. What
+/// [`RecommenderExt::recommend_with_meta_into`] does after scoring, for callers that adjust
+/// the scores in between (the engine's cold-start blend).
+pub fn top_n_of_scores(
+    data: &Dataset,
+    user: UserRef<'_>,
+    opts: &RecommendOptions<'_>,
+    scores: &mut [f32],
+) -> Result<Vec<Scored>> {
+    if !opts.include_seen {
+        mask_seen(data, user, scores)?;
+    }
+    if let Some(f) = opts.filter {
+        for (i, s) in scores.iter_mut().enumerate() {
+            if !f(ItemIdx(i as u32)) {
+                *s = f32::NEG_INFINITY;
+            }
+        }
+    }
+    Ok(top_k(scores, opts.n))
+}
 
 /// Sets the scores of the movies the user rated (in `data`, or listed in the profile) to −∞.
 pub fn mask_seen(data: &Dataset, user: UserRef<'_>, scores: &mut [f32]) -> Result<()> {

@@ -1,12 +1,13 @@
 //! New users from demographics (issue #18, point 2), measured on MovieLens-100K: a share of
 //! the users (20 % by default, chosen by a seeded shuffle) is held out of training entirely;
-//! popularity and the user autoencoder are fitted on the others; each held-out user is then
-//! recommended for as a new visitor (`UserRef::Profile`) from
+//! popularity and each model (`--models`, default svd — what `serve` trains by default —,
+//! als and the user autoencoder) are fitted on the others; each held-out user is then
+//! recommended for as a new visitor (`UserRef::Profile`) through the engine's own path
+//! (`cinerec_engine::query::top_n`, what `POST /recommend` and `cinerec rate` call) from
 //! (a) popularity, (b) their demographics alone, (c) demographics + their k earliest
-//! ratings (k = 1, 3, 5, by time), (d) those k ratings without demographics — plus two
-//! reference rows: the autoencoder with nothing at all (its baseline) and
-//! "demographic popularity" (movies counted over the training users weighted by how many of
-//! age bucket, gender and occupation they share with the visitor; ties by popularity).
+//! ratings (k = 1, 3, 5, by time), (d) those k ratings without demographics, and (e) the
+//! model's own use of demographics without the engine's prior (`score_all_with_meta`; only
+//! the autoencoder has one).
 //!
 //! Every condition is scored on the same test set per user — their ratings after the 5
 //! earliest (so k = 0…5 are comparable) — with the 5 earliest excluded from every list, and
@@ -16,14 +17,16 @@
 //!
 //! ```sh
 //! cargo run --profile ci -p cinerec-engine --example demographics -- \
-//!     --data data/ml-100k --seeds 1,2,3 [--params '{"epochs": 70}'] [--json out.json]
+//!     --data data/ml-100k --seeds 1,2,3 [--models svd,als,autoencoder] [--json out.json]
 //! ```
 
 use cinerec_core::{
-    top_k, Catalog, Dataset, IdMap, Interactions, ItemIdx, NoObserver, Rng, UserIdx, UserMeta,
-    UserRef,
+    Catalog, Dataset, IdMap, Interactions, ItemIdx, NoObserver, RecommendOptions, Recommender, Rng,
+    UserIdx, UserMeta, UserRef,
 };
 use cinerec_data::loaders::{self, LoadOptions};
+use cinerec_engine::coldstart::DemographicPrior;
+use cinerec_engine::query::top_n;
 use cinerec_eval::metrics_from_lists;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -101,33 +104,28 @@ fn hold_out(base: &Dataset, share: f64, seed: u64) -> (Dataset, Vec<Visitor>) {
     (train, held)
 }
 
-/// Age bucket as the autoencoder encodes it (MovieLens-1M's groups).
-fn bucket(age: Option<u16>) -> Option<usize> {
-    age.map(|a| {
-        [18, 25, 35, 45, 50, 56]
-            .iter()
-            .take_while(|&&b| a >= b)
-            .count()
-    })
-}
-
-/// Demographic popularity: each training user's movies counted with weight = the number of
-/// demographic fields they share with `meta`, plus a 1e-3 share of plain popularity.
-fn demo_popularity(train: &Dataset, meta: &UserMeta, out: &mut [f32]) {
-    out.iter_mut().for_each(|x| *x = 0.0);
-    for u in 0..train.n_users() {
-        let m = &train.catalog().user_meta[u];
-        let mut w = 1e-3f32;
-        w += f32::from(bucket(m.age).is_some() && bucket(m.age) == bucket(meta.age));
-        w += f32::from(m.gender.is_some() && m.gender == meta.gender);
-        w += f32::from(m.occupation.is_some() && m.occupation == meta.occupation);
-        for &i in train.user_ratings(UserIdx(u as u32)).0 {
-            out[i as usize] += w;
-        }
-    }
-}
-
 const K_MAX: usize = 5;
+
+/// Top 10 through the engine's path, the visitor's first ratings excluded.
+fn top10(
+    model: &dyn Recommender,
+    train: &Dataset,
+    profile: &[(ItemIdx, f32)],
+    meta: Option<&UserMeta>,
+    prior: Option<&DemographicPrior>,
+    first: &[(ItemIdx, f32)],
+    scores: &mut Vec<f32>,
+) -> Result<Option<Vec<u32>>, Box<dyn std::error::Error>> {
+    let not_first = |i: ItemIdx| !first.iter().any(|f| f.0 == i);
+    let opts = RecommendOptions {
+        n: 10,
+        include_seen: false,
+        filter: Some(&not_first),
+    };
+    let user = UserRef::Profile(profile);
+    let top = top_n(model, train, user, meta, prior, &opts, scores)?;
+    Ok(Some(top.iter().map(|x| x.item.0).collect()))
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = arg("--data").unwrap_or_else(|| "data/ml-100k".into());
@@ -137,38 +135,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.trim().parse())
         .collect::<Result<_, _>>()?;
     let share: f64 = arg("--share").map_or(Ok(0.2), |s| s.parse())?;
-    let params: Option<Value> = arg("--params")
-        .map(|p| serde_json::from_str(&p))
-        .transpose()?;
+    let models: Vec<String> = arg("--models")
+        .unwrap_or_else(|| "svd,als,autoencoder".into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
     let base = loaders::load(std::path::Path::new(&data), &LoadOptions::default())?;
     if !base.matrix().has_times() {
         return Err("the dataset has no timestamps: the earliest ratings cannot be told".into());
     }
-    let mut conditions: Vec<String> = vec![
-        "popularity".into(),
-        "demographic popularity".into(),
-        "autoencoder, nothing (baseline)".into(),
-        "autoencoder, demographics only".into(),
-    ];
-    for k in [1, 3, 5] {
-        conditions.push(format!("autoencoder, {k} ratings + demographics"));
-        conditions.push(format!("autoencoder, {k} ratings"));
+    let mut conditions: Vec<String> = vec!["popularity".into()];
+    for m in &models {
+        conditions.push(format!("{m}, demographics only"));
+        conditions.push(format!("{m}, demographics only, no prior"));
+        for k in [1, 3, 5] {
+            conditions.push(format!("{m}, {k} ratings + demographics"));
+            conditions.push(format!("{m}, {k} ratings"));
+        }
     }
     let mut all: Vec<Value> = Vec::new();
     let mut sums = vec![(0f64, 0f64); conditions.len()];
-    let mut demo_beats_pop = 0;
+    let mut demo_beats_pop = vec![0usize; models.len()];
+    let mut fit_total = vec![0f64; models.len()];
     for &seed in &seeds {
         let (train, held) = hold_out(&base, share, seed);
-        let start = Instant::now();
+        let prior = DemographicPrior::build(&train).ok_or("no user has demographics")?;
         let mut pop = cinerec_engine::create("popularity", None)?;
         pop.fit(&train, &mut NoObserver)?;
-        let mut ae = cinerec_engine::create("autoencoder", params.as_ref())?;
-        ae.fit(&train, &mut NoObserver)?;
-        let fit_s = start.elapsed().as_secs_f64();
+        let mut fitted = Vec::with_capacity(models.len());
+        for (k, name) in models.iter().enumerate() {
+            let start = Instant::now();
+            let mut m = cinerec_engine::create(name, None)?;
+            m.fit(&train, &mut NoObserver)?;
+            fit_total[k] += start.elapsed().as_secs_f64();
+            fitted.push(m);
+        }
         let held: Vec<&Visitor> = held.iter().filter(|v| v.by_time.len() > K_MAX).collect();
         let mut lists: Vec<Vec<Option<Vec<u32>>>> = vec![Vec::new(); conditions.len()];
         let mut relevant = Vec::with_capacity(held.len());
-        let mut s = vec![0f32; train.n_items()];
+        let mut s = Vec::new();
         for v in &held {
             relevant.push({
                 let mut r: Vec<u32> = v.by_time[K_MAX..].iter().map(|x| x.0 .0).collect();
@@ -178,38 +183,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             });
             let first = &v.by_time[..K_MAX];
             let meta = Some(&v.meta);
-            let top = |s: &mut [f32]| {
-                for &(i, _) in first {
-                    s[i.ix()] = f32::NEG_INFINITY;
-                }
-                Some(top_k(s, 10).iter().map(|x| x.item.0).collect::<Vec<u32>>())
-            };
             let mut c = 0;
             let mut push = |l: Option<Vec<u32>>| {
                 lists[c].push(l);
                 c += 1;
             };
-            pop.score_all(UserRef::Profile(&[]), &mut s)?;
-            push(top(&mut s));
-            demo_popularity(&train, &v.meta, &mut s);
-            push(top(&mut s));
-            ae.score_all(UserRef::Profile(&[]), &mut s)?;
-            push(top(&mut s));
-            ae.score_all_with_meta(UserRef::Profile(&[]), meta, &mut s)?;
-            push(top(&mut s));
-            for k in [1, 3, 5] {
-                let mut p = first[..k].to_vec();
-                p.sort_by_key(|x| x.0);
-                ae.score_all_with_meta(UserRef::Profile(&p), meta, &mut s)?;
-                push(top(&mut s));
-                ae.score_all(UserRef::Profile(&p), &mut s)?;
-                push(top(&mut s));
+            push(top10(pop.as_ref(), &train, &[], None, None, first, &mut s)?);
+            for m in &fitted {
+                let m = m.as_ref();
+                push(top10(m, &train, &[], meta, Some(&prior), first, &mut s)?);
+                push(top10(m, &train, &[], meta, None, first, &mut s)?);
+                for k in [1, 3, 5] {
+                    let mut p = first[..k].to_vec();
+                    p.sort_by_key(|x| x.0);
+                    push(top10(m, &train, &p, meta, Some(&prior), first, &mut s)?);
+                    push(top10(m, &train, &p, None, None, first, &mut s)?);
+                }
             }
         }
         let users: Vec<UserIdx> = (0..held.len() as u32).map(UserIdx).collect();
         let mut row = serde_json::Map::new();
         println!(
-            "seed {seed}: {} held-out users, {} training users, fit {fit_s:.1} s",
+            "seed {seed}: {} held-out users, {} training users",
             held.len(),
             train.n_users()
         );
@@ -221,11 +216,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sums[k].1 += m.hitrate;
             row.insert(name.clone(), json!({"ndcg@10": m.ndcg, "hr@10": m.hitrate}));
         }
-        let ndcg = |k: usize| row[&conditions[k]]["ndcg@10"].as_f64().unwrap_or(0.0);
-        if ndcg(3) > ndcg(0) {
-            demo_beats_pop += 1;
+        let ndcg = |name: &str| row[name]["ndcg@10"].as_f64().unwrap_or(0.0);
+        for (k, m) in models.iter().enumerate() {
+            if ndcg(&format!("{m}, demographics only")) > ndcg("popularity") {
+                demo_beats_pop[k] += 1;
+            }
         }
-        all.push(json!({"seed": seed, "held_out_users": held.len(), "fit_seconds": fit_s, "metrics": row}));
+        all.push(json!({"seed": seed, "held_out_users": held.len(), "metrics": row}));
     }
     let n = seeds.len() as f64;
     println!("mean over {} seeds:", seeds.len());
@@ -233,13 +230,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (k, name) in conditions.iter().enumerate() {
         println!("  {name:<42} {:>8.4} {:>8.4}", sums[k].0 / n, sums[k].1 / n);
     }
-    println!(
-        "demographics alone beat popularity's NDCG@10 on {demo_beats_pop} of {} seeds",
-        seeds.len()
-    );
+    for (k, m) in models.iter().enumerate() {
+        println!(
+            "{m} (fit {:.1} s per seed): demographics alone beat popularity's NDCG@10 on {} of {} seeds",
+            fit_total[k] / n,
+            demo_beats_pop[k],
+            seeds.len()
+        );
+    }
     if let Some(path) = arg("--json") {
-        let body =
-            json!({"data": data, "share": share, "seeds": seeds, "params": params, "runs": all});
+        let body = json!({"data": data, "share": share, "seeds": seeds, "models": models,
+            "prior_ratings": cinerec_engine::coldstart::PRIOR_RATINGS, "runs": all});
         std::fs::write(path, serde_json::to_string_pretty(&body)? + "\n")?;
     }
     Ok(())

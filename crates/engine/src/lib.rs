@@ -21,6 +21,7 @@
 //! `cinerec-eval` where they must); they never see each other or the engine.
 
 pub mod auto;
+pub mod coldstart;
 pub mod error;
 pub mod grow;
 pub mod lifecycle;

@@ -1,13 +1,15 @@
 //! Answering with a fitted model, the same way for the CLI and the server: top-N (the core's
 //! [`RecommenderExt::recommend_into`] scoring into a per-thread buffer, so no catalogue-sized
 //! vector is allocated per request), an optional genre filter, MMR diversity re-ranking of a
-//! larger pool (genre Jaccard), similar movies by content, collaborative signal or both, and
+//! larger pool (genre Jaccard), a new visitor's demographics blended in
+//! ([`crate::coldstart`]), similar movies by content, collaborative signal or both, and
 //! explanations.
 
+use crate::coldstart::DemographicPrior;
 use cinerec_core::catalog::genre_jaccard;
 use cinerec_core::{
-    top_k, Contribution, Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, Result,
-    Scored, UserMeta, UserRef,
+    top_k, top_n_of_scores, Contribution, Dataset, ItemIdx, RecommendOptions, Recommender,
+    RecommenderExt, Result, Scored, UserMeta, UserRef,
 };
 use cinerec_models::rerank::{mmr, DiversityBy, MmrOptions};
 use std::cell::RefCell;
@@ -36,17 +38,21 @@ pub fn recommend(
     user: UserRef<'_>,
     ask: Ask,
 ) -> Result<Vec<Scored>> {
-    recommend_with_meta(model, data, user, None, ask)
+    recommend_with_meta(model, data, user, None, None, ask)
 }
 
-/// [`recommend`] for a user whose demographics are known (a new visitor who gave age,
+/// [`recommend`] for a user whose demographics may be known (a new visitor who gave age,
 /// gender or occupation): models with a demographic input use them
-/// ([`Recommender::score_all_with_meta`]); `meta = None` is [`recommend`].
+/// ([`Recommender::score_all_with_meta`]), and for a visitor known by a profile (not a
+/// trained user) the model's scores are blended with `prior`, the snapshot's
+/// [`DemographicPrior`], by how many ratings the profile holds. `meta = None` is
+/// [`recommend`].
 pub fn recommend_with_meta(
     model: &dyn Recommender,
     data: &Dataset,
     user: UserRef<'_>,
     user_meta: Option<&UserMeta>,
+    prior: Option<&DemographicPrior>,
     ask: Ask,
 ) -> Result<Vec<Scored>> {
     let meta = &data.catalog().item_meta;
@@ -63,7 +69,15 @@ pub fn recommend_with_meta(
             .then_some(&in_genre as &dyn Fn(ItemIdx) -> bool),
     };
     let top = SCORES.with(|cell| {
-        model.recommend_with_meta_into(data, user, user_meta, &opts, &mut cell.borrow_mut())
+        top_n(
+            model,
+            data,
+            user,
+            user_meta,
+            prior,
+            &opts,
+            &mut cell.borrow_mut(),
+        )
     })?;
     match ask.diversity {
         None => Ok(top),
@@ -75,6 +89,31 @@ pub fn recommend_with_meta(
             };
             mmr(data, model, &top, ask.n, &mmr_opts)
         }
+    }
+}
+
+/// The top-`opts.n` movies for `user` scored into `scores`, as
+/// [`RecommenderExt::recommend_with_meta_into`] picks them, with a visitor's demographics
+/// blended in through `prior` when the user is a profile (not a trained user) and `meta` is
+/// given ([`DemographicPrior::blend`]).
+pub fn top_n(
+    model: &dyn Recommender,
+    data: &Dataset,
+    user: UserRef<'_>,
+    meta: Option<&UserMeta>,
+    prior: Option<&DemographicPrior>,
+    opts: &RecommendOptions<'_>,
+    scores: &mut Vec<f32>,
+) -> Result<Vec<Scored>> {
+    match (prior, meta, user) {
+        (Some(prior), Some(m), UserRef::Profile(p)) => {
+            scores.clear();
+            scores.resize(data.n_items(), 0.0);
+            model.score_all_with_meta(user, meta, scores)?;
+            prior.blend(m, p.len(), scores);
+            top_n_of_scores(data, user, opts, scores)
+        }
+        _ => model.recommend_with_meta_into(data, user, meta, opts, scores),
     }
 }
 

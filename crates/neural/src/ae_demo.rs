@@ -11,11 +11,8 @@ use crate::ae_sparse::Rows;
 use cinerec_core::state::{StateReader, StateWriter};
 use cinerec_core::{Catalog, CoreError, Result, UserMeta};
 
-/// Upper bounds (exclusive) of the age buckets; ages from the last bound on share the last
-/// bucket. MovieLens-1M's groups: under 18, 18–24, 25–34, 35–44, 45–49, 50–55, 56+.
-const AGE_BOUNDS: [u16; 6] = [18, 25, 35, 45, 50, 56];
-/// Age buckets.
-pub const N_AGE: usize = AGE_BOUNDS.len() + 1;
+/// Age buckets (the core's: MovieLens-1M's groups).
+pub const N_AGE: usize = cinerec_core::demographics::N_AGE_BUCKETS;
 /// Gender columns (M, F).
 pub const N_GENDER: usize = 2;
 
@@ -50,7 +47,7 @@ impl Demographics {
     pub fn features(&self, m: &UserMeta) -> Vec<u32> {
         let mut f = Vec::with_capacity(3);
         if let Some(age) = m.age {
-            f.push(AGE_BOUNDS.iter().take_while(|&&b| age >= b).count() as u32);
+            f.push(cinerec_core::demographics::age_bucket(age) as u32);
         }
         match m.gender.as_deref().map(|g| g.trim().to_ascii_uppercase()) {
             Some(g) if g.starts_with('M') => f.push(N_AGE as u32),

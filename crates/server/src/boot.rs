@@ -57,6 +57,7 @@ pub fn serving(data: Arc<Dataset>, model: LoadedModel) -> Serving {
         loaded: vec![active.clone()],
         active,
         fallback: Default::default(),
+        cold: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use arc_swap::ArcSwap;
 use cinerec_core::{CoreError, Dataset, ItemIdx, Recommender, UserRef};
+use cinerec_engine::coldstart::DemographicPrior;
 use cinerec_store::{ModelRecord, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -98,6 +99,9 @@ pub struct Serving {
     /// The baseline fitted on `data` on first need, when no loaded model predicts ratings
     /// (see [`Serving::rating_model`]); shared by snapshots over the same data.
     pub fallback: Arc<OnceLock<Arc<LoadedModel>>>,
+    /// The demographic prior of `data`'s users for new visitors who give demographics, built
+    /// on first need (see [`Serving::prior`]); shared by snapshots over the same ratings.
+    pub cold: Arc<OnceLock<Option<DemographicPrior>>>,
 }
 
 /// Whether a fitted model answers rating predictions (ranking-only models say `Unsupported`).
@@ -153,6 +157,15 @@ impl Serving {
         Ok(self.fallback.get_or_init(|| m).clone())
     }
 
+    /// The demographic prior blended into a new visitor's recommendations when they give
+    /// demographics (`None` when no user of the snapshot has any). Built on first need: one
+    /// pass over the snapshot's ratings.
+    pub fn prior(&self) -> Option<&DemographicPrior> {
+        self.cold
+            .get_or_init(|| DemographicPrior::build(&self.data))
+            .as_ref()
+    }
+
     /// [`Serving::rating_model`] when it needs no fit (`None`: the baseline is not fitted yet).
     pub fn rating_model_ready(&self) -> Option<Arc<LoadedModel>> {
         if predicts_ratings(&self.active) {
@@ -184,6 +197,8 @@ impl Serving {
             active,
             loaded,
             fallback: Default::default(),
+            // Same ratings: the prior still holds (movies appended since score 0).
+            cold: self.cold.clone(),
         })
     }
 

@@ -927,6 +927,8 @@ async fn new_users_get_recommendations_from_demographics_alone() {
     assert!(doc["paths"]["/users"]["post"]["responses"]["422"].is_object());
 }
 
+#[path = "api/cold_start.rs"]
+mod cold_start;
 #[path = "api/new_movies.rs"]
 mod new_movies;
 #[path = "api/retrain.rs"]

@@ -21,6 +21,8 @@ use anyhow::{Context, Result};
 use cinerec_core::{
     Dataset, ItemIdx, RecommendOptions, Recommender, RecommenderExt, UserMeta, UserRef,
 };
+use cinerec_engine::coldstart::DemographicPrior;
+use cinerec_engine::query;
 use clap::Args;
 use serde::Serialize;
 use std::io::{BufRead, IsTerminal, Write};
@@ -281,10 +283,11 @@ pub fn cold_start(ds: &Dataset, n: usize, exclude: &[ItemIdx]) -> Vec<Pick> {
         .collect()
 }
 
-/// Top-`n` for a profile (and the demographics, for a model that uses them) with reasons
-/// from [`RecommenderExt::explain`] (falling back to "a top pick in <genre>" when no rated
-/// movie explains it); `asked` movies are not recommended. Without ratings, and without
-/// demographics the model uses, the cold start.
+/// Top-`n` for a profile and the demographics (used by a model that takes them and blended in
+/// through the dataset's demographic prior, as the server does: `cinerec_engine::coldstart`)
+/// with reasons from [`RecommenderExt::explain`] (falling back to "a top pick in <genre>" when
+/// no rated movie explains it); `asked` movies are not recommended. Without ratings and
+/// without usable demographics, the cold start.
 pub fn recommend_for(
     model: &dyn Recommender,
     ds: &Dataset,
@@ -293,7 +296,8 @@ pub fn recommend_for(
     asked: &[ItemIdx],
     n: usize,
 ) -> Result<Vec<Pick>> {
-    let meta = meta.filter(|_| model.uses_demographics());
+    let prior = meta.and_then(|_| DemographicPrior::build(ds));
+    let meta = meta.filter(|_| model.uses_demographics() || prior.is_some());
     if profile.is_empty() && meta.is_none() {
         return Ok(cold_start(ds, n, asked));
     }
@@ -304,7 +308,15 @@ pub fn recommend_for(
         filter: Some(&filter),
     };
     let user = UserRef::Profile(profile);
-    let recs = model.recommend_with_meta_into(ds, user, meta, &opts, &mut Vec::new())?;
+    let recs = query::top_n(
+        model,
+        ds,
+        user,
+        meta,
+        prior.as_ref(),
+        &opts,
+        &mut Vec::new(),
+    )?;
     let cat = ds.catalog();
     Ok(recs
         .iter()
@@ -508,7 +520,8 @@ pub fn session(
         model: model.name().to_string(),
         ratings,
         skipped,
-        used_demographics: meta.is_some() && model.uses_demographics(),
+        used_demographics: meta.is_some()
+            && (model.uses_demographics() || DemographicPrior::applies(ds)),
         demographics: meta,
         recommendations,
         saved: None,

@@ -5,13 +5,24 @@
 //! naming the field and what is allowed.
 
 use cinerec_core::demographics::check_demographics;
-pub use cinerec_core::demographics::Given;
+use cinerec_core::demographics::Given;
 use cinerec_core::{Catalog, CoreError, UserMeta};
 
 use crate::error::ServerError;
 
-/// The checked demographics (`None`: nothing given), or a 422.
-pub fn check(catalog: &Catalog, given: Given<'_>) -> Result<Option<UserMeta>, ServerError> {
+/// The checked demographics of a request body's `age`, `gender` and `occupation` fields
+/// (`None`: nothing given), or a 422.
+pub fn check(
+    catalog: &Catalog,
+    age: Option<u16>,
+    gender: &Option<String>,
+    occupation: &Option<String>,
+) -> Result<Option<UserMeta>, ServerError> {
+    let given = Given {
+        age,
+        gender: gender.as_deref(),
+        occupation: occupation.as_deref(),
+    };
     check_demographics(catalog, given).map_err(|e| match e {
         CoreError::InvalidParam { reason, .. } => ServerError::InvalidBody(reason),
         other => ServerError::from(other),

@@ -100,6 +100,7 @@ pub async fn activate(
                 index: old.index.clone(),
                 live: old.live.clone(),
                 fallback: old.fallback.clone(),
+                cold: old.cold.clone(),
             },
             false,
         ),
@@ -116,6 +117,7 @@ pub async fn activate(
                         index: old.index.clone(),
                         live: old.live.clone(),
                         fallback: old.fallback.clone(),
+                        cold: old.cold.clone(),
                     },
                     false,
                 )

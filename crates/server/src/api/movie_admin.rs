@@ -12,8 +12,8 @@ use cinerec_store::{MovieExtra, MovieRecord};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::movies::MovieDetail;
-use super::{json, ApiId};
+use super::movies::{detail, MovieDetail};
+use super::ApiId;
 use crate::catalog;
 use crate::error::{ApiJson, ApiPath, ApiResult, ServerError};
 use crate::state::AppState;
@@ -146,24 +146,6 @@ fn set_relation(
     extra.relations.retain(|(r, _)| r != name);
     extra.relations.push((name.to_string(), v.to_string()));
     Ok(())
-}
-
-/// The movie's detail as the snapshot now has it.
-fn detail(state: &AppState, id: &str, status: StatusCode) -> ApiResult<Response> {
-    let s = state.serving();
-    let i = s.index.by_id(&s.data, id)?;
-    let m = s.index.movie(i);
-    let meta = s.data.catalog().meta(i);
-    Ok(json(
-        status,
-        &MovieDetail {
-            movie: m.into(),
-            rating_count: m.rating_count,
-            rating_mean: m.rating_mean,
-            tags: &meta.tags,
-            links: &meta.links,
-        },
-    ))
 }
 
 /// Adds a movie: stored, then in the catalogue, search, similar movies and content-based

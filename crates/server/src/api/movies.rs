@@ -101,12 +101,18 @@ pub async fn get_one(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
+    detail(&state, &id, StatusCode::OK)
+}
+
+/// The movie's detail as the current snapshot has it, answered with `status` (also what
+/// `POST /movies` and `PATCH /movies/{id}` answer).
+pub fn detail(state: &AppState, id: &str, status: StatusCode) -> ApiResult<Response> {
     let s = state.serving();
-    let i = s.index.by_id(&s.data, &id)?;
+    let i = s.index.by_id(&s.data, id)?;
     let m = s.index.movie(i);
     let meta = s.data.catalog().meta(i);
     Ok(json(
-        StatusCode::OK,
+        status,
         &MovieDetail {
             movie: m.into(),
             rating_count: m.rating_count,

@@ -183,7 +183,8 @@ pub async fn for_user(
         UserRef::Known(_) => None,
         _ => s.live.meta(&s.data, who, &user),
     };
-    let found = engine::recommend_with_meta(m.model.as_ref(), &s.data, uref, meta.as_ref(), a)?;
+    let found =
+        engine::recommend_with_meta(m.model.as_ref(), &s.data, uref, meta.as_ref(), s.prior(), a)?;
     let ex = explainer(&s, m, &asked.profile);
     let explain = (q.explain == Some(true)).then_some(&ex);
     let out = Recommendations {
@@ -255,14 +256,7 @@ pub async fn anonymous(
     }
     profile.sort_by_key(|p| p.0);
     profile.dedup_by_key(|p| p.0);
-    let meta = demographics::check(
-        s.data.catalog(),
-        demographics::Given {
-            age: body.age,
-            gender: body.gender.as_deref(),
-            occupation: body.occupation.as_deref(),
-        },
-    )?;
+    let meta = demographics::check(s.data.catalog(), body.age, &body.gender, &body.occupation)?;
     let q = RecQuery {
         top_n: body.top_n,
         genre: body.genre.clone(),
@@ -276,6 +270,7 @@ pub async fn anonymous(
         &s.data,
         UserRef::Profile(&profile),
         meta.as_ref(),
+        s.prior(),
         a,
     )?;
     let ex = explainer(&s, m, &profile);

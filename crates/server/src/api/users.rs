@@ -62,14 +62,7 @@ pub async fn create(
             next.to_string()
         }
     };
-    let meta = demographics::check(
-        s.data.catalog(),
-        demographics::Given {
-            age: body.age,
-            gender: body.gender.as_deref(),
-            occupation: body.occupation.as_deref(),
-        },
-    )?;
+    let meta = demographics::check(s.data.catalog(), body.age, &body.gender, &body.occupation)?;
     let store = state.store();
     let taken = s.live.who(&s.data, &id).is_some() || store.get_user(&id).await?.is_some();
     if taken {
