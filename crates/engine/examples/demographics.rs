@@ -5,19 +5,20 @@
 //! recommended for as a new visitor (`UserRef::Profile`) through the engine's own path
 //! (`cinerec_engine::query::top_n`, what `POST /recommend` and `cinerec rate` call) from
 //! (a) popularity, (b) their demographics alone, (c) demographics + their k earliest
-//! ratings (k = 1, 3, 5, by time), (d) those k ratings without demographics, and (e) the
+//! ratings (`--ks`, default 1, 3, 5, by time), (d) those k ratings without demographics, and (e) the
 //! model's own use of demographics without the engine's prior (`score_all_with_meta`; only
 //! the autoencoder has one).
 //!
-//! Every condition is scored on the same test set per user — their ratings after the 5
-//! earliest (so k = 0…5 are comparable) — with the 5 earliest excluded from every list, and
+//! Every condition is scored on the same test set per user — their ratings after the K
+//! earliest, K the largest k (so every k is comparable) — with the K earliest excluded from
+//! every list, and
 //! NDCG@10 / HR@10 are `cinerec_eval::metrics_from_lists` (the peers' definitions: every
 //! test rating is relevant, whatever its value). One line per seed, then the mean over
 //! seeds and the share of seeds where demographics alone beat popularity.
 //!
 //! ```sh
 //! cargo run --profile ci -p cinerec-engine --example demographics -- \
-//!     --data data/ml-100k --seeds 1,2,3 [--models svd,als,autoencoder] [--json out.json]
+//!     --data data/ml-100k --seeds 1,2,3 [--models svd,als,autoencoder] [--ks 1,3,5] [--json out.json]
 //! ```
 
 use cinerec_core::{
@@ -104,8 +105,6 @@ fn hold_out(base: &Dataset, share: f64, seed: u64) -> (Dataset, Vec<Visitor>) {
     (train, held)
 }
 
-const K_MAX: usize = 5;
-
 /// Top 10 through the engine's path, the visitor's first ratings excluded.
 fn top10(
     model: &dyn Recommender,
@@ -140,6 +139,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
+    let ks: Vec<usize> = arg("--ks")
+        .unwrap_or_else(|| "1,3,5".into())
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let k_max = ks.iter().copied().max().unwrap_or(0);
     let base = loaders::load(std::path::Path::new(&data), &LoadOptions::default())?;
     if !base.matrix().has_times() {
         return Err("the dataset has no timestamps: the earliest ratings cannot be told".into());
@@ -148,7 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for m in &models {
         conditions.push(format!("{m}, demographics only"));
         conditions.push(format!("{m}, demographics only, no prior"));
-        for k in [1, 3, 5] {
+        for &k in &ks {
             conditions.push(format!("{m}, {k} ratings + demographics"));
             conditions.push(format!("{m}, {k} ratings"));
         }
@@ -170,18 +175,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             fit_total[k] += start.elapsed().as_secs_f64();
             fitted.push(m);
         }
-        let held: Vec<&Visitor> = held.iter().filter(|v| v.by_time.len() > K_MAX).collect();
+        let held: Vec<&Visitor> = held.iter().filter(|v| v.by_time.len() > k_max).collect();
         let mut lists: Vec<Vec<Option<Vec<u32>>>> = vec![Vec::new(); conditions.len()];
         let mut relevant = Vec::with_capacity(held.len());
         let mut s = Vec::new();
         for v in &held {
             relevant.push({
-                let mut r: Vec<u32> = v.by_time[K_MAX..].iter().map(|x| x.0 .0).collect();
+                let mut r: Vec<u32> = v.by_time[k_max..].iter().map(|x| x.0 .0).collect();
                 r.sort_unstable();
                 r.dedup();
                 r
             });
-            let first = &v.by_time[..K_MAX];
+            let first = &v.by_time[..k_max];
             let meta = Some(&v.meta);
             let mut c = 0;
             let mut push = |l: Option<Vec<u32>>| {
@@ -193,7 +198,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let m = m.as_ref();
                 push(top10(m, &train, &[], meta, Some(&prior), first, &mut s)?);
                 push(top10(m, &train, &[], meta, None, first, &mut s)?);
-                for k in [1, 3, 5] {
+                for &k in &ks {
                     let mut p = first[..k].to_vec();
                     p.sort_by_key(|x| x.0);
                     push(top10(m, &train, &p, meta, Some(&prior), first, &mut s)?);
@@ -240,7 +245,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(path) = arg("--json") {
         let body = json!({"data": data, "share": share, "seeds": seeds, "models": models,
-            "prior_ratings": cinerec_engine::coldstart::PRIOR_RATINGS, "runs": all});
+            "ks": ks, "runs": all});
         std::fs::write(path, serde_json::to_string_pretty(&body)? + "\n")?;
     }
     Ok(())

@@ -1,33 +1,34 @@
-//! The engine's answer for a new user who gives demographics (age, gender, occupation) and
-//! few or no ratings: a **demographic prior** — the movies rated by the training users who
-//! share each given field — blended with the serving model's scores, the prior's weight
-//! falling as the user's own ratings come in.
+//! The engine's answer for a new visitor who gives demographics (age, gender, occupation):
+//! a **demographic prior** — the movies liked by the training users who share each given
+//! field, and by the users who rated the same movies as the visitor and agree with them —
+//! in place of the serving model's scores (movies the model rules out stay out).
 //!
-//! Why a prior rather than the model alone: measured on ML-100K users held out of training
-//! (`bench/demographics/`, NDCG@10 over three seeds), the user autoencoder's own demographic
-//! input ranks below plain popularity for a demographics-only visitor (0.23 against 0.44),
-//! while counting the movies of the training users who share the visitor's age group, gender
-//! and occupation beats popularity (0.46). A rating model folded in from one or three ratings
-//! ranks worse still; so the engine starts from the group and lets the model take over.
+//! Why not the model: measured on ML-100K users held out of training (`bench/demographics/`,
+//! NDCG@10 over three seeds), the user autoencoder's own demographic input ranks below plain
+//! popularity for a demographics-only visitor (0.23 against 0.44), and SVD and ALS folded in
+//! from a visitor's first 1–20 ratings rank below this prior given the same ratings; blending
+//! model and prior by the number of ratings (`w · z(model) + (1 − w) · z(prior)`,
+//! `w = n / (n + 5)`) ranked below the prior alone at every count measured. So a visitor who
+//! gave demographics is answered from people like them; trained users and visitors without
+//! demographics are answered by the model.
 //!
-//! The prior of movie `i` for a visitor is `ln(1 + Σ_f c_f(i) + 10⁻³ · c(i))`: `c_f(i)` sums
-//! over the training users with the visitor's value of field `f` who rated `i` how much they
-//! liked it — the rating placed on the scale, `(r − lo) / (hi − lo)` (1 when the scale is a
-//! single value, as for implicit feedback) —, `c(i)` the same over every user (the tie-break
-//! among movies no group member rated). Weighting by the value matters where groups watch
-//! the same movies and differ in what they think of them. With `n` ratings the served score
-//! is `w · z(model) + (1 − w) · z(prior)`, `w = n / (n + PRIOR_RATINGS)`, each side
-//! standardised over the catalogue (`z`), movies the model rules out (−∞) kept out.
+//! The prior of movie `i` is `ln(1 + Σ_f c_f(i) + Σ_u s_u · l_u(i) + 10⁻³ · c(i))`: `l_u(i)`
+//! is how much user `u` liked `i` — the rating placed on the scale, `(r − lo) / (hi − lo)` (1
+//! when the scale is a single value, as for implicit feedback) —; `c_f(i)` sums it over the
+//! training users with the visitor's value of field `f`; `s_u` is what `u` shares with the
+//! visitor's ratings (each shared movie counts `1 − |l_u − l_visitor|`; the [`MAX_NEIGHBOURS`]
+//! users sharing most); `c(i)` sums it over every user (the tie-break). Weighting by the value
+//! matters where groups watch the same movies and differ in what they think of them.
 
 use cinerec_core::demographics::age_bucket;
-use cinerec_core::{Dataset, UserIdx, UserMeta};
+use cinerec_core::{Dataset, ItemIdx, UserIdx, UserMeta};
 
-/// How many ratings the prior is worth: at this many of the visitor's own ratings the model
-/// and the prior weigh the same.
-pub const PRIOR_RATINGS: f32 = 5.0;
 /// Most values kept per field (the most common ones; rarer values count as not given), which
 /// bounds the prior's memory at `3 × MAX_VALUES × movies` sums.
 pub const MAX_VALUES: usize = 64;
+/// Most training users whose shared movies with a visitor inform the prior (those sharing the
+/// most), which bounds the work per request.
+pub const MAX_NEIGHBOURS: usize = 500;
 
 /// Per-movie liking sums by demographic group, built from a training snapshot.
 #[derive(Debug, Clone)]
@@ -35,6 +36,7 @@ pub struct DemographicPrior {
     n_items: usize,
     global: Vec<f32>,
     fields: [Field; 3],
+    scale: (f32, f32),
 }
 
 /// One demographic field: its values (normalised keys, sorted) and, per value, how much the
@@ -121,6 +123,7 @@ impl DemographicPrior {
             n_items,
             global,
             fields,
+            scale: (lo, hi),
         })
     }
 
@@ -142,6 +145,22 @@ impl DemographicPrior {
     /// (one per catalogue movie; movies beyond the snapshot get 0, the lowest). Returns how
     /// many of the visitor's fields matched a known group (0: plain popularity).
     pub fn score(&self, meta: &UserMeta, out: &mut [f32]) -> usize {
+        self.score_with(None, meta, &[], out)
+    }
+
+    /// [`DemographicPrior::score`] for a visitor who also rated the movies of `profile`:
+    /// every training user who rated some of them adds their liking of each movie weighted
+    /// by the movies they share with the visitor, each counted `1 − |their liking − the
+    /// visitor's|` (a shared movie both liked alike weighs as much as one shared demographic
+    /// field; the [`MAX_NEIGHBOURS`] users weighing most). `data` is the snapshot the prior
+    /// was built from (`None`: demographics only).
+    pub fn score_with(
+        &self,
+        data: Option<&Dataset>,
+        meta: &UserMeta,
+        profile: &[(ItemIdx, f32)],
+        out: &mut [f32],
+    ) -> usize {
         let rows: Vec<&[f32]> = self
             .fields
             .iter()
@@ -151,56 +170,78 @@ impl DemographicPrior {
                 Some(&field.sums[v * self.n_items..][..self.n_items])
             })
             .collect();
+        let near = match data {
+            Some(d) if !profile.is_empty() => self.neighbours(d, profile),
+            _ => Vec::new(),
+        };
         for (i, o) in out.iter_mut().enumerate() {
             *o = match self.global.get(i) {
                 None => 0.0,
                 Some(&g) => {
                     let group: f32 = rows.iter().map(|r| r[i]).sum();
-                    (1.0 + group + 1e-3 * g).ln()
+                    let n = near.get(i).copied().unwrap_or(0.0);
+                    (1.0 + group + n + 1e-3 * g).ln()
                 }
             };
         }
         rows.len()
     }
 
-    /// Blends the model's `scores` for a visitor with demographics `meta` and `n_ratings`
-    /// ratings with the prior, in place (see the module docs). Movies the model scores −∞ stay
-    /// −∞; with no ratings the result ranks exactly as the prior does.
-    pub fn blend(&self, meta: &UserMeta, n_ratings: usize, scores: &mut [f32]) {
-        let w = n_ratings as f32 / (n_ratings as f32 + PRIOR_RATINGS);
-        let mut prior = vec![0f32; scores.len()];
-        self.score(meta, &mut prior);
-        let (pm, ps) = moments(&prior);
-        let (sm, ss) = moments(scores);
-        for (s, p) in scores.iter_mut().zip(&prior) {
-            if s.is_finite() {
-                *s = w * standard(*s, sm, ss) + (1.0 - w) * standard(*p, pm, ps);
+    /// Per movie: the liking of the users who share rated movies with `profile`, each
+    /// weighted by how many they share and how closely they agree on them.
+    fn neighbours(&self, data: &Dataset, profile: &[(ItemIdx, f32)]) -> Vec<f32> {
+        let m = data.matrix();
+        let mut shared: std::collections::HashMap<u32, f32> = Default::default();
+        for &(i, r) in profile.iter().filter(|p| p.0.ix() < self.n_items) {
+            let mine = self.liking(r);
+            let (users, pos) = m.item_col(i);
+            for (&u, &p) in users.iter().zip(pos) {
+                let theirs = self.liking(m.value_at(p));
+                *shared.entry(u).or_default() += 1.0 - (mine - theirs).abs();
             }
         }
+        let mut near: Vec<(u32, f32)> = shared.into_iter().collect();
+        near.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        near.truncate(MAX_NEIGHBOURS);
+        let mut out = vec![0f32; self.n_items];
+        for (u, w) in near {
+            let (items, values) = data.user_ratings(UserIdx(u));
+            for (&i, &r) in items.iter().zip(values) {
+                if let Some(o) = out.get_mut(i as usize) {
+                    *o += w * self.liking(r);
+                }
+            }
+        }
+        out
     }
-}
 
-/// Mean and standard deviation of the finite values.
-fn moments(x: &[f32]) -> (f64, f64) {
-    let (mut n, mut sum, mut sq) = (0f64, 0f64, 0f64);
-    for &v in x.iter().filter(|v| v.is_finite()) {
-        n += 1.0;
-        sum += v as f64;
-        sq += v as f64 * v as f64;
+    fn liking(&self, r: f32) -> f32 {
+        let (lo, hi) = self.scale;
+        if hi > lo {
+            ((r - lo) / (hi - lo)).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
     }
-    if n == 0.0 {
-        return (0.0, 0.0);
-    }
-    let mean = sum / n;
-    (mean, (sq / n - mean * mean).max(0.0).sqrt())
-}
 
-/// `x` standardised (0 when the spread is 0).
-fn standard(x: f32, mean: f64, sd: f64) -> f32 {
-    if sd > 0.0 {
-        ((x as f64 - mean) / sd) as f32
-    } else {
-        0.0
+    /// Answers a visitor with demographics `meta` who rated the movies of `profile`: the
+    /// model's `scores` are replaced by the prior ([`DemographicPrior::score_with`]) wherever
+    /// they are finite, so movies the model rules out (−∞: new movies it cannot score) stay
+    /// out (see the module docs for why the model's own scores are not blended in).
+    pub fn answer(
+        &self,
+        data: &Dataset,
+        meta: &UserMeta,
+        profile: &[(ItemIdx, f32)],
+        scores: &mut [f32],
+    ) {
+        let mut prior = vec![0f32; scores.len()];
+        self.score_with(Some(data), meta, profile, &mut prior);
+        for (s, p) in scores.iter_mut().zip(prior) {
+            if s.is_finite() {
+                *s = p;
+            }
+        }
     }
 }
 
@@ -263,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn the_blend_moves_from_the_prior_to_the_model() {
+    fn the_answer_is_the_prior_within_what_the_model_can_score() {
         let data = with_genders();
         let prior = DemographicPrior::build(&data).unwrap();
         let meta = gender("F");
@@ -274,23 +315,20 @@ mod tests {
             .collect();
         let mut p = vec![0f32; n];
         prior.score(&meta, &mut p);
-        p[0] = f32::NEG_INFINITY;
-        let order = |v: &[f32]| top_k(v, n - 1).iter().map(|x| x.item).collect::<Vec<_>>();
-        let mut none = model.clone();
-        prior.blend(&meta, 0, &mut none);
-        assert_eq!(order(&none), order(&p), "no ratings: the prior's order");
-        assert_eq!(none[0], f32::NEG_INFINITY);
-        let mut many = model.clone();
-        prior.blend(&meta, 10_000, &mut many);
-        assert_eq!(
-            order(&many),
-            order(&model),
-            "many ratings: the model's order"
+        let mut s = model.clone();
+        prior.answer(&data, &meta, &[], &mut s);
+        assert_eq!(s[0], f32::NEG_INFINITY);
+        assert_eq!(s[1..], p[1..]);
+        // Ratings that agree with the other group's taste pull its movies up.
+        let odd: Vec<(ItemIdx, f32)> = (1..8).step_by(2).map(|i| (ItemIdx(i), 5.0)).collect();
+        let mut with = model.clone();
+        prior.answer(&data, &meta, &odd, &mut with);
+        let odd_share = |v: &[f32]| top_k(v, 10).iter().filter(|x| x.item.0 % 2 == 1).count();
+        assert!(
+            odd_share(&with) > odd_share(&s),
+            "{} vs {}",
+            odd_share(&with),
+            odd_share(&s)
         );
-        let mut some = model.clone();
-        prior.blend(&meta, 5, &mut some);
-        assert!(some.iter().skip(1).all(|x| x.is_finite()));
-        assert_ne!(order(&some), order(&model));
-        assert_ne!(order(&some), order(&p));
     }
 }

@@ -1,7 +1,7 @@
 //! Answering with a fitted model, the same way for the CLI and the server: top-N (the core's
 //! [`RecommenderExt::recommend_into`] scoring into a per-thread buffer, so no catalogue-sized
 //! vector is allocated per request), an optional genre filter, MMR diversity re-ranking of a
-//! larger pool (genre Jaccard), a new visitor's demographics blended in
+//! larger pool (genre Jaccard), a new visitor who gives demographics answered from the prior
 //! ([`crate::coldstart`]), similar movies by content, collaborative signal or both, and
 //! explanations.
 
@@ -44,8 +44,7 @@ pub fn recommend(
 /// [`recommend`] for a user whose demographics may be known (a new visitor who gave age,
 /// gender or occupation): models with a demographic input use them
 /// ([`Recommender::score_all_with_meta`]), and for a visitor known by a profile (not a
-/// trained user) the model's scores are blended with `prior`, the snapshot's
-/// [`DemographicPrior`], by how many ratings the profile holds. `meta = None` is
+/// trained user) the snapshot's [`DemographicPrior`] answers ([`DemographicPrior::answer`]). `meta = None` is
 /// [`recommend`].
 pub fn recommend_with_meta(
     model: &dyn Recommender,
@@ -94,8 +93,8 @@ pub fn recommend_with_meta(
 
 /// The top-`opts.n` movies for `user` scored into `scores`, as
 /// [`RecommenderExt::recommend_with_meta_into`] picks them, with a visitor's demographics
-/// blended in through `prior` when the user is a profile (not a trained user) and `meta` is
-/// given ([`DemographicPrior::blend`]).
+/// answered from `prior` when the user is a profile (not a trained user) and `meta` is
+/// given ([`DemographicPrior::answer`]).
 pub fn top_n(
     model: &dyn Recommender,
     data: &Dataset,
@@ -110,7 +109,7 @@ pub fn top_n(
             scores.clear();
             scores.resize(data.n_items(), 0.0);
             model.score_all_with_meta(user, meta, scores)?;
-            prior.blend(m, p.len(), scores);
+            prior.answer(data, m, p, scores);
             top_n_of_scores(data, user, opts, scores)
         }
         _ => model.recommend_with_meta_into(data, user, meta, opts, scores),

@@ -283,8 +283,8 @@ pub fn cold_start(ds: &Dataset, n: usize, exclude: &[ItemIdx]) -> Vec<Pick> {
         .collect()
 }
 
-/// Top-`n` for a profile and the demographics (used by a model that takes them and blended in
-/// through the dataset's demographic prior, as the server does: `cinerec_engine::coldstart`)
+/// Top-`n` for a profile and the demographics (answered from the dataset's demographic prior
+/// when it has one, as the server does: `cinerec_engine::coldstart`)
 /// with reasons from [`RecommenderExt::explain`] (falling back to "a top pick in <genre>" when
 /// no rated movie explains it); `asked` movies are not recommended. Without ratings and
 /// without usable demographics, the cold start.

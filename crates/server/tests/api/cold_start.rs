@@ -36,22 +36,24 @@ async fn demographics_reach_a_model_without_a_demographic_input() {
     // One field is enough to pick a side.
     let by_gender = ask(json!({"gender": "m"})).await;
     assert!(first_half(&by_gender) <= 2, "{:?}", ids(&by_gender));
-    // The writer's own ratings disagree with their group (the second half, high): from a
-    // few ratings on, the list moves towards the second half.
+    // A visitor who gives only a gender (one field) and rates the second half high, as the
+    // other group does: the users who rated those movies alike pull the list towards the
+    // second half as the ratings come in. (Each user here rates 4 movies per half, so a
+    // shared movie is rarer than a shared field.)
     let rated = |k: u32| -> Value {
         let ratings: Vec<Value> = (21..21 + k)
             .map(|m| json!({"movie": m.to_string(), "rating": 5.0}))
             .collect();
-        json!({"age": 23, "gender": "F", "occupation": "writer", "ratings": ratings})
+        json!({"gender": "F", "ratings": ratings})
     };
-    let mut halves = vec![first_half(&writer)];
-    for k in 1..=8 {
+    let mut halves = Vec::new();
+    for k in [0, 2, 4, 8] {
         halves.push(first_half(&ask(rated(k)).await));
     }
-    // Measured: [10, 10, 10, 6, 4, 2, 3, 3, 4] first-half movies after 0..=8 ratings (the
-    // prior weighs as much as PRIOR_RATINGS = 5 ratings).
-    assert!(halves[3] < halves[0], "first-half movies by ratings: {halves:?}");
-    assert!(halves[5..].iter().all(|&h| h <= 4), "{halves:?}");
+    // Measured: [10, 7, 10, 4] (not monotone: which movies 21..=24 share raters depends on
+    // the fixture's rating pattern).
+    assert!(halves[0] >= 8, "first-half movies after 0, 2, 4, 8 ratings: {halves:?}");
+    assert!(halves[3] <= 4, "first-half movies after 0, 2, 4, 8 ratings: {halves:?}");
     // A user created with demographics gets the same list as the anonymous visitor.
     let (s, _) = a
         .post(
