@@ -399,12 +399,14 @@ async fn recommend_options_and_errors() {
     for bad in [
         "/recommend/5?top_n=0",
         "/recommend/5?diversity=2",
-        "/recommend/5?model=nope",
         "/recommend/5?explain=maybe",
     ] {
         let (s, _) = a.get(bad).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
     }
+    // A model that is not loaded is not found (the document's 404).
+    let (s, _) = a.get("/recommend/5?model=nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, e) = a.get("/recommend/12345").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(e["error"].as_str().unwrap().contains("12345"));

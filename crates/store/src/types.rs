@@ -141,11 +141,12 @@ pub struct DatasetInfo {
 
 /// Rejects ids the store cannot key on.
 pub(crate) fn check_id(what: &'static str, id: &str) -> crate::Result<()> {
-    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+    // Characters, as VARCHAR(64) counts them in PostgreSQL and MySQL (utf8mb4).
+    if id.is_empty() || id.chars().count() > MAX_ID_LEN || id.chars().any(char::is_control) {
         return Err(crate::StoreError::Invalid {
             what,
             why: format!(
-                "id `{}` must be 1–{MAX_ID_LEN} bytes without control characters",
+                "id `{}` must be 1–{MAX_ID_LEN} characters without control characters",
                 id.escape_default()
             ),
         });

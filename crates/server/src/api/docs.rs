@@ -1,7 +1,9 @@
 //! `GET /openapi.json` (the OpenAPI 3.1 document: the paths of the route table, described by
-//! the handlers' annotations) and `/docs`, Swagger UI served from the binary (vendored: no
+//! the handlers' annotations, completed with the live bounds and statuses by
+//! [`super::contract`]) and `/docs`, Swagger UI served from the binary (vendored: no
 //! external assets).
 
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::Router;
 use std::sync::LazyLock;
@@ -9,6 +11,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use super::contract::{self, Facts};
 use super::routes::TablePaths;
 use crate::state::AppState;
 
@@ -41,11 +44,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(openapi);
 
-/// This document.
+/// What the live document's bounds are now: the configuration's count cap, the serving
+/// catalogue's vocabularies and rating scale.
+pub fn facts(state: &AppState) -> Facts {
+    let s = state.serving();
+    let cat = s.data.catalog();
+    let (genders, occupations) = cinerec_core::demographics::vocabulary(cat);
+    Facts {
+        max_results: state.config().max_results,
+        genres: cat.genre_names.clone(),
+        genders: genders.into_iter().map(String::from).collect(),
+        occupations: occupations.into_iter().map(String::from).collect(),
+        scale: s.data.rating_scale(),
+    }
+}
+
+/// This document, with the bounds the running server enforces.
 #[utoipa::path(get, path = "/openapi.json", tag = "docs",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_json() -> impl IntoResponse {
-    axum::Json(&*DOCUMENT)
+pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    axum::Json(contract::document(&DOCUMENT, &facts(&state)))
 }
 
 /// The `/docs` page, reading `/openapi.json`. Its online spec validator is off: Swagger UI

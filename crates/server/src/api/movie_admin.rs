@@ -32,13 +32,14 @@ const YEARS: std::ops::RangeInclusive<u16> = 1870..=2100;
 #[serde(deny_unknown_fields)]
 pub struct NewMovie {
     /// Raw id (a string or an integer, at most 64 characters); omitted = the next free integer id.
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 64)]
+    #[schema(schema_with = super::new_id_schema)]
     pub id: Option<ApiId>,
     /// Title without the year.
     #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// Release year.
     #[schema(minimum = 1870, maximum = 2100)]
+    #[serde(default, deserialize_with = "super::whole")]
     pub year: Option<u16>,
     /// Genre names (the catalogue's spelling is used when one matches regardless of case;
     /// other names become new genres). No `|`.
@@ -66,6 +67,7 @@ pub struct MoviePatch {
     pub title: Option<String>,
     /// Release year.
     #[schema(minimum = 1870, maximum = 2100)]
+    #[serde(default, deserialize_with = "super::whole")]
     pub year: Option<u16>,
     /// Genre names (replace the current ones).
     #[schema(max_items = 20)]
@@ -87,13 +89,12 @@ fn invalid(msg: String) -> ServerError {
 }
 
 fn check_title(t: &str) -> Result<String, ServerError> {
-    let t = t.trim();
-    if t.is_empty() || t.chars().count() > MAX_TITLE {
+    if super::blank(t) || t.chars().count() > MAX_TITLE {
         return Err(invalid(format!(
             "title must have 1 to {MAX_TITLE} characters"
         )));
     }
-    Ok(t.to_string())
+    Ok(t.trim().to_string())
 }
 
 fn check_year(y: Option<u16>) -> Result<Option<u16>, ServerError> {
@@ -107,17 +108,21 @@ fn check_year(y: Option<u16>) -> Result<Option<u16>, ServerError> {
     }
 }
 
-/// Checks a list of short names: at most `max`, each 1..=MAX_WORD characters, no `|`.
+/// Checks a list of short names: at most `max`, each 1..=MAX_WORD characters, no `|`, no
+/// control character.
 fn check_words(field: &str, v: &[String], max: usize) -> Result<(), ServerError> {
     if v.len() > max {
         return Err(invalid(format!("{field}: at most {max} entries")));
     }
     match v.iter().find(|w| {
-        let w = w.trim();
-        w.is_empty() || w.chars().count() > MAX_WORD || w.contains('|')
+        super::blank(w)
+            || w.chars().count() > MAX_WORD
+            || w.contains('|')
+            || w.chars().any(char::is_control)
     }) {
         Some(w) => Err(invalid(format!(
-            "{field}: `{w}` must have 1 to {MAX_WORD} characters and no `|`"
+            "{field}: `{}` must have 1 to {MAX_WORD} characters, no `|` and no control character",
+            w.escape_default()
         ))),
         None => Ok(()),
     }
@@ -137,14 +142,15 @@ fn set_relation(
     value: Option<&str>,
 ) -> Result<(), ServerError> {
     let Some(v) = value else { return Ok(()) };
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > MAX_WORD {
+    if super::blank(v) || v.chars().count() > MAX_WORD {
         return Err(invalid(format!(
             "{name} must have 1 to {MAX_WORD} characters"
         )));
     }
     extra.relations.retain(|(r, _)| r != name);
-    extra.relations.push((name.to_string(), v.to_string()));
+    extra
+        .relations
+        .push((name.to_string(), v.trim().to_string()));
     Ok(())
 }
 

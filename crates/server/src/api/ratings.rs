@@ -23,14 +23,15 @@ pub const MAX_BATCH: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct NewRating {
     /// Raw user id.
-    #[schema(value_type = String)]
+    #[schema(schema_with = super::user_id_schema)]
     pub user: ApiId,
     /// Raw movie id or title.
-    #[schema(value_type = String)]
+    #[schema(schema_with = super::movie_ref_schema)]
     pub movie: ApiId,
     /// The rating, within the dataset's scale.
     pub rating: f32,
     /// Seconds since the Unix epoch (default: now).
+    #[serde(default, deserialize_with = "super::whole")]
     pub timestamp: Option<i64>,
 }
 
@@ -114,7 +115,7 @@ pub async fn post(
 /// Deletes a rating (training or live); the user's next recommendations change at once.
 #[utoipa::path(delete, path = "/ratings/{user}/{movie}", tag = "ratings",
     params(("user" = String, Path, description = "Raw user id"), ("movie" = String, Path, description = "Raw movie id or title")),
-    responses((status = 200, body = Written), (status = 401), (status = 404, description = "Unknown user or movie, or no such rating")),
+    responses((status = 200, body = Written), (status = 300, description = "Ambiguous movie title"), (status = 401), (status = 404, description = "Unknown user or movie, or no such rating")),
     security(("api_key" = [])))]
 pub async fn delete(
     State(state): State<AppState>,

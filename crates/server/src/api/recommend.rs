@@ -98,7 +98,7 @@ fn model<'a>(s: &'a Serving, key: Option<&str>) -> Result<&'a LoadedModel, Serve
     match key {
         None => Ok(&s.active),
         Some(k) => s.pick(k).map(|m| m.as_ref()).ok_or_else(|| {
-            ServerError::BadParam(format!(
+            ServerError::NotFound(format!(
                 "model `{k}` is not loaded; loaded: {}",
                 s.loaded
                     .iter()
@@ -201,7 +201,7 @@ pub async fn for_user(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GivenRating {
     /// Raw movie id or title.
-    #[schema(value_type = String)]
+    #[schema(schema_with = super::movie_ref_schema)]
     pub movie: ApiId,
     /// The rating.
     pub rating: f32,
@@ -215,6 +215,7 @@ pub struct AnonymousRequest {
     pub ratings: Vec<GivenRating>,
     /// The visitor's age in years (optional).
     #[schema(minimum = 1, maximum = 120)]
+    #[serde(default, deserialize_with = "super::whole")]
     pub age: Option<u16>,
     /// The visitor's gender, one of the catalogue's values (MovieLens: "M" / "F"; optional).
     pub gender: Option<String>,
@@ -222,6 +223,7 @@ pub struct AnonymousRequest {
     /// (optional).
     pub occupation: Option<String>,
     /// How many movies (default 10).
+    #[serde(default, deserialize_with = "super::whole")]
     pub top_n: Option<usize>,
     /// Only movies of this genre.
     pub genre: Option<String>,

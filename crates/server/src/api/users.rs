@@ -19,10 +19,11 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Raw id; omitted = the next free integer id.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = super::new_id_schema)]
     pub id: Option<ApiId>,
     /// Age in years.
     #[schema(minimum = 1, maximum = 120)]
+    #[serde(default, deserialize_with = "super::whole")]
     pub age: Option<u16>,
     /// Gender, one of the catalogue's values (MovieLens: "M" / "F").
     pub gender: Option<String>,

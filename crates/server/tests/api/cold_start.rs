@@ -52,8 +52,14 @@ async fn demographics_reach_a_model_without_a_demographic_input() {
     }
     // Measured: [10, 7, 10, 4] (not monotone: which movies 21..=24 share raters depends on
     // the fixture's rating pattern).
-    assert!(halves[0] >= 8, "first-half movies after 0, 2, 4, 8 ratings: {halves:?}");
-    assert!(halves[3] <= 4, "first-half movies after 0, 2, 4, 8 ratings: {halves:?}");
+    assert!(
+        halves[0] >= 8,
+        "first-half movies after 0, 2, 4, 8 ratings: {halves:?}"
+    );
+    assert!(
+        halves[3] <= 4,
+        "first-half movies after 0, 2, 4, 8 ratings: {halves:?}"
+    );
     // A user created with demographics gets the same list as the anonymous visitor.
     let (s, _) = a
         .post(
