@@ -7,6 +7,10 @@
 //! gives what staging is for: readers (REPEATABLE READ or READ COMMITTED) see the previous
 //! state until the commit, and a failure or a dropped connection (a killed client) makes
 //! the server roll the whole transaction back.
+//!
+//! Foreign-key checks are off for the session during the import (`foreign_key_checks = 0`,
+//! restored afterwards): the references hold by construction, every rating naming a user
+//! and a movie upserted in the same transaction first.
 
 use super::bulk::{Plan, Progress};
 use super::now;
@@ -14,7 +18,8 @@ use super::rows::{RatingRow, RATING_COLS};
 use crate::dialect::Backend;
 use crate::error::Result;
 use crate::import::ImportReport;
-use sqlx::mysql::MySqlPool;
+use sqlx::mysql::{MySqlConnection, MySqlPool};
+use sqlx::Connection;
 
 /// MySQL's bound-parameter limit per prepared statement.
 const MAX_PARAMS: usize = 65_535;
@@ -25,9 +30,29 @@ pub(super) async fn import(
     plan: &Plan<'_>,
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
+    let mut conn = pool.acquire().await?;
+    sqlx::raw_sql("SET SESSION foreign_key_checks = 0")
+        .execute(&mut *conn)
+        .await?;
+    let written = write(&mut conn, plan, progress).await;
+    let restored = sqlx::raw_sql("SET SESSION foreign_key_checks = 1")
+        .execute(&mut *conn)
+        .await;
+    if restored.is_err() {
+        // Never hand a connection without foreign-key checks back to the pool.
+        conn.close_on_drop();
+    }
+    written
+}
+
+async fn write(
+    conn: &mut MySqlConnection,
+    plan: &Plan<'_>,
+    progress: Progress<'_>,
+) -> Result<ImportReport> {
     let b = Backend::MySql;
     let t = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     exec_users!(
         &mut *tx,
         b,
