@@ -3,7 +3,9 @@
 # (the store's all-or-nothing bulk import, through the `import_csv` example: CSV loaded with
 # cinerec-data's loader, then imported) against each database's own bulk loader — the anchors
 # in /work/shared/anchors/datapath (sqlite3 .import, psql \copy, MariaDB LOAD DATA LOCAL
-# INFILE) — on the same generated CSV, in the same run, alternating, each into a fresh database.
+# INFILE) — on the same generated CSV, in the same run, alternating, each into a fresh database;
+# and the same tools into cinerec's ratings schema (schema_anchor.sh: primary key + the
+# ratings_movie index, which the anchors' table lacks).
 # Wall time and peak RSS by GNU time. Writes bench/ingest/measurements.tsv and results.md.
 #
 #   bench/ingest/run.sh
@@ -85,16 +87,19 @@ for rep in $(seq 1 "$REPS"); do
     case $backend in
       sqlite)
         measure "$rep" sqlite anchor bash "$ANCHORS/sqlite_import.sh" "$CSV" "$WORK/anchor.db"
+        measure "$rep" sqlite anchor_schema bash "$HERE/schema_anchor.sh" sqlite "$CSV" "$WORK/anchor_schema.db"
         rm -f "$WORK"/cinerec.db*
         measure "$rep" sqlite cinerec "$BIN" "$CSV" "sqlite://$WORK/cinerec.db"
         ;;
       postgres)
         measure "$rep" postgres anchor bash "$ANCHORS/pg_copy.sh" "$CSV" cinerec_ingest_anchor
+        measure "$rep" postgres anchor_schema bash "$HERE/schema_anchor.sh" postgres "$CSV" cinerec_ingest_anchor
         fresh_pg cinerec_ingest_bench
         measure "$rep" postgres cinerec "$BIN" "$CSV" "$PG/cinerec_ingest_bench"
         ;;
       mariadb)
         measure "$rep" mariadb anchor bash "$ANCHORS/mariadb_load.sh" "$CSV" cinerec_ingest_anchor
+        measure "$rep" mariadb anchor_schema bash "$HERE/schema_anchor.sh" mariadb "$CSV" cinerec_ingest_anchor
         fresh_my cinerec_ingest_bench
         measure "$rep" mariadb cinerec "$BIN" "$CSV" "$MY/cinerec_ingest_bench"
         ;;

@@ -1,8 +1,7 @@
 //! The bulk import into SQLite: one connection, bulk-load pragmas for the duration (a
-//! 256 MiB page cache, temporary structures in memory, a second sorter thread for the
-//! index rebuild, foreign-key checks off; all restored afterwards), and the whole import
-//! in ONE `BEGIN IMMEDIATE` transaction of large multi-row upserts, ratings in key order
-//! (the primary key fills by appending).
+//! 256 MiB page cache, temporary structures in memory, foreign-key checks off; all
+//! restored afterwards), and the whole import in ONE `BEGIN IMMEDIATE` transaction of
+//! large multi-row upserts, ratings in key order (the primary key fills by appending).
 //!
 //! Foreign-key checks can be off because the references hold by construction: every
 //! rating names a user and a movie of the dataset's catalogue, and every one of those is
@@ -47,14 +46,13 @@ pub(super) async fn import(
         .await?;
     sqlx::raw_sql(AssertSqlSafe(format!(
         "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
-         PRAGMA foreign_keys = OFF; PRAGMA threads = 2"
+         PRAGMA foreign_keys = OFF"
     )))
     .execute(&mut *conn)
     .await?;
     let written = write(&mut conn, plan, progress).await;
     let restored = sqlx::raw_sql(AssertSqlSafe(format!(
-        "PRAGMA cache_size = {cache}; PRAGMA temp_store = DEFAULT; PRAGMA foreign_keys = ON; \
-         PRAGMA threads = 0"
+        "PRAGMA cache_size = {cache}; PRAGMA temp_store = DEFAULT; PRAGMA foreign_keys = ON"
     )))
     .execute(&mut *conn)
     .await;
