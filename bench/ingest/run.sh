@@ -6,7 +6,8 @@
 # INFILE) — on the same generated CSV, in the same run, alternating, each into a fresh database;
 # and the same tools into cinerec's ratings schema (schema_anchor.sh: primary key + the
 # ratings_movie index, which the anchors' table lacks).
-# Wall time and peak RSS by GNU time. Writes bench/ingest/measurements.tsv and results.md.
+# Wall time and peak RSS by GNU time. Writes bench/ingest/measurements.tsv and results.md (the
+# table of medians, then the hand-written notes.md: what is compared, how to read it).
 #
 #   bench/ingest/run.sh
 #
@@ -108,5 +109,5 @@ for rep in $(seq 1 "$REPS"); do
   done
 done
 
-python3 "$HERE/report.py" "$MEAS" "$META" >"$HERE/results.md"
+{ python3 "$HERE/report.py" "$MEAS" "$META"; cat "$HERE/notes.md"; } >"$HERE/results.md"
 log "wrote $HERE/results.md"
