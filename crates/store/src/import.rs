@@ -2,10 +2,13 @@
 //! conversions from a dataset's catalogue to store records.
 //!
 //! The dataset is fully parsed before this runs (a malformed file stops in the loader and
-//! the store is never touched). Writing then goes in batches of
-//! [`ImportOptions::batch_rows`] rows, one transaction per batch: users, then movies, then
-//! ratings, then the dataset info. Every write is an upsert, so re-running an import, or
-//! finishing one that a database error interrupted, leaves exactly one row per key.
+//! the store is never touched), and every record is validated before the first write.
+//! [`import_dataset`] runs [`Store::import`]: for [`crate::SqlStore`] that is the
+//! all-or-nothing bulk path of each backend (one transaction; see `sql/bulk.rs`): readers
+//! see the store before the import or after it, never a part, and an import that fails or
+//! is killed leaves the previous state. Other [`Store`] implementations get
+//! [`import_batched`] (one transaction per batch). Every write is an upsert, so re-running
+//! an import leaves exactly one row per key.
 
 use crate::error::Result;
 use crate::store::Store;
@@ -17,7 +20,9 @@ use std::time::Instant;
 /// How to import.
 #[derive(Debug, Clone, Copy)]
 pub struct ImportOptions {
-    /// Rows per transaction (each transaction sends multi-row statements of ≤ 1000 rows).
+    /// Rows per write step: ratings per multi-row statement (SQLite, MySQL; capped by the
+    /// backend's bound-parameter limit) or per `COPY` chunk (PostgreSQL), and the progress
+    /// granularity. [`import_batched`]: rows per transaction.
     pub batch_rows: usize,
 }
 
@@ -36,7 +41,7 @@ pub struct ImportReport {
     pub movies: u64,
     /// Ratings written.
     pub ratings: u64,
-    /// Transactions committed.
+    /// Transactions committed (1 for the all-or-nothing bulk path).
     pub batches: u64,
     /// Wall time.
     pub seconds: f64,
@@ -97,10 +102,22 @@ pub fn info_of(ds: &Dataset) -> DatasetInfo {
     }
 }
 
-/// Imports `ds` into `store`; `progress(done, total)` is called after every batch with rows
-/// written so far and rows in all (users + movies + ratings).
+/// Imports `ds` into `store` with [`Store::import`]; `progress(done, total)` is called after
+/// every write step with rows sent so far and rows in all (users + movies + ratings).
 pub async fn import_dataset(
     store: &dyn Store,
+    ds: &Dataset,
+    opts: &ImportOptions,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<ImportReport> {
+    store.import(ds, opts, progress).await
+}
+
+/// The generic import, for any [`Store`]: batches of [`ImportOptions::batch_rows`] rows, one
+/// transaction per batch (users, then movies, then ratings, then the dataset info). Not
+/// all-or-nothing: a failure leaves the committed batches, and re-running completes it.
+pub async fn import_batched<S: Store + ?Sized>(
+    store: &S,
     ds: &Dataset,
     opts: &ImportOptions,
     progress: &(dyn Fn(u64, u64) + Send + Sync),

@@ -12,7 +12,8 @@
 //!
 //! - [`open`] connects and applies migrations ([`migrations`]), returning an
 //!   `Arc<dyn` [`Store`]`>`; every method is async and every write is one transaction.
-//! - [`import`] bulk-loads a [`cinerec_core::Dataset`] (what `cinerec import` runs), and
+//! - [`import`] bulk-loads a [`cinerec_core::Dataset`] (what `cinerec import` runs) all or
+//!   nothing, in one transaction with each backend's bulk path, and
 //!   [`Store::load_dataset`] turns the store back into a `Dataset` for training.
 //! - [`StoreError`] is the one error type; messages never show a URL's password.
 

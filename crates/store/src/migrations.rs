@@ -61,7 +61,8 @@ const RATINGS: &str = "CREATE TABLE IF NOT EXISTS ratings (\
          rating DOUBLE PRECISION NOT NULL, rated_at BIGINT NOT NULL, \
          PRIMARY KEY (user_id, movie_id))";
 /// The index of ratings by movie (SQLite and PostgreSQL).
-const RATINGS_MOVIE_INDEX: &str = "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)";
+pub(crate) const RATINGS_MOVIE_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id)";
 /// The store_info table (SQLite and PostgreSQL).
 const STORE_INFO: &str =
     "CREATE TABLE IF NOT EXISTS store_info (info_key VARCHAR(64) NOT NULL PRIMARY KEY, \

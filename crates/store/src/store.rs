@@ -5,6 +5,7 @@
 //! written whole or not at all.
 
 use crate::error::Result;
+use crate::import::{ImportOptions, ImportReport};
 use crate::types::{
     Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry, UserRecord,
 };
@@ -58,6 +59,19 @@ pub trait Store: Send + Sync {
         self.upsert_ratings(std::slice::from_ref(rating))
             .await
             .map(drop)
+    }
+
+    /// Imports a whole dataset (users, movies, ratings, dataset info); what
+    /// [`crate::import_dataset`] runs. [`crate::SqlStore`] does it all-or-nothing in one
+    /// transaction with each backend's bulk path; this default runs
+    /// [`crate::import::import_batched`] (one transaction per batch).
+    async fn import(
+        &self,
+        ds: &Dataset,
+        opts: &ImportOptions,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<ImportReport> {
+        crate::import::import_batched(self, ds, opts, progress).await
     }
 
     /// Deletes one rating; `true` when it existed.

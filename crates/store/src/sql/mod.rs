@@ -1,6 +1,7 @@
 //! [`SqlStore`]: the [`Store`] implementation over sqlx for SQLite, PostgreSQL and
 //! MySQL/MariaDB. This file owns connecting (URL → pool), the migration runner and the
-//! trait impl, which delegates to `write.rs` (upserts, deletes), `read.rs` (lookups,
+//! trait impl, which delegates to `write.rs` (upserts, deletes; rows validated and encoded
+//! in `rows.rs`), `bulk.rs` (the all-or-nothing import, one file per backend), `read.rs` (lookups,
 //! counts, loading a `Dataset`), `registry.rs` (the model registry) and `runs.rs` (the
 //! experiment history).
 //!
@@ -10,6 +11,7 @@
 
 use crate::dialect::Backend;
 use crate::error::{redact_url, Result, StoreError};
+use crate::import::{ImportOptions, ImportReport};
 use crate::migrations::{bookkeeping_table, latest, MIGRATIONS};
 use crate::store::Store;
 use crate::types::{
@@ -44,6 +46,12 @@ macro_rules! columns {
     };
 }
 
+#[macro_use]
+mod rows;
+mod bulk;
+mod bulk_mysql;
+mod bulk_pg;
+mod bulk_sqlite;
 mod read;
 mod registry;
 mod runs;
@@ -212,6 +220,14 @@ impl Store for SqlStore {
     }
     async fn upsert_ratings(&self, ratings: &[RatingRecord]) -> Result<u64> {
         self.write_ratings(ratings).await
+    }
+    async fn import(
+        &self,
+        ds: &Dataset,
+        opts: &ImportOptions,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<ImportReport> {
+        self.bulk_import(ds, opts, progress).await
     }
     async fn delete_rating(&self, user: &str, movie: &str) -> Result<bool> {
         self.remove_rating(user, movie).await

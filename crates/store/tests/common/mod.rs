@@ -69,6 +69,29 @@ async fn admin(b: Backend, admin_url: &str, sql: String) {
     }
 }
 
+/// Runs `sql` (one or several statements, text protocol) on the store database a test
+/// store URL names, outside the store (to set up triggers that make an import fail).
+pub async fn exec_raw(b: Backend, url: &str, sql: &str) {
+    let sql = AssertSqlSafe(sql.to_string());
+    let r = match b {
+        Backend::Postgres => match sqlx::PgConnection::connect(url).await {
+            Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(drop),
+            Err(e) => Err(e),
+        },
+        Backend::MySql => match sqlx::MySqlConnection::connect(url).await {
+            Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(drop),
+            Err(e) => Err(e),
+        },
+        Backend::Sqlite => match sqlx::SqliteConnection::connect(url).await {
+            Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(drop),
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = r {
+        panic!("statement on {}: {e}", cinerec_store::redact_url(url));
+    }
+}
+
 /// Drops the test database when dropped (on a separate thread with its own runtime, so it
 /// also runs while a failed test unwinds).
 struct DropDb {
