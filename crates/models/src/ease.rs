@@ -66,7 +66,7 @@ impl Default for EaseParams {
             max_items: None,
             // Fit time grows as n³: 3,000 movies fit in seconds; beyond them (on 10k-movie
             // catalogues, movies with a handful of ratings) EASE had no edge over popularity
-            // and took 422 s (issue #15).
+            // and took 422 s (issue #15; 9,000 movies now fit in ~30 s on faer, issue #16).
             max_dense: 3_000,
             binary: true,
             half_life: Some(5.0),
