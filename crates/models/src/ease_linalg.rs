@@ -19,10 +19,10 @@ use faer::linalg::triangular_inverse::invert_lower_triangular;
 use faer::{Accum, MatMut, Par};
 use rayon::prelude::*;
 
-/// The scalar of the fit. f64: on the 9k-movie bench set f32 fitted 1.4× faster and in half
-/// the memory, but its weights were 27× further from numpy's f64 ones (7.8e-7 vs 2.9e-8 of
-/// max |B| at λ = 800; the gap grows as λ shrinks), and f64 already beats numpy's fit
-/// (`bench/ease/results.md`).
+/// The scalar of the fit. f64: on the 9k-movie bench set (λ = 800, 2 cores under load 5)
+/// an f32 build fitted in 9.6–13.2 s against f64's 19.6 s (1.5–2×) and in half the memory,
+/// but its weights were 27× further from numpy's f64 ones (7.8e-7 vs 2.9e-8 of max |B|; the
+/// gap grows as λ shrinks), and f64 already beats numpy's fit (`bench/ease/results.md`).
 pub(crate) type R = f64;
 
 /// Bytes per `n²` cell budgeted for a fit: its peak is two `R` matrices (the Gram matrix,
