@@ -137,6 +137,9 @@ pub(crate) fn gram(
 /// Overwrites the lower triangle of the SPD `g` (column-major `n × n`, upper triangle
 /// ignored) with the lower triangle of `g⁻¹`. `Ok(false)` when `g` is not positive definite.
 pub(crate) fn invert_spd(g: &mut [R], n: usize) -> Result<bool> {
+    // rayon's pool (all cores; RAYON_NUM_THREADS=1 makes it sequential). Not yet shown to
+    // help on this 2-core machine: under load 5 from other processes, 1 thread fitted the
+    // 9k bench set in 26.2–29.3 s and 2 threads in 29.2–31.2 s; to re-measure when quiet.
     let par = Par::rayon(0);
     let mut a = MatMut::from_column_major_slice_mut(g, n, n);
     let Ok(mut mem) =
