@@ -4,33 +4,32 @@
 //! By default a known user's `x_u` weighs their movies by recency (`half_life`, in ratings):
 //! on the temporal split the next movies follow the latest ones.
 //!
-//! The inverse is computed in `f64` by a Cholesky factorisation `G = LLᵀ`, then `L⁻¹` column by
-//! column and `P = L⁻ᵀL⁻¹`, the last two in parallel over columns/rows on scoped threads.
+//! The inverse is computed in `f64` with faer (`ease_linalg`): Cholesky `G = LLᵀ`, `L⁻¹`,
+//! `P = L⁻ᵀL⁻¹`, blocked and parallel on rayon's pool.
 //! Dense matrices limit the catalogue: the item–item model covers the `max_dense` most-rated
 //! movies (all of them on catalogues up to that size, ML-100K's 1,682 included); the long
 //! tail beyond, whose few ratings carry little item–item signal, gets no weights. Every score
 //! also carries a tie-breaking popularity term `ε·ln(1 + count)` far below any item–item
 //! score, so tail movies rank by popularity after the scored ones and a user with no
 //! training rating gets the popularity ranking instead of all ties. Above `max_items` movies
-//! in the dense set fitting refuses with an [`CoreError::InvalidParam`] naming the memory it
-//! would need. Similar movies are `B`'s
+//! in the dense set (by default: what the machine's available memory holds) fitting refuses
+//! with an [`CoreError::InvalidParam`] naming the memory it would need. Similar movies are `B`'s
 //! columns (`B[j][i]` = weight of movie `j` in scoring `i`), which also makes the default
 //! explanation the user's movies with the largest contributions to the score. Ranking only:
 //! `predict` is [`CoreError::Unsupported`].
 
 use crate::common::{read_state, write_state, Shape};
+use crate::ease_linalg::{
+    auto_max_items, gram, invert_spd, mem_available, weights, BYTES_PER_CELL,
+};
 use crate::linalg::axpy;
-use crate::neighbors::{check_item, invalid, par_map, UserRows};
+use crate::neighbors::{check_item, invalid, UserRows};
 use cinerec_core::Configurable;
 use cinerec_core::{CoreError, Dataset, EpochReport, FitObserver, ItemIdx, Recommender, Result};
 use cinerec_core::{UserIdx, UserRef};
 use serde::{Deserialize, Serialize};
 
 const TAG: &[u8] = b"ease/1";
-/// Bytes per `n²` cell budgeted while fitting: the f64 Gram matrix / Cholesky factor (8), the
-/// f64 inverse (8) and the f32 `B` (4) — an upper bound: the factor is freed
-/// before the inverse is formed, and `L⁻¹` is triangular.
-const BYTES_PER_CELL: u64 = 20;
 
 /// Parameters of [`Ease`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,8 +37,14 @@ const BYTES_PER_CELL: u64 = 20;
 pub struct EaseParams {
     /// L2 regularisation λ added to the Gram matrix's diagonal.
     pub lambda: f64,
-    /// Largest dense item set accepted (dense `n × n` matrices); see `max_dense`.
-    pub max_items: usize,
+    /// Largest dense item set accepted: the fit holds dense `n × n` matrices, `n² × 20`
+    /// bytes at its peak ([`ease_memory`]). `None` (the default): the largest `n` whose fit
+    /// fits in the machine's `MemAvailable` (`/proc/meminfo`, read at fit time) less a
+    /// headroom of 1 GiB plus an eighth — about 30,000 movies with 21 GiB available (24 GiB
+    /// machine), 20,000 movies taking 8 GB; 20,000 where `/proc/meminfo` cannot be read.
+    /// Above it fitting refuses with [`CoreError::InvalidParam`] naming the memory needed.
+    /// See also `max_dense`, which picks the movies.
+    pub max_items: Option<usize>,
     /// The dense item–item model covers at most this many movies, the most rated (ties: lower
     /// id); the others are ranked by popularity only. Keeps the fit fast on 10k+ catalogues.
     pub max_dense: usize,
@@ -58,10 +63,10 @@ impl Default for EaseParams {
         // examples/tune_neighbours.rs.
         EaseParams {
             lambda: 800.0,
-            max_items: 20_000,
+            max_items: None,
             // Fit time grows as n³: 3,000 movies fit in seconds; beyond them (on 10k-movie
             // catalogues, movies with a handful of ratings) EASE had no edge over popularity
-            // and took 422 s (issue #15).
+            // and took 422 s (issue #15; 9,000 movies now fit in ~30 s on faer, issue #16).
             max_dense: 3_000,
             binary: true,
             half_life: Some(5.0),
@@ -151,111 +156,44 @@ pub fn ease_memory(n: usize) -> String {
         .saturating_mul(n as u64)
         .saturating_mul(BYTES_PER_CELL);
     format!(
-        "{n}² × {BYTES_PER_CELL} bytes = {:.2} GiB (f64 Gram 8 + f64 inverse 8 + f32 B 4 bytes per cell)",
+        "{n}² × {BYTES_PER_CELL} bytes = {:.2} GiB (f64 Gram/factor/inverse 8 + f64 L⁻¹ 8 + \
+         the f32 B of the model a retrain replaces 4 bytes per cell)",
         bytes as f64 / (1u64 << 30) as f64
     )
 }
 
-/// In-place lower Cholesky factor of the SPD row-major `a` (upper triangle ignored).
-/// Returns false when `a` is not positive definite.
-fn cholesky(a: &mut [f64], n: usize) -> bool {
-    for j in 0..n {
-        let (head, tail) = a.split_at_mut(j * n);
-        let row_j = &mut tail[..n];
-        for k in 0..j {
-            let row_k = &head[k * n..k * n + k];
-            let s = row_j[k] - dot64(&row_j[..k], row_k);
-            row_j[k] = s / head[k * n + k];
-        }
-        let d = row_j[j] - dot64(&row_j[..j], &row_j[..j]);
-        if d <= 0.0 || !d.is_finite() {
-            return false;
-        }
-        row_j[j] = d.sqrt();
-    }
-    true
-}
-
-fn dot64(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..4 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// Rows of `P = (XᵀX + λI)⁻¹` over the dense set (`dense` maps items to `0..n`); `None` if
-/// not SPD.
-fn inverse_gram(
-    rows: &UserRows,
-    shape: &Shape,
-    dense: &[u32],
-    n: usize,
-    p: &EaseParams,
-) -> Result<Option<Vec<Vec<f64>>>> {
-    let mut g = vec![0f64; n * n];
-    let mut prof = Vec::new();
-    for u in 0..shape.n_users {
-        prof.clear();
-        prof.extend(
-            rows.profile(shape, UserRef::Known(UserIdx(u as u32)))?
-                .into_iter()
-                .filter_map(|(j, r)| {
-                    let d = dense[j as usize];
-                    (d != NONE).then_some((d, r))
-                }),
+/// Refuses a dense set of `n` movies above `max_items` (automatic: [`auto_max_items`]) or,
+/// whatever `max_items` says, above the memory available now.
+fn check_memory(n: usize, max_items: Option<usize>) -> Result<()> {
+    let available = mem_available();
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    let (limit, why) = match max_items {
+        Some(m) => (m, String::new()),
+        None => (
+            auto_max_items(),
+            available.map_or(" (automatic: /proc/meminfo unreadable)".into(), |a| {
+                format!(" (automatic, from {:.1} GiB available)", gib(a))
+            }),
+        ),
+    };
+    let need = (n as u64)
+        .saturating_mul(n as u64)
+        .saturating_mul(BYTES_PER_CELL);
+    let short = available.filter(|&a| need > a);
+    if n > limit || short.is_some() {
+        let fix = short.map_or(String::new(), |a| {
+            format!("; only {:.1} GiB are available", gib(a))
+        });
+        return invalid(
+            "max_items",
+            format!(
+                "EASE needs dense {n} × {n} matrices for the {n} rated movies it covers: {}; \
+                 max_items is {limit}{why}{fix} (lower max_dense, free memory, or use itemknn)",
+                ease_memory(n),
+            ),
         );
-        for &(j, rj) in &prof {
-            let xj = if p.binary { 1.0 } else { rj as f64 };
-            let row = &mut g[j as usize * n..j as usize * n + n];
-            for &(k, rk) in &prof {
-                if k <= j {
-                    row[k as usize] += xj * if p.binary { 1.0 } else { rk as f64 };
-                }
-            }
-        }
     }
-    for i in 0..n {
-        g[i * n + i] += p.lambda;
-    }
-    if !cholesky(&mut g, n) {
-        return Ok(None);
-    }
-    // Row c of `m` = column c of L⁻¹ (zero before c): solves L y = e_c by forward substitution.
-    let l = &g;
-    let m: Vec<Vec<f64>> = par_map(
-        n,
-        || (),
-        |_, c| {
-            let mut y = vec![0f64; n - c];
-            y[0] = 1.0 / l[c * n + c];
-            for r in c + 1..n {
-                let s = dot64(&l[r * n + c..r * n + r], &y[..r - c]);
-                y[r - c] = -s / l[r * n + r];
-            }
-            y
-        },
-    );
-    drop(g);
-    // P[i][j] = Σ_{k ≥ max(i,j)} L⁻¹[k][i] L⁻¹[k][j]: dot products of rows of `m`.
-    let prow: Vec<Vec<f64>> = par_map(
-        n,
-        || (),
-        |_, i| {
-            (0..n)
-                .map(|j| {
-                    let k0 = i.max(j);
-                    dot64(&m[i][k0 - i..], &m[j][k0 - j..])
-                })
-                .collect()
-        },
-    );
-    Ok(Some(prow))
+    Ok(())
 }
 
 impl Ease {
@@ -270,37 +208,39 @@ impl Recommender for Ease {
         let shape = Shape::of(data);
         let rows = UserRows::of(data);
         let (dense, n, prior) = dense_set(&item_counts(&rows, &shape)?, self.params.max_dense);
-        if n > self.params.max_items {
-            return invalid(
-                "max_items",
-                format!(
-                    "EASE needs dense {n} × {n} matrices for the {n} rated movies it covers: {}; \
-                     max_items is {} (raise it if the machine has the memory, lower max_dense, or use itemknn)",
-                    ease_memory(n),
-                    self.params.max_items
-                ),
-            );
-        }
-        let Some(p) = inverse_gram(&rows, &shape, &dense, n, &self.params)? else {
+        check_memory(n, self.params.max_items)?;
+        let t = std::time::Instant::now();
+        let mut g = gram(
+            &rows,
+            &shape,
+            &dense,
+            NONE,
+            n,
+            self.params.binary,
+            self.params.lambda,
+        )?;
+        let t_gram = t.elapsed().as_secs_f64();
+        if !invert_spd(&mut g, n)? {
             return invalid("lambda", "XᵀX + λI is not positive definite (λ too small?)");
-        };
-        let mut b = vec![0f32; n * n];
-        for j in 0..n {
-            for i in 0..n {
-                if i != j {
-                    b[j * n + i] = (-p[j][i] / p[i][i]) as f32;
-                }
-            }
         }
+        let t_inverse = t.elapsed().as_secs_f64() - t_gram;
+        let b = weights(&mut g, n)?;
+        drop(g);
         if !b.iter().all(|x| x.is_finite()) {
             return invalid("lambda", "the EASE weights are not finite");
         }
+        let t_weights = t.elapsed().as_secs_f64() - t_gram - t_inverse;
         observer.on_progress(n as u64, n as u64);
         observer.on_epoch(&EpochReport {
             epoch: 1,
             epochs: 1,
             train_loss: 0.0,
-            metrics: vec![("items".into(), n as f64)],
+            metrics: vec![
+                ("items".into(), n as f64),
+                ("gram_seconds".into(), t_gram),
+                ("inverse_seconds".into(), t_inverse),
+                ("weights_seconds".into(), t_weights),
+            ],
         });
         let recency = self.params.half_life.map(|h| UserRows::recency(data, h));
         self.fitted = Some(Fitted {
@@ -408,3 +348,7 @@ impl Recommender for Ease {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "ease_tests.rs"]
+mod tests;

@@ -23,6 +23,7 @@ mod bpr_sgd;
 mod common;
 mod dense;
 mod ease;
+mod ease_linalg;
 pub mod factors;
 mod hybrid;
 mod itemknn;
@@ -46,6 +47,7 @@ pub use bpr::{Bpr, BprParams};
 /// (the neural models) share it.
 pub use cinerec_core::state;
 pub use ease::{ease_memory, Ease, EaseParams};
+pub use ease_linalg::auto_max_items;
 pub use hybrid::{Hybrid, HybridParams, ModelFactory, Normalize};
 pub use itemknn::{ItemKnn, ItemKnnParams, KnnSimilarity};
 pub use popularity::{Popularity, PopularityParams};
