@@ -1,7 +1,9 @@
 //! `cinerec import <dataset> --store URL`: load a dataset with the file loaders (parsing all
 //! of it first, so a malformed row stops with file:line before the store is touched), then
-//! bulk-upsert it into a store (SQLite by default) in one transaction per batch, with a
-//! progress bar. Idempotent: re-running it leaves one row per user, movie and rating.
+//! bulk-load it into a store (SQLite by default) through the backend's fast path in one
+//! transaction, so readers see the previous state or the whole import, never a part
+//! (`cinerec_store::import_dataset`), with a progress bar. Idempotent: re-running it leaves
+//! one row per user, movie and rating.
 
 use crate::output::Output;
 use crate::{resolve, Cli};
@@ -19,7 +21,7 @@ pub struct ImportArgs {
     /// Store URL: sqlite://PATH, postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB.
     #[arg(long, env = "CINEREC_STORE", default_value = cinerec_store::DEFAULT_URL)]
     pub store: String,
-    /// Rows per transaction.
+    /// Rows per statement / COPY chunk and per progress step (the import is one transaction).
     #[arg(long, default_value_t = 5000)]
     pub batch: usize,
     /// DATASET is a movies-only CSV file of new movies (`movieId,title,genres`, optional
@@ -122,7 +124,7 @@ pub fn run(a: &ImportArgs, cli: &Cli, out: &Output) -> Result<()> {
     });
     out.result(&j, || {
         format!(
-            "imported {} into {url}: {} users, {} movies, {} ratings in {} transactions, {:.2}s \
+            "imported {} into {url}: {} users, {} movies, {} ratings in {} transaction(s), {:.2}s \
              (store now holds {} users, {} movies, {} ratings)",
             ds.name,
             rep.users,
