@@ -2,7 +2,9 @@
 # The exact API contract (issue #17, point 1): schemathesis (all checks, all phases, a fixed
 # seed, bounded examples) against `cinerec serve` on MovieLens-100K with an API key. Any
 # failure fails the run. Called by .ci/run; needs CINEREC_BIN and CINEREC_DATA_DIR (with
-# ml-100k fetched). Installs schemathesis into target/contract-venv on first use.
+# ml-100k fetched). Installs schemathesis into target/contract-venv on first use. One worker:
+# with two, hypothesis raced in its lambda-source cache ("AST constructor recursion depth
+# mismatch", a runtime error of the tool, not a failure of the API) on one run of seed 2.
 #
 #   tests/contract/run.sh        (ST_SEED=1, ST_EXAMPLES=40, ST_PORT=8399)
 set -euo pipefail
@@ -31,5 +33,5 @@ for _ in $(seq 120); do
 done
 cd "$HERE"
 "$VENV/bin/st" --config-file schemathesis.toml run "http://127.0.0.1:$PORT/openapi.json" \
-  --checks all --seed "$SEED" --max-examples "$EXAMPLES" --workers 2 --no-color \
+  --checks all --seed "$SEED" --max-examples "$EXAMPLES" --workers 1 --no-color \
   --output-sanitize false
