@@ -142,6 +142,9 @@ impl From<cinerec_store::StoreError> for ServerError {
         match e {
             S::ModelNotFound(v) => ServerError::NotFound(format!("no model with version {v}")),
             S::Invalid { .. } => ServerError::InvalidBody(e.to_string()),
+            // The store refused the write against what it holds (nothing was written): a
+            // conflict with the stored data, not an outage.
+            S::Constraint { .. } => ServerError::Conflict(e.to_string()),
             e => ServerError::Store(e.to_string()),
         }
     }

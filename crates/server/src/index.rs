@@ -134,9 +134,10 @@ impl CatalogIndex {
 
     /// Resolves a raw movie id only (no title matching), 404 with suggestions otherwise.
     pub fn by_id(&self, data: &Dataset, id: &str) -> Result<ItemIdx, ServerError> {
-        data.catalog()
-            .item(id)
-            .ok_or_else(|| self.not_found(id, data.catalog().suggest(id, 5)))
+        let cat = data.catalog();
+        cat.item(id)
+            .or_else(|| crate::api::stored_id(id).and_then(|s| cat.item(&s)))
+            .ok_or_else(|| self.not_found(id, cat.suggest(id, 5)))
     }
 
     fn not_found(&self, query: &str, suggestions: Vec<ItemIdx>) -> ServerError {

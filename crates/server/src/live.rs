@@ -78,7 +78,14 @@ impl LiveRatings {
     }
 
     /// Resolves a raw user id: known users first, then created ones.
+    /// An id written as a whole number with a fraction (`12.0`) also finds the user stored
+    /// as `12` ([`crate::api::stored_id`]).
     pub fn who(&self, data: &Dataset, raw: &str) -> Option<Who> {
+        self.who_exact(data, raw)
+            .or_else(|| crate::api::stored_id(raw).and_then(|id| self.who_exact(data, &id)))
+    }
+
+    fn who_exact(&self, data: &Dataset, raw: &str) -> Option<Who> {
         if let Some(u) = data.catalog().user(raw) {
             return Some(Who::Known(u));
         }

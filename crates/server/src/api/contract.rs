@@ -7,7 +7,7 @@
 //!   ≥ 0, `diversity` within [0, 1];
 //! - `genre`, `gender` and `occupation` as enums of the serving catalogue's vocabularies
 //!   (genres grow as movies are added, so the document is built per request);
-//! - ratings within the dataset's scale; names and keywords non-blank, of bounded length,
+//! - ratings within the dataset's scale; text without NUL (the stores refuse it); names and keywords non-blank, of bounded length,
 //!   without `|`;
 //! - every operation answers 400 for a malformed path or query; one with a JSON body 400 for
 //!   malformed JSON, 413, 415 and 422; a write 401 and 503 (the store is unavailable); every
@@ -46,8 +46,10 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "NewMovie",
     "MoviePatch",
 ];
-/// A string with a non-blank character.
-const NON_BLANK: &str = "\\S";
+/// A string with a non-blank character and no NUL (the stores refuse NUL in text).
+const NON_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+/// A string without NUL.
+const NO_NUL: &str = "^[^\\u0000]*$";
 
 /// The error answer's schema (`ServerError::body`).
 fn error_body() -> Value {
@@ -154,6 +156,10 @@ fn operation(op: &mut Value, facts: &Facts) {
     }
     if writes {
         add("401", "Missing or wrong API key");
+        add(
+            "409",
+            "The store refused the write against what it holds (nothing was written)",
+        );
         add("503", "The store is unavailable");
     }
     for (code, r) in responses.iter_mut() {
@@ -207,6 +213,10 @@ fn bound(name: &str, s: &mut Value, facts: &Facts) {
         }
         "occupation" => {
             o.insert("maxLength".into(), json!(64));
+            o.insert("pattern".into(), json!(NO_NUL));
+        }
+        "zip" => {
+            o.insert("pattern".into(), json!(NO_NUL));
         }
         "title" => {
             o.insert("pattern".into(), json!(NON_BLANK));

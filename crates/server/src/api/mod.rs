@@ -78,14 +78,25 @@ impl<'de> serde::Deserialize<'de> for ApiId {
             Ok(Raw::S(s)) if !blank(&s) => Ok(ApiId(s.trim().to_string())),
             Ok(Raw::I(i)) => Ok(ApiId(i.to_string())),
             // JSON Schema's integer: a number without fraction (`12.0`).
-            Ok(Raw::F(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                Ok(ApiId((f as i64).to_string()))
-            }
+            Ok(Raw::F(f)) if whole_id(f).is_some() => Ok(ApiId(whole_id(f).unwrap_or_default())),
             _ => Err(serde::de::Error::custom(
                 "expected a non-empty string or an integer id",
             )),
         }
     }
+}
+
+/// The integer spelling of a number without fraction (`12.0` → `12`), as [`ApiId`] stores it.
+fn whole_id(f: f64) -> Option<String> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then(|| (f as i64).to_string())
+}
+
+/// The id an [`ApiId`] would have stored for `raw` when it differs from `raw`: a whole number
+/// written with a fraction or exponent (`12.0`, `1.2e1` → `12`). Path lookups try it after
+/// `raw`, so an id created as `12.0` is found as `12.0` too.
+pub fn stored_id(raw: &str) -> Option<String> {
+    let id = whole_id(raw.trim().parse::<f64>().ok()?)?;
+    (id != raw).then_some(id)
 }
 
 /// True when `s` has no character but white space — JSON Schema's `\s` (which counts the

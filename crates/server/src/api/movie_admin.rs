@@ -89,9 +89,9 @@ fn invalid(msg: String) -> ServerError {
 }
 
 fn check_title(t: &str) -> Result<String, ServerError> {
-    if super::blank(t) || t.chars().count() > MAX_TITLE {
+    if super::blank(t) || t.chars().count() > MAX_TITLE || t.contains('\0') {
         return Err(invalid(format!(
-            "title must have 1 to {MAX_TITLE} characters"
+            "title must have 1 to {MAX_TITLE} characters and no NUL"
         )));
     }
     Ok(t.trim().to_string())
@@ -142,9 +142,9 @@ fn set_relation(
     value: Option<&str>,
 ) -> Result<(), ServerError> {
     let Some(v) = value else { return Ok(()) };
-    if super::blank(v) || v.chars().count() > MAX_WORD {
+    if super::blank(v) || v.chars().count() > MAX_WORD || v.contains('\0') {
         return Err(invalid(format!(
-            "{name} must have 1 to {MAX_WORD} characters"
+            "{name} must have 1 to {MAX_WORD} characters and no NUL"
         )));
     }
     extra.relations.retain(|(r, _)| r != name);
@@ -218,10 +218,12 @@ pub async fn patch(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<MoviePatch>,
 ) -> ApiResult<Response> {
-    {
+    // The stored spelling of the id (`12.0` in the path finds movie `12`).
+    let id = {
         let s = state.serving();
-        s.index.by_id(&s.data, &id)?;
-    }
+        let i = s.index.by_id(&s.data, &id)?;
+        s.data.catalog().raw_item(i).0.to_string()
+    };
     let mut rec = state
         .store()
         .get_movie(&id)

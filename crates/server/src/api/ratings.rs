@@ -28,8 +28,8 @@ pub struct NewRating {
     /// Raw movie id or title.
     #[schema(schema_with = super::movie_ref_schema)]
     pub movie: ApiId,
-    /// The rating, within the dataset's scale.
-    pub rating: f32,
+    /// The rating (read as f64, so a value just past the scale is refused, not rounded in), within the dataset's scale.
+    pub rating: f64,
     /// Seconds since the Unix epoch (default: now).
     #[serde(default, deserialize_with = "super::whole")]
     pub timestamp: Option<i64>,
@@ -83,20 +83,25 @@ pub async fn post(
         .unwrap_or(0);
     let mut resolved: Vec<(Who, &str, ItemIdx, f32)> = Vec::with_capacity(list.len());
     let mut records = Vec::with_capacity(list.len());
+    // Every value is checked before any movie is resolved, so an invalid body is a 422
+    // whatever its titles match.
+    if let Some(r) = list
+        .iter()
+        .find(|r| !r.rating.is_finite() || r.rating < f64::from(lo) || r.rating > f64::from(hi))
+    {
+        return Err(ServerError::InvalidBody(format!(
+            "rating {} is outside [{lo}, {hi}]",
+            r.rating
+        )));
+    }
     for r in &list {
-        if !r.rating.is_finite() || r.rating < lo || r.rating > hi {
-            return Err(ServerError::InvalidBody(format!(
-                "rating {} is outside [{lo}, {hi}]",
-                r.rating
-            )));
-        }
         let who = s.who(&r.user.0)?;
         let item = s.index.resolve(&s.data, &r.movie.0)?;
-        resolved.push((who, &r.user.0, item, r.rating));
+        resolved.push((who, &r.user.0, item, r.rating as f32));
         records.push(RatingRecord {
             user: r.user.0.clone(),
             movie: s.index.movie(item).id.clone(),
-            rating: r.rating,
+            rating: r.rating as f32,
             timestamp: r.timestamp.unwrap_or(now),
         });
     }

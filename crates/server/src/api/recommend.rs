@@ -203,8 +203,8 @@ pub struct GivenRating {
     /// Raw movie id or title.
     #[schema(schema_with = super::movie_ref_schema)]
     pub movie: ApiId,
-    /// The rating.
-    pub rating: f32,
+    /// The rating (read as f64, so a value just past the scale is refused, not rounded in).
+    pub rating: f64,
 }
 
 /// Body of `POST /recommend`.
@@ -247,14 +247,19 @@ pub async fn anonymous(
     let s = state.serving();
     let (lo, hi) = s.data.rating_scale();
     let mut profile: Vec<(ItemIdx, f32)> = Vec::with_capacity(body.ratings.len());
+    // Every value is checked before any movie is resolved (a 422 whatever the titles match).
+    if let Some(r) = body
+        .ratings
+        .iter()
+        .find(|r| !r.rating.is_finite() || r.rating < f64::from(lo) || r.rating > f64::from(hi))
+    {
+        return Err(ServerError::InvalidBody(format!(
+            "rating {} is outside [{lo}, {hi}]",
+            r.rating
+        )));
+    }
     for r in &body.ratings {
-        if !r.rating.is_finite() || r.rating < lo || r.rating > hi {
-            return Err(ServerError::InvalidBody(format!(
-                "rating {} is outside [{lo}, {hi}]",
-                r.rating
-            )));
-        }
-        profile.push((s.index.resolve(&s.data, &r.movie.0)?, r.rating));
+        profile.push((s.index.resolve(&s.data, &r.movie.0)?, r.rating as f32));
     }
     profile.sort_by_key(|p| p.0);
     profile.dedup_by_key(|p| p.0);
