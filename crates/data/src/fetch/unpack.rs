@@ -199,21 +199,48 @@ pub(crate) fn extract_prefix(
     Ok(written)
 }
 
-fn write_entry(name: &str, entry: &mut impl Read, out: &Path) -> Result<(), DataError> {
+/// The most an entry may expand: `MAX_RATIO` times its compressed size, and never less than
+/// [`MIN_ALLOWED`]. Rating files compress 3–6×; a compression bomb expands by thousands.
+const MAX_RATIO: u64 = 200;
+/// Small entries may expand past [`MAX_RATIO`] up to this many bytes.
+const MIN_ALLOWED: u64 = 64 << 20;
+
+fn write_entry(
+    name: &str,
+    entry: &mut zip::read::ZipFile<'_, File>,
+    out: &Path,
+) -> Result<(), DataError> {
     if let Some(parent) = out.parent() {
         fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
     }
+    let allowed = entry
+        .compressed_size()
+        .saturating_mul(MAX_RATIO)
+        .max(MIN_ALLOWED);
     let mut file = File::options()
         .write(true)
         .create_new(true)
         .open(out)
         .map_err(|e| DataError::io(out, e))?;
-    io::copy(entry, &mut file).map_err(|e| match e.kind() {
-        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other => {
-            fetch_err(name, format!("corrupt zip data for {}: {e}", out.display()))
-        }
-        _ => DataError::io(out, e),
-    })?;
+    // Read at most one byte past the allowance: the declared size may lie.
+    let copied =
+        io::copy(&mut entry.by_ref().take(allowed + 1), &mut file).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other => {
+                fetch_err(name, format!("corrupt zip data for {}: {e}", out.display()))
+            }
+            _ => DataError::io(out, e),
+        })?;
+    if copied > allowed {
+        return Err(fetch_err(
+            name,
+            format!(
+                "zip entry {} expands past {MAX_RATIO}× its compressed size ({} bytes): \
+                 compression ratio refused as a compression bomb",
+                out.display(),
+                entry.compressed_size()
+            ),
+        ));
+    }
     Ok(())
 }
 

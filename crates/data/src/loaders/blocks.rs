@@ -9,6 +9,10 @@ use std::path::Path;
 
 /// Default block size.
 pub(crate) const BLOCK: usize = 16 << 20;
+/// The longest line a data file may have (16 MiB; a rating line is tens of bytes): a longer
+/// one is an error naming it, so a file without newlines cannot make a reader buffer all of
+/// it.
+pub(crate) const MAX_LINE: usize = 16 << 20;
 
 #[cfg(unix)]
 fn read_at(f: &File, buf: &mut [u8], off: u64) -> std::io::Result<usize> {
@@ -51,20 +55,26 @@ pub(crate) fn next_line_start(f: &File, path: &Path, from: u64, len: u64) -> Res
 }
 
 /// Calls `each(line_bytes_without_newline)` for every line of `[start, end)`, reading in
-/// blocks. Stops at the first error.
+/// blocks. Stops at the first error. `at` is the 1-based number of the first line and the
+/// field named when a line is longer than [`MAX_LINE`].
 pub(crate) fn for_each_line(
     f: &File,
     path: &Path,
     start: u64,
     end: u64,
+    at: (usize, &str),
     mut each: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     let mut buf = vec![0u8; BLOCK.min((end - start) as usize + 1)];
     let mut keep = 0usize; // bytes of an unfinished line at the front of buf
     let mut off = start;
+    let mut lines = 0usize;
     while off < end {
         if keep == buf.len() {
-            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+            if buf.len() >= MAX_LINE {
+                return Err(long_line(path, at.0 + lines, at.1));
+            }
+            buf.resize((buf.len() * 2).min(MAX_LINE), 0); // a line longer than the buffer
         }
         let want = (buf.len() - keep).min((end - off) as usize);
         let n = read_full(f, path, &mut buf[keep..keep + want], off)?;
@@ -77,6 +87,7 @@ pub(crate) fn for_each_line(
         for nl in memchr::memchr_iter(b'\n', &buf[..filled]) {
             each(&buf[pos..nl])?;
             pos = nl + 1;
+            lines += 1;
         }
         buf.copy_within(pos..filled, 0);
         keep = filled - pos;
@@ -94,7 +105,10 @@ pub(crate) fn read_first_line(path: &Path) -> Result<Option<Vec<u8>>> {
     if len == 0 {
         return Ok(None);
     }
-    let end = next_line_start(&f, path, 0, len)?;
+    let end = next_line_start(&f, path, 0, len.min(MAX_LINE as u64 + 1))?;
+    if end > MAX_LINE as u64 {
+        return Err(long_line(path, 1, "header"));
+    }
     let mut buf = vec![0u8; end as usize];
     let n = read_full(&f, path, &mut buf, 0)?;
     buf.truncate(n);
@@ -102,4 +116,13 @@ pub(crate) fn read_first_line(path: &Path) -> Result<Option<Vec<u8>>> {
         buf.pop();
     }
     Ok(Some(strip_cr(&buf).to_vec()))
+}
+
+fn long_line(path: &Path, line: usize, field: &str) -> DataError {
+    DataError::Parse {
+        file: path.to_path_buf(),
+        line,
+        field: field.to_string(),
+        message: format!("line longer than {} MiB", MAX_LINE >> 20),
+    }
 }

@@ -57,6 +57,8 @@ pub(crate) fn ratings_spec(path: &Path, spec: &GenericSpec) -> Result<RatingsSpe
             name(spec.rating_col, "rating"),
             name(spec.time_col, "timestamp"),
         ],
+        columns: (!header.is_empty()).then_some(header.len()),
+        range: None,
     })
 }
 

@@ -37,7 +37,15 @@ pub(crate) const GENRES_100K: [&str; 19] = [
 /// Loads an ML-100K folder.
 pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
     let names = ["user id", "item id", "rating", "timestamp"];
-    let ratings = read_positional(dir, "u.data", "ML-100K ratings", b"\t", names, threads)?;
+    let ratings = read_positional(
+        dir,
+        "u.data",
+        "ML-100K ratings",
+        b"\t",
+        names,
+        (1.0, 5.0),
+        threads,
+    )?;
     let genres = read_genres(&dir.join("u.genre"))?;
     let (item_meta, listed_items, genre_names) = read_items(&dir.join("u.item"), genres)?;
     let user_meta = read_users(&dir.join("u.user"))?;

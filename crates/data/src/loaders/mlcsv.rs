@@ -59,6 +59,8 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
         rating_col: c[2],
         time_col: c[3],
         names: ["userId", "movieId", "rating", "timestamp"].map(String::from),
+        columns: Some(header.len()),
+        range: None,
     };
     let ratings = read_ratings(&data, &spec, threads)?;
     // MovieLens CSV releases are half stars 0.5–5; a file in this layout with values outside

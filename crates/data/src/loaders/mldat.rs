@@ -47,6 +47,7 @@ pub(crate) fn read(dir: &Path, threads: usize) -> Result<Parts> {
         "ML-1M/10M ratings",
         b"::",
         names,
+        (0.5, 5.0),
         threads,
     )?;
     // ML-1M ships users.dat and is Latin-1; ML-10M has tags.dat and is UTF-8.

@@ -38,6 +38,13 @@ pub(crate) struct RatingsSpec {
     pub time_col: Option<usize>,
     /// Field names for error messages: user, item, rating, timestamp.
     pub names: [String; 4],
+    /// How many fields a line has (the header's count, or the format's): a line with more is
+    /// an error rather than a silent shift. `None`: whatever follows the last mapped column
+    /// is ignored.
+    pub columns: Option<usize>,
+    /// The format's fixed rating scale (ML-100K 1–5, ML-1M/10M 0.5–5): a rating outside it is
+    /// an error. `None`: any finite number (the scale is the range seen).
+    pub range: Option<(f32, f32)>,
 }
 
 impl RatingsSpec {
@@ -52,6 +59,8 @@ impl RatingsSpec {
             rating_col: Some(2),
             time_col: Some(3),
             names: names.map(String::from),
+            columns: Some(4),
+            range: None,
         }
     }
 }
@@ -64,10 +73,15 @@ pub(crate) fn read_positional(
     what: &str,
     sep: &[u8],
     names: [&str; 4],
+    range: (f32, f32),
     threads: usize,
 ) -> Result<RawRatings> {
     let data = require_file(dir.join(file), what)?;
-    read_ratings(&data, &RatingsSpec::positional(sep, names), threads)
+    let spec = RatingsSpec {
+        range: Some(range),
+        ..RatingsSpec::positional(sep, names)
+    };
+    read_ratings(&data, &spec, threads)
 }
 
 /// `path` if it is a file, else a [`DataError::Format`] naming it as a required `what`.
@@ -253,6 +267,12 @@ pub(crate) fn read_ratings(path: &Path, spec: &RatingsSpec, threads: usize) -> R
         write += n;
         read += counts[k];
     }
+    if write == 0 {
+        return Err(DataError::Format {
+            path: path.to_path_buf(),
+            message: "no ratings in the file (a header or blank lines only)".into(),
+        });
+    }
     inter.users.truncate(write);
     inter.items.truncate(write);
     inter.values.truncate(write);
@@ -304,7 +324,7 @@ fn parse_range(
     let mut line_no = start_line;
     let mut n = 0usize;
     let file: PathBuf = path.to_path_buf();
-    for_each_line(f, path, a, b, |raw| {
+    for_each_line(f, path, a, b, (start_line, &spec.names[0]), |raw| {
         let line = strip_cr(raw);
         let this_line = line_no;
         line_no += 1;
@@ -354,12 +374,29 @@ fn parse_range(
                 }
                 i += sep_len;
             }
+            if !quoted && i < len {
+                if let Some(n) = spec.columns {
+                    // More text after the last mapped column: count its fields.
+                    let rest = &line[i..];
+                    let extra = if sep_len == 1 {
+                        memchr::memchr_iter(sep0, rest).count()
+                    } else {
+                        memchr::memmem::find_iter(rest, &spec.sep).count()
+                    };
+                    if col + extra > n {
+                        return Err(too_many(&file, this_line, spec, col + extra, n));
+                    }
+                }
+            }
         }
         let owned;
         if quoted {
             owned =
                 split_quoted(line, sep0).map_err(|m| perr(&file, this_line, &spec.names[0], m))?;
             present = [false; 4];
+            if let Some(n) = spec.columns.filter(|&n| owned.len() > n) {
+                return Err(too_many(&file, this_line, spec, owned.len(), n));
+            }
             for (c, v) in owned.iter().enumerate().take(max_col + 1) {
                 if role[c] != 255 {
                     let r = role[c] as usize;
@@ -386,6 +423,14 @@ fn parse_range(
         } else {
             1.0
         };
+        if let Some((lo, hi)) = spec.range.filter(|&(lo, hi)| !(lo..=hi).contains(&value)) {
+            return Err(perr(
+                &file,
+                this_line,
+                &spec.names[2],
+                format!("{value} is outside the format's scale {lo}–{hi}"),
+            ));
+        }
         let time = parse_time(fields[3]).map_err(|m| {
             perr(
                 &file,
@@ -417,6 +462,26 @@ fn parse_range(
         Ok(())
     })?;
     Ok((n, ui, ii))
+}
+
+/// The error for a line with `got` fields where the file has `want`, named after the last
+/// mapped column (where the extra text starts).
+fn too_many(file: &Path, line: usize, spec: &RatingsSpec, got: usize, want: usize) -> DataError {
+    let cols = [
+        Some(spec.user_col),
+        Some(spec.item_col),
+        spec.rating_col,
+        spec.time_col,
+    ];
+    let role = (0..4)
+        .max_by_key(|&r| cols[r].map_or(0, |c| c + 1))
+        .unwrap_or(0);
+    perr(
+        file,
+        line,
+        &spec.names[role],
+        format!("{got} fields where the file has {want} (an unquoted separator?)"),
+    )
 }
 
 /// Splits a header line into trimmed names (quotes and a UTF-8 BOM removed).

@@ -113,6 +113,8 @@ pub(crate) fn read(inter: &Path, threads: usize) -> Result<Parts> {
         rating_col: col(&names, &["rating"]),
         time_col: col(&names, &["timestamp"]),
         names: ["user_id", "item_id", "rating", "timestamp"].map(String::from),
+        columns: Some(names.len()),
+        range: None,
     };
     let ratings = read_ratings(inter, &spec, threads)?;
 
