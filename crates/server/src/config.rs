@@ -18,8 +18,21 @@ pub struct ServerConfig {
     pub port: u16,
     /// Store URL (`CINEREC_STORE`): `sqlite://path`, `postgres://…`, `mysql://…`.
     pub store: String,
-    /// API key required by write endpoints when set (`CINEREC_API_KEY`).
+    /// API key required by write endpoints when set (`CINEREC_API_KEY`). Binding to an
+    /// address other than loopback without one is refused unless `insecure` is set.
     pub api_key: Option<String>,
+    /// Serve writes without an API key on a non-loopback address (`CINEREC_INSECURE`).
+    pub insecure: bool,
+    /// Writes each client (by IP address) may make per second, on average
+    /// (`CINEREC_WRITE_RATE`; 0 = no limit). Past it a write answers 429 with `Retry-After`.
+    pub write_rate: u32,
+    /// Writes a client may make at once before [`Self::write_rate`] applies
+    /// (`CINEREC_WRITE_BURST`).
+    pub write_burst: u32,
+    /// Seconds a request may take before it is answered 503 with `Retry-After`
+    /// (`CINEREC_REQUEST_TIMEOUT`; 0 = none). A write is never cut midway: it completes in
+    /// the background and only its answer is given up.
+    pub request_timeout_secs: u64,
     /// Origins allowed by CORS (`CINEREC_CORS_ORIGINS`, comma-separated); `["*"]` = any,
     /// empty = no CORS headers.
     pub cors_origins: Vec<String>,
@@ -55,6 +68,10 @@ impl Default for ServerConfig {
             port: 8000,
             store: "sqlite://cinerec.db".into(),
             api_key: None,
+            insecure: false,
+            write_rate: 50,
+            write_burst: 200,
+            request_timeout_secs: 30,
             cors_origins: vec![],
             body_limit: 1 << 20,
             max_results: 1000,
@@ -77,12 +94,19 @@ pub struct ConfigError(pub String);
 impl ServerConfig {
     /// Defaults, then `file` if given, then the environment; validated.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let c = Self::layered(file)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Defaults, then `file` if given, then the environment, not yet validated: for a caller
+    /// that lays its own flags over them and then calls [`Self::validate`].
+    pub fn layered(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut c = match file {
             Some(p) => Self::from_file(p)?,
             None => Self::default(),
         };
         c.apply_env(|k| std::env::var(k).ok())?;
-        c.validate()?;
         Ok(c)
     }
 
@@ -125,6 +149,18 @@ impl ServerConfig {
         if let Some(v) = get("CINEREC_API_KEY") {
             self.api_key = (!v.is_empty()).then_some(v);
         }
+        if let Some(v) = get("CINEREC_INSECURE") {
+            self.insecure = flag("CINEREC_INSECURE", &v)?;
+        }
+        if let Some(v) = get("CINEREC_WRITE_RATE") {
+            self.write_rate = num("CINEREC_WRITE_RATE", &v)?;
+        }
+        if let Some(v) = get("CINEREC_WRITE_BURST") {
+            self.write_burst = num("CINEREC_WRITE_BURST", &v)?;
+        }
+        if let Some(v) = get("CINEREC_REQUEST_TIMEOUT") {
+            self.request_timeout_secs = num("CINEREC_REQUEST_TIMEOUT", &v)?;
+        }
         if let Some(v) = get("CINEREC_CORS_ORIGINS") {
             self.cors_origins = v
                 .split(',')
@@ -161,9 +197,29 @@ impl ServerConfig {
         Ok(())
     }
 
-    /// Checks every field; the message names the bad one.
+    /// Checks every field; the message names the bad one. Also refuses to expose writes
+    /// without a key: a non-loopback `host` needs `api_key` or `insecure`.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.addr()?;
+        let addr = self.addr()?;
+        if !addr.ip().is_loopback() && self.api_key.is_none() && !self.insecure {
+            return Err(ConfigError(format!(
+                "host {} is reachable from other machines and no api_key is set: anyone could \
+                 write ratings and activate models. Set an API key (--api-key, CINEREC_API_KEY) \
+                 or pass --insecure (CINEREC_INSECURE=1) to serve writes to anyone",
+                self.host
+            )));
+        }
+        if self.write_rate > 0 && self.write_burst == 0 {
+            return Err(ConfigError(
+                "write_burst must be at least 1 when write_rate is set".into(),
+            ));
+        }
+        if self.request_timeout_secs > 3600 {
+            return Err(ConfigError(format!(
+                "request_timeout_secs {} is more than an hour (0 turns the timeout off)",
+                self.request_timeout_secs
+            )));
+        }
         if self.body_limit < 64 {
             return Err(ConfigError(format!(
                 "body_limit {} is too small (at least 64 bytes)",
@@ -243,6 +299,19 @@ mod tests {
             .is_err());
         c.log_format = "xml".into();
         assert!(c.validate().unwrap_err().to_string().contains("log_format"));
+        c.log_format = "text".into();
+        c.host = "0.0.0.0".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("api_key") && e.contains("--insecure"), "{e}");
+        c.apply_env(|k| (k == "CINEREC_INSECURE").then(|| "1".to_string()))
+            .unwrap();
+        c.validate().unwrap();
+        c.insecure = false;
+        c.api_key = Some("secret-key-1".into());
+        c.validate().unwrap();
+        c.apply_env(|k| (k == "CINEREC_WRITE_RATE").then(|| "7".to_string()))
+            .unwrap();
+        assert_eq!(c.write_rate, 7);
         std::fs::write(&p, "prot = 1\n").unwrap();
         assert!(ServerConfig::from_file(&p).is_err());
         let j = dir.path().join("c.json");

@@ -71,9 +71,23 @@ pub enum ServerError {
     /// The model cannot answer this (e.g. similar movies from a popularity model) (400).
     #[error("{0}")]
     Unsupported(String),
-    /// The store failed (503).
+    /// The store failed (503, `Retry-After`).
     #[error("store error: {0}")]
     Store(String),
+    /// The store is known to be unreachable since an earlier failure; writes are refused at
+    /// once until a background probe reaches it again (503, `Retry-After`).
+    #[error("the store is unavailable ({0}); reads are answered from memory, retry writes later")]
+    StoreDown(String),
+    /// This client sent more writes than the configured rate (429, `Retry-After`).
+    #[error("too many writes from this client; retry after {retry_after} s")]
+    RateLimited {
+        /// Seconds until the next write is allowed.
+        retry_after: u64,
+    },
+    /// The request took longer than the configured timeout (503, `Retry-After`). A write
+    /// is completed in the background; only its answer was given up.
+    #[error("the request took longer than {0} s")]
+    Timeout(u64),
     /// Anything else (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,8 +106,20 @@ impl ServerError {
             BadBody { status, .. } => *status,
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized => StatusCode::UNAUTHORIZED,
-            Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Store(_) | StoreDown(_) | Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds a client should wait before trying again (the `Retry-After` header and the
+    /// body's `retry_after`), for the statuses that are worth retrying.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ServerError::Store(_) | ServerError::StoreDown(_) => Some(STORE_RETRY_SECS),
+            ServerError::Timeout(_) => Some(1),
+            ServerError::RateLimited { retry_after } => Some((*retry_after).max(1)),
+            _ => None,
         }
     }
 
@@ -109,9 +135,21 @@ impl ServerError {
             }
             _ => {}
         }
+        if let Some(s) = self.retry_after() {
+            v["retry_after"] = json!(s);
+        }
         v
     }
 }
+
+/// `Retry-After` of a store failure: about the interval of the store probe
+/// ([`crate::harden`]), after which a store that is back takes writes again.
+pub const STORE_RETRY_SECS: u64 = 2;
+
+/// Marks a response that answered a store failure, so that [`crate::harden`] notices the
+/// outage (the handler itself does not know the server's state).
+#[derive(Debug, Clone)]
+pub struct StoreFailed(pub String);
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
@@ -119,7 +157,15 @@ impl IntoResponse for ServerError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, axum::Json(self.body())).into_response()
+        let mut r = (status, axum::Json(self.body())).into_response();
+        if let Some(s) = self.retry_after() {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        if let ServerError::Store(e) = &self {
+            r.extensions_mut().insert(StoreFailed(e.clone()));
+        }
+        r
     }
 }
 

@@ -4,7 +4,7 @@
 //! [`api`], answering through `cinerec_engine::query`; the precomputed catalogue [`index`];
 //! live ratings posted since training ([`live`]); movies added while running ([`catalog`]); the swappable serving snapshot
 //! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
-//! ([`config`]); guarded background retraining ([`retrain`]); Prometheus metrics
+//! ([`config`]); rate limit, timeouts and the store outage watch ([`harden`]); guarded background retraining ([`retrain`]); Prometheus metrics
 //! ([`metrics`]); the one error type ([`error`]); the web UI's static files ([`ui`]); and
 //! the idle spinner that keeps latency low ([`spin`]).
 
@@ -13,6 +13,7 @@ pub mod boot;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod harden;
 pub mod index;
 pub mod live;
 pub mod metrics;
@@ -54,7 +55,9 @@ pub async fn run(state: AppState) -> std::io::Result<()> {
         tokio::spawn(catalog::sync_loop(state.clone(), every));
     }
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, router(state))
+    // The peer address is the rate limiter's key (`harden`).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -224,6 +224,7 @@ struct Inner {
     gate: RwLock<()>,
     retrain: crate::retrain::status::Status,
     retrain_started: AtomicBool,
+    harden: crate::harden::Harden,
 }
 
 impl AppState {
@@ -238,11 +239,12 @@ impl AppState {
             inner: Arc::new(Inner {
                 serving: ArcSwap::from_pointee(serving),
                 store,
-                config,
                 metrics,
                 gate: RwLock::new(()),
                 retrain: Default::default(),
                 retrain_started: AtomicBool::new(false),
+                harden: crate::harden::Harden::new(&config),
+                config,
             }),
         }
     }
@@ -285,6 +287,11 @@ impl AppState {
     /// What background retraining is doing and decided ([`crate::retrain`]).
     pub fn retrain_status(&self) -> &crate::retrain::status::Status {
         &self.inner.retrain
+    }
+
+    /// The write limiter, timeouts and store outage watch ([`crate::harden`]).
+    pub fn harden(&self) -> &crate::harden::Harden {
+        &self.inner.harden
     }
 
     /// Marks the retraining task as started; true when it already was.

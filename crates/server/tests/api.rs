@@ -931,6 +931,8 @@ async fn new_users_get_recommendations_from_demographics_alone() {
 
 #[path = "api/cold_start.rs"]
 mod cold_start;
+#[path = "api/hardening.rs"]
+mod hardening;
 #[path = "api/new_movies.rs"]
 mod new_movies;
 #[path = "api/retrain.rs"]

@@ -35,9 +35,26 @@ pub struct ServeArgs {
     /// Train a fresh model even when the registry has a usable one.
     #[arg(long)]
     pub retrain: bool,
-    /// API key required by write endpoints.
+    /// API key required by write endpoints. Without one, a `--host` other than loopback is
+    /// refused unless `--insecure` is given.
     #[arg(long)]
     pub api_key: Option<String>,
+    /// Serve writes without an API key on an address other than loopback.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Writes per second each client (IP address) may make on average (0 = no limit;
+    /// default from the config: 50). Past it a write answers 429 with Retry-After.
+    #[arg(long, value_name = "N")]
+    pub write_rate: Option<u32>,
+    /// Writes a client may make at once before --write-rate applies (default 200).
+    #[arg(long, value_name = "N")]
+    pub write_burst: Option<u32>,
+    /// Seconds before a request is answered 503 (0 = no timeout; default 30).
+    #[arg(long, value_name = "SECS")]
+    pub request_timeout: Option<u64>,
+    /// Largest request body in bytes (default 1048576).
+    #[arg(long, value_name = "BYTES")]
+    pub body_limit: Option<usize>,
     /// Allowed CORS origins, comma-separated (`*` for any).
     #[arg(long)]
     pub cors: Option<String>,
@@ -106,7 +123,8 @@ fn set_retrain(r: &mut cinerec_server::config::RetrainConfig, a: &ServeArgs) -> 
 
 /// Runs the server.
 pub fn run(a: &ServeArgs, cli: &Cli, out: &Output) -> Result<()> {
-    let mut cfg = cinerec_server::ServerConfig::load(a.config.as_deref())?;
+    // Validated once the flags are laid over the file and the environment.
+    let mut cfg = cinerec_server::ServerConfig::layered(a.config.as_deref())?;
     // Flags override the file (and the environment the file loader applies).
     macro_rules! set {
         ($field:ident = $flag:expr) => {
@@ -121,6 +139,13 @@ pub fn run(a: &ServeArgs, cli: &Cli, out: &Output) -> Result<()> {
     set!(api_key = a.api_key.clone().map(Some));
     set!(models_dir = a.models_dir.clone());
     set!(idle_spin_ms = a.idle_spin_ms);
+    set!(write_rate = a.write_rate);
+    set!(write_burst = a.write_burst);
+    set!(request_timeout_secs = a.request_timeout);
+    set!(body_limit = a.body_limit);
+    if a.insecure {
+        cfg.insecure = true;
+    }
     set!(
         cors_origins = a.cors.as_ref().map(|v| {
             v.split(',')

@@ -9,9 +9,11 @@
 //!   (genres grow as movies are added, so the document is built per request);
 //! - ratings within the dataset's scale; text without NUL (the stores refuse it); names and keywords non-blank, of bounded length,
 //!   without `|`;
-//! - every operation answers 400 for a malformed path or query; one with a JSON body 400 for
-//!   malformed JSON, 413, 415 and 422; a write 401 and 503 (the store is unavailable); every
-//!   error answer carries the `ErrorBody` schema.
+//! - every operation answers 400 for a malformed path or query and 503 (with `Retry-After`)
+//!   past the request timeout; one with a JSON body 400 for malformed JSON, 413 (the body
+//!   limit of the configuration is stated), 415 and 422; a write 401, 409, 429 (the per-client
+//!   write rate, with `Retry-After`) and 503 (the store is unavailable); every error answer
+//!   carries the `ErrorBody` schema.
 //!
 //! One place, so the document and the checks cannot drift; `tests/contract` runs schemathesis
 //! against it.
@@ -31,6 +33,12 @@ pub struct Facts {
     pub occupations: Vec<String>,
     /// The rating scale.
     pub scale: (f32, f32),
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// Writes per second and burst allowed per client (0: no limit).
+    pub write_rate: (u32, u32),
+    /// Seconds before a request is answered 503 (0: no timeout).
+    pub timeout_secs: u64,
 }
 
 /// Characters of a free-text word (genre, keyword, country, language).
@@ -60,8 +68,20 @@ fn error_body() -> Value {
             "error": {"type": "string", "description": "What went wrong."},
             "status": {"type": "integer", "description": "The HTTP status, repeated."},
             "suggestions": {"type": "array", "description": "Unknown movie: titles close to the one asked for."},
-            "candidates": {"type": "array", "description": "Ambiguous title: the movies it matches."}
+            "candidates": {"type": "array", "description": "Ambiguous title: the movies it matches."},
+            "retry_after": {"type": "integer", "description": "429 and 503: seconds to wait before retrying (as the Retry-After header)."}
         }
+    })
+}
+
+/// A response of a retryable status: its `Retry-After` header documented.
+fn retryable(why: &str) -> Value {
+    json!({
+        "description": why,
+        "headers": {"Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 1}
+        }}
     })
 }
 
@@ -137,17 +157,54 @@ fn operation(op: &mut Value, facts: &Facts) {
     let Some(Value::Object(responses)) = responses else {
         return;
     };
-    let mut add = |code: &str, why: &str| {
-        responses
-            .entry(code.to_string())
-            .or_insert_with(|| json!({"description": why}));
+    let mut add_response = |code: &str, r: Value| {
+        let e = responses.entry(code.to_string()).or_insert_with(|| r.clone());
+        // A status a handler documented gains the headers and the description added here.
+        if let (Some(e), Some(r)) = (e.as_object_mut(), r.as_object()) {
+            for (k, v) in r {
+                if k == "headers" || (k == "description" && r.contains_key("headers")) {
+                    e.insert(k.clone(), v.clone());
+                }
+            }
+        }
     };
+    let timeout = if facts.timeout_secs > 0 {
+        format!(
+            "The request took longer than {} s (a write still completes)",
+            facts.timeout_secs
+        )
+    } else {
+        "The server is unavailable".to_string()
+    };
+    if writes {
+        add_response(
+            "503",
+            retryable(&format!(
+                "The store is unavailable (reads still answer from memory), or: {timeout}"
+            )),
+        );
+        let (rate, burst) = facts.write_rate;
+        if rate > 0 {
+            add_response(
+                "429",
+                retryable(&format!(
+                    "More than {rate} writes per second (bursts of {burst}) from this client"
+                )),
+            );
+        }
+    } else {
+        add_response("503", retryable(&timeout));
+    }
+    let mut add = |code: &str, why: &str| add_response(code, json!({ "description": why }));
     add(
         "400",
         "Malformed path or query parameter, or malformed JSON",
     );
     if has_body {
-        add("413", "Body too large");
+        add(
+            "413",
+            &format!("Body larger than {} bytes", facts.body_limit),
+        );
         add("415", "Body is not sent as application/json");
         add(
             "422",
@@ -160,7 +217,6 @@ fn operation(op: &mut Value, facts: &Facts) {
             "409",
             "The store refused the write against what it holds (nothing was written)",
         );
-        add("503", "The store is unavailable");
     }
     for (code, r) in responses.iter_mut() {
         if code.starts_with('4') || code.starts_with('5') || code == "300" {

@@ -56,6 +56,9 @@ pub fn facts(state: &AppState) -> Facts {
         genders: genders.into_iter().map(String::from).collect(),
         occupations: occupations.into_iter().map(String::from).collect(),
         scale: s.data.rating_scale(),
+        body_limit: state.config().body_limit,
+        write_rate: (state.config().write_rate, state.config().write_burst),
+        timeout_secs: state.config().request_timeout_secs,
     }
 }
 

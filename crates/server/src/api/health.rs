@@ -1,4 +1,6 @@
-//! `GET /health`: liveness plus what is being served (model, counts).
+//! `GET /health`: liveness plus what is being served (model, counts), and whether the store
+//! answers (it pings it): `degraded` while it does not — reads are then answered from
+//! memory and writes refused with 503 until it is back ([`crate::harden`]).
 
 use axum::extract::State;
 use axum::Json;
@@ -10,8 +12,12 @@ use crate::state::AppState;
 /// Server status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// Always "ok" when the server answers.
+    /// "ok", or "degraded" while the store does not answer (reads still do).
     pub status: &'static str,
+    /// Whether the store answered a ping just now.
+    pub store_ok: bool,
+    /// Why the store is unavailable, when it is.
+    pub store_error: Option<String>,
     /// Whether a model is loaded (always true once serving).
     pub model_loaded: bool,
     /// Registry version of the active model.
@@ -32,11 +38,14 @@ pub struct Health {
 
 /// Liveness and what is being served.
 #[utoipa::path(get, path = "/health", tag = "health",
-    responses((status = 200, description = "Server is up", body = Health)))]
+    responses((status = 200, description = "Server is up (`status` says whether the store answers)", body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
+    let down = crate::harden::check_store(&state).await;
     let s = state.serving();
     Json(Health {
-        status: "ok",
+        status: if down.is_some() { "degraded" } else { "ok" },
+        store_ok: down.is_none(),
+        store_error: down,
         model_loaded: true,
         model_version: s.active.version,
         algorithm: s.active.algorithm.clone(),

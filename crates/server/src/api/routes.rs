@@ -7,7 +7,8 @@
 //!   that the document has exactly the table's methods and paths).
 //!
 //! Also here: the middleware the router wraps the table in (request metrics and log, CORS,
-//! body limit, the API key on [`Access::Write`] routes) and the JSON 404 fallback.
+//! body limit, the API key on [`Access::Write`] routes, and [`crate::harden`]'s rate limit
+//! on writes and timeouts on every route) and the JSON 404 fallback.
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method};
@@ -113,15 +114,19 @@ async fn require_key(State(state): State<AppState>, req: Request, next: Next) ->
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.strip_prefix("Bearer "))
             });
-        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), key.as_bytes())) {
+        if !given.is_some_and(|g| keys_match(g.as_bytes(), key.as_bytes())) {
             return ServerError::Unauthorized.into_response();
         }
     }
     next.run(req).await
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares a given key with the configured one in time that does not depend on where they
+/// differ (`subtle`'s constant-time equality; a length mismatch is answered at once, which
+/// tells only the key's length).
+fn keys_match(given: &[u8], key: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    given.ct_eq(key).into()
 }
 
 async fn fallback() -> ServerError {
@@ -165,10 +170,19 @@ fn mounted(access: Access) -> Router<AppState> {
 pub fn router(state: AppState) -> Router {
     let cfg = state.config().clone();
     let metrics: Arc<Metrics> = state.metrics().clone();
+    // The rate limit comes before the key check, so guessing keys is limited too.
     let writes = mounted(Access::Write)
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_key));
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::harden::writes,
+        ));
+    let reads = mounted(Access::Read).route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::harden::reads,
+    ));
     let mut app = Router::new()
-        .merge(mounted(Access::Read))
+        .merge(reads)
         .merge(writes)
         .merge(docs::page())
         .merge(crate::ui::routes())
@@ -219,8 +233,9 @@ mod tests {
 
     #[test]
     fn keys_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(keys_match(b"abc", b"abc"));
+        assert!(!keys_match(b"abc", b"abd"));
+        assert!(!keys_match(b"abc", b"abcd"));
+        assert!(!keys_match(b"", b"abc"));
     }
 }
