@@ -115,6 +115,12 @@ class ItemKNN(RankingModel):
     algorithm = "itemknn"
     aliases = {**Model.aliases, "K": "k"}
 
+    def __init__(self, **params):
+        # implicit's item-item models use cosine on the interaction values; the engine's
+        # default (Pearson of baseline residuals) is the rating-model (Surprise) choice.
+        params.setdefault("similarity", "cosine")
+        super().__init__(**params)
+
 
 class Popularity(RankingModel):
     """Most-rated items first."""
