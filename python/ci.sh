@@ -6,6 +6,12 @@
 #
 #   python/ci.sh            (from anywhere; VENV=... to choose the virtualenv folder)
 #
+# Measured (load ~15 on the shared 2 cores): 403 s in all, 313 s of it the wheel, with the
+# binding's dependencies already built in the target directory (the isolated build's own
+# interpreter makes pyo3, numpy and the binding rebuild). From a target holding only the
+# `cargo build -p cinerec` / `cargo test --workspace` builds, `-p cinerec-python` unifies
+# features differently (tokio, sqlx, faer, burn … rebuild): ~50 min under that load.
+#
 # Environment passed to the tests when set: CINEREC_ML100K (a MovieLens-100K folder),
 # CINEREC_BIN (a cinerec binary built from this tree).
 set -euo pipefail
