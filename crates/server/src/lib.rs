@@ -17,6 +17,7 @@ pub mod index;
 pub mod live;
 pub mod metrics;
 pub mod retrain;
+pub mod search;
 pub mod spin;
 pub mod state;
 pub mod ui;
