@@ -21,10 +21,10 @@
 //! reason, with the figure here; about a dozen movies were scored exactly per request).
 
 use crate::ids::ItemIdx;
-use std::borrow::Cow;
 use crate::recommender::Scored;
 use crate::scoring::dot;
 use crate::topk::top_k;
+use std::borrow::Cow;
 
 /// Item rows as 8-bit codes with one scale per row (see the module docs).
 #[derive(Debug, Clone, Default)]
@@ -54,7 +54,11 @@ impl QuantizedRows {
         let mut abs_sum = vec![0f32; n];
         for (i, row) in rows.chunks_exact(k.max(1)).take(n).enumerate() {
             let m = row.iter().fold(0f32, |m, x| m.max(x.abs()));
-            let a = if m > 0.0 && m.is_finite() { m / 127.0 } else { 0.0 };
+            let a = if m > 0.0 && m.is_finite() {
+                m / 127.0
+            } else {
+                0.0
+            };
             let mut s = 0u32;
             if a > 0.0 {
                 for (c, &x) in codes[i * width..i * width + k].iter_mut().zip(row) {
@@ -101,9 +105,10 @@ impl QuantizedRows {
     /// Whether some row could not be quantised with a bound (a non-finite value): then the
     /// exact path must be taken.
     fn exact_only(&self, rows: &[f32]) -> bool {
-        self.scale.iter().zip(rows.chunks_exact(self.k.max(1))).any(|(&a, row)| {
-            a == 0.0 && row.iter().any(|x| *x != 0.0)
-        })
+        self.scale
+            .iter()
+            .zip(rows.chunks_exact(self.k.max(1)))
+            .any(|(&a, row)| a == 0.0 && row.iter().any(|x| *x != 0.0))
     }
 }
 
@@ -331,9 +336,20 @@ mod tests {
             let quant = QuantizedRows::new(&rows, k);
             for trial in 0..20 {
                 let user: Vec<f32> = (0..k)
-                    .map(|j| if trial == 0 && j > 0 { 0.0 } else { (rng.f32() - 0.5) * 3.0 })
+                    .map(|j| {
+                        if trial == 0 && j > 0 {
+                            0.0
+                        } else {
+                            (rng.f32() - 0.5) * 3.0
+                        }
+                    })
                     .collect();
-                let q = DotQuery { user: Cow::Borrowed(&user), rows: &rows, k, quant: &quant };
+                let q = DotQuery {
+                    user: Cow::Borrowed(&user),
+                    rows: &rows,
+                    k,
+                    quant: &quant,
+                };
                 assert!(q.usable(n_rows));
                 let mut approx = vec![0f32; n_rows];
                 let bound = q.approx_into(&mut approx);
@@ -347,7 +363,11 @@ mod tests {
                     let bits = |v: &[Scored]| -> Vec<(u32, u32)> {
                         v.iter().map(|s| (s.item.0, s.score.to_bits())).collect()
                     };
-                    assert_eq!(bits(&got), bits(&want), "rows {n_rows} k {k} trial {trial} n {n}");
+                    assert_eq!(
+                        bits(&got),
+                        bits(&want),
+                        "rows {n_rows} k {k} trial {trial} n {n}"
+                    );
                 }
             }
         }
@@ -358,12 +378,16 @@ mod tests {
         let mut rng = Rng::new(5);
         for n in [0usize, 1, 4, 5, 33] {
             let width = 48;
-            let codes: Vec<i8> = (0..n * width).map(|_| (rng.next_u64() % 255) as i8).collect();
+            let codes: Vec<i8> = (0..n * width)
+                .map(|_| (rng.next_u64() % 255) as i8)
+                .collect();
             let d: Vec<i16> = (0..width).map(|_| rng.next_u64() as i16).collect();
             let mut out = vec![0f32; n];
             idots(&codes, width, &d, &mut out);
             for i in 0..n {
-                let s: i32 = (0..width).map(|j| codes[i * width + j] as i32 * d[j] as i32).sum();
+                let s: i32 = (0..width)
+                    .map(|j| codes[i * width + j] as i32 * d[j] as i32)
+                    .sum();
                 assert_eq!(out[i], s as f32);
             }
         }

@@ -14,7 +14,13 @@ fn scan(norm: &[String], popular: &[ItemIdx], query: &str) -> Vec<ItemIdx> {
     let mut groups: [Vec<ItemIdx>; 3] = Default::default();
     for &i in popular {
         let s = &norm[i.ix()];
-        if s.starts_with(&q) { groups[0].push(i) } else if s.contains(&word) { groups[1].push(i) } else if s.contains(&q) { groups[2].push(i) }
+        if s.starts_with(&q) {
+            groups[0].push(i)
+        } else if s.contains(&word) {
+            groups[1].push(i)
+        } else if s.contains(&q) {
+            groups[2].push(i)
+        }
     }
     groups.concat()
 }
@@ -26,21 +32,32 @@ fn pct(mut v: Vec<f64>, p: f64) -> f64 {
 
 fn main() {
     let n = 87_000usize;
-    let words = ["star", "wars", "the", "return", "of", "king", "toy", "story", "a", "life", "love", "night",
-        "day", "man", "woman", "city", "dark", "light", "blue", "red", "house", "river", "last", "first",
-        "great", "little", "big", "lost", "found", "dream", "heart", "world", "war", "peace", "time", "summer",
-        "winter", "ghost", "dead", "alive", "secret", "garden", "road", "home", "girl", "boy", "king", "queen",
-        "moon", "sun", "sea", "fire", "ice", "blood", "money", "game", "power", "angel", "devil", "paris"];
+    let words = [
+        "star", "wars", "the", "return", "of", "king", "toy", "story", "a", "life", "love",
+        "night", "day", "man", "woman", "city", "dark", "light", "blue", "red", "house", "river",
+        "last", "first", "great", "little", "big", "lost", "found", "dream", "heart", "world",
+        "war", "peace", "time", "summer", "winter", "ghost", "dead", "alive", "secret", "garden",
+        "road", "home", "girl", "boy", "king", "queen", "moon", "sun", "sea", "fire", "ice",
+        "blood", "money", "game", "power", "angel", "devil", "paris",
+    ];
     let mut rng = Rng::new(1);
     for kind in ["synthetic", "words"] {
-        let titles: Vec<String> = (0..n).map(|i| if kind == "synthetic" {
-            format!("Synthetic Movie {} ({})", i + 1, 1920 + i % 104)
-        } else {
-            let w = 1 + (rng.next_u64() % 4) as usize;
-            let t: Vec<&str> = (0..w).map(|_| words[(rng.next_u64() % 60) as usize]).collect();
-            format!("{} ({})", t.join(" "), 1920 + i % 104)
-        }).collect();
-        let popular: Vec<ItemIdx> = (0..n as u32).map(|i| ItemIdx((i * 7919) % n as u32)).collect();
+        let titles: Vec<String> = (0..n)
+            .map(|i| {
+                if kind == "synthetic" {
+                    format!("Synthetic Movie {} ({})", i + 1, 1920 + i % 104)
+                } else {
+                    let w = 1 + (rng.next_u64() % 4) as usize;
+                    let t: Vec<&str> = (0..w)
+                        .map(|_| words[(rng.next_u64() % 60) as usize])
+                        .collect();
+                    format!("{} ({})", t.join(" "), 1920 + i % 104)
+                }
+            })
+            .collect();
+        let popular: Vec<ItemIdx> = (0..n as u32)
+            .map(|i| ItemIdx((i * 7919) % n as u32))
+            .collect();
         let t = Instant::now();
         let idx = TitleIndex::build(&titles, &popular);
         let build = t.elapsed().as_secs_f64() * 1e3;
@@ -48,10 +65,14 @@ fn main() {
         let mut queries = Vec::new();
         for i in (0..n).step_by(n / 300) {
             let t = norm[i].clone();
-            for k in 1..=8.min(t.len()) { queries.push(t[..k].to_string()); }
+            for k in 1..=8.min(t.len()) {
+                queries.push(t[..k].to_string());
+            }
             let w: Vec<&str> = t.split(' ').collect();
             let last = w[w.len() - 1];
-            for k in 1..=last.len() { queries.push(format!("{} {}", w[..w.len() - 1].join(" "), &last[..k])); }
+            for k in 1..=last.len() {
+                queries.push(format!("{} {}", w[..w.len() - 1].join(" "), &last[..k]));
+            }
         }
         let (mut ti, mut ts) = (vec![], vec![]);
         for q in &queries {

@@ -22,9 +22,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 type Gram = u64;
 
 fn gram(chars: &[char]) -> Gram {
-    chars
-        .iter()
-        .fold(0u64, |g, &c| (g << 21) | (c as u64 + 1))
+    chars.iter().fold(0u64, |g, &c| (g << 21) | (c as u64 + 1))
 }
 
 /// The distinct n-grams (1 to 3 characters) of `title`.
@@ -197,8 +195,23 @@ mod tests {
 
     fn catalogue(n: usize) -> (Vec<String>, Vec<ItemIdx>) {
         let words = [
-            "star", "wars", "the", "return", "of", "king", "toy", "story", "a", "life", "héros",
-            "ärger", "mission", "impossible", "stars", "an", "x",
+            "star",
+            "wars",
+            "the",
+            "return",
+            "of",
+            "king",
+            "toy",
+            "story",
+            "a",
+            "life",
+            "héros",
+            "ärger",
+            "mission",
+            "impossible",
+            "stars",
+            "an",
+            "x",
         ];
         let mut rng = cinerec_core::Rng::new(7);
         let titles = (0..n)
@@ -216,8 +229,22 @@ mod tests {
     }
 
     const QUERIES: [&str; 16] = [
-        "", "s", "st", "sta", "star", "star wars", "wars", "the", "The Return", "ing", "é",
-        "héros", "19", "(1977)", "zzz", "a life",
+        "",
+        "s",
+        "st",
+        "sta",
+        "star",
+        "star wars",
+        "wars",
+        "the",
+        "The Return",
+        "ing",
+        "é",
+        "héros",
+        "19",
+        "(1977)",
+        "zzz",
+        "a life",
     ];
 
     #[test]
@@ -233,7 +260,10 @@ mod tests {
     fn added_and_renamed_movies_are_found_as_after_a_rebuild() {
         let (mut titles, mut popular) = catalogue(300);
         let mut idx = TitleIndex::build(&titles, &popular);
-        for (k, t) in ["Star Wars (2031)", "The Zzz Story (2030)", "A (1900)"].iter().enumerate() {
+        for (k, t) in ["Star Wars (2031)", "The Zzz Story (2030)", "A (1900)"]
+            .iter()
+            .enumerate()
+        {
             idx.push(t);
             titles.push(t.to_string());
             popular.push(ItemIdx(300 + k as u32));
@@ -243,7 +273,10 @@ mod tests {
             titles[i as usize] = t.to_string();
         }
         let rebuilt = TitleIndex::build(&titles, &popular);
-        for q in QUERIES.iter().chain(&["zzz", "mission zzz", "wars of", "a (1900"]) {
+        for q in QUERIES
+            .iter()
+            .chain(&["zzz", "mission zzz", "wars of", "a (1900"])
+        {
             let want = scan(&titles, &popular, q);
             assert_eq!(idx.search(q), want, "query {q:?}");
             assert_eq!(rebuilt.search(q), want, "query {q:?}");
