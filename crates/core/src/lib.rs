@@ -7,6 +7,10 @@
 //! - the [`Recommender`] trait and [`RecommenderExt`] (recommend / similar / explain written once),
 //!   and [`Configurable`] (a model built from its parameter struct);
 //! - [`top_k`] with the project-wide tie rule, a reproducible [`Rng`], and [`CoreError`];
+//! - [`quantized`]: the exact top-N of a dot-product model from 8-bit codes and a few exact
+//!   scores (what `recommend` uses for ALS and BPR);
+//! - [`scoring`]: the factor models' serving kernel (every movie's dot product, AVX2 when the
+//!   CPU has it, bit-identical to the portable [`scoring::dot`]);
 //! - [`atomic`]: the one atomic file writer (temporary file, sync, rename);
 //! - [`state`]: bounds-checked binary helpers every model uses for its fitted state, and
 //!   [`shape`]: the fitted catalogue shape with the argument checks every model makes;
@@ -27,8 +31,10 @@ pub mod ids;
 pub mod interactions;
 pub mod matrix;
 pub mod model_macros;
+pub mod quantized;
 pub mod recommender;
 pub mod rng;
+pub mod scoring;
 pub mod shape;
 pub mod state;
 pub mod stats;

@@ -153,6 +153,15 @@ pub trait Recommender: Send + Sync {
         self.score_all(user, out)
     }
 
+    /// For a model whose ranking score is the dot product of one user vector with a row of
+    /// an item matrix (ALS, BPR): that question for `user`, so
+    /// [`RecommenderExt::recommend_into`] finds the exact top-N from the rows' 8-bit codes and
+    /// a few exact scores ([`crate::quantized`]) instead of scoring every movie exactly.
+    /// `None` (the default): every movie is scored by [`Recommender::score_all`].
+    fn dot_query(&self, _user: UserRef<'_>) -> Option<Result<crate::quantized::DotQuery<'_>>> {
+        None
+    }
+
     /// True when [`Recommender::score_all_with_meta`] uses a new user's demographics (so a
     /// caller with demographics and no ratings may ask this model rather than fall back to
     /// a non-personal list). False by default.
@@ -206,7 +215,9 @@ pub trait RecommenderExt: Recommender {
 
     /// [`RecommenderExt::recommend`] scoring into `scores` (resized to the catalogue), so a
     /// caller that keeps the buffer (a server thread) allocates no catalogue-sized vector per
-    /// request. On return `scores` holds the masked scores the top-N was taken from.
+    /// request. On return `scores` holds the masked scores the top-N was taken from (for a
+    /// model with a [`Recommender::dot_query`], their approximations: see
+    /// [`crate::quantized`]; the top-N itself is exact).
     fn recommend_into(
         &self,
         data: &Dataset,
@@ -229,6 +240,16 @@ pub trait RecommenderExt: Recommender {
     ) -> Result<Vec<Scored>> {
         scores.clear();
         scores.resize(data.n_items(), 0.0);
+        if meta.is_none() || !self.uses_demographics() {
+            if let Some(q) = self.dot_query(user) {
+                let q = q?;
+                if q.usable(data.n_items()) {
+                    let bound = q.approx_into(scores);
+                    mask(data, user, opts, scores)?;
+                    return Ok(q.top_n(scores, bound, opts.n));
+                }
+            }
+        }
         self.score_all_with_meta(user, meta, scores)?;
         top_n_of_scores(data, user, opts, scores)
     }
@@ -301,6 +322,18 @@ pub fn top_n_of_scores(
     opts: &RecommendOptions<'_>,
     scores: &mut [f32],
 ) -> Result<Vec<Scored>> {
+    mask(data, user, opts, scores)?;
+    Ok(top_k(scores, opts.n))
+}
+
+/// Sets to −∞ the scores `opts` excludes: the user's rated movies unless
+/// `opts.include_seen`, and the movies `opts.filter` refuses.
+fn mask(
+    data: &Dataset,
+    user: UserRef<'_>,
+    opts: &RecommendOptions<'_>,
+    scores: &mut [f32],
+) -> Result<()> {
     if !opts.include_seen {
         mask_seen(data, user, scores)?;
     }
@@ -311,7 +344,7 @@ pub fn top_n_of_scores(
             }
         }
     }
-    Ok(top_k(scores, opts.n))
+    Ok(())
 }
 
 /// Sets the scores of the movies the user rated (in `data`, or listed in the profile) to −∞.

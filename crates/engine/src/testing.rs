@@ -172,6 +172,40 @@ pub fn check_excludes_seen(make: Make<'_>) {
     }
 }
 
+/// `recommend` is the top-N of `score_all` (seen movies masked, genre filter applied) under
+/// the tie rule, entry for entry and bit for bit, for every user and several N — whatever
+/// path the model takes to it (the factor models' quantised top-N:
+/// `cinerec_core::quantized`).
+pub fn check_recommend_is_top_of_scores(make: Make<'_>) {
+    let data = synthetic(3);
+    let m = fitted(make, &data);
+    let odd = |i: ItemIdx| i.0 % 2 == 1;
+    for u in users(&data) {
+        for n in [1, 5, data.n_items()] {
+            for filter in [None, Some(&odd as &dyn Fn(ItemIdx) -> bool)] {
+                let opts = RecommendOptions {
+                    n,
+                    filter,
+                    ..Default::default()
+                };
+                let got = m.recommend(&data, u, &opts).expect("recommend");
+                let mut s = vec![0f32; data.n_items()];
+                m.score_all(u, &mut s).expect("score_all");
+                let want = cinerec_core::top_n_of_scores(&data, u, &opts, &mut s).unwrap();
+                let bits = |v: &[cinerec_core::Scored]| -> Vec<(u32, u32)> {
+                    v.iter().map(|x| (x.item.0, x.score.to_bits())).collect()
+                };
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "{}: recommend differs from the top-{n} of score_all for {u:?}",
+                    m.name()
+                );
+            }
+        }
+    }
+}
+
 /// Unknown users and items are typed errors; so are a wrong buffer size and use before fit.
 pub fn check_bad_input(make: Make<'_>) {
     let data = synthetic(4);
@@ -485,6 +519,7 @@ pub fn check_model(make: Make<'_>) {
     check_deterministic(make);
     check_finite_in_scale(make);
     check_excludes_seen(make);
+    check_recommend_is_top_of_scores(make);
     check_bad_input(make);
     check_cold_user(make);
     check_persistence(make);

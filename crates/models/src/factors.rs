@@ -6,7 +6,9 @@
 
 use crate::linalg::{cholesky_solve, dot, norm};
 use crate::state::{StateReader, StateWriter};
+use cinerec_core::quantized::{DotQuery, QuantizedRows};
 use cinerec_core::{CoreError, ItemIdx, Result, Rng};
+use std::borrow::Cow;
 
 /// Writes, inside a factor model's inherent `impl`, [`model_basics!`](cinerec_core::model_basics)
 /// and `pub fn factors(&self) -> Result<&Factors>` (documented with `$doc`), for a fitted state
@@ -25,7 +27,9 @@ pub(crate) use factor_model_basics;
 
 /// Writes, inside a ranking factor model's `impl Recommender`, `predict` (unsupported: it
 /// ranks), `score_all` (the known user's row or the model's `fold_in` of a profile, dotted with
-/// every item) and `item_similarities` (cosine of the item factors); `$name` names the model.
+/// every item), `dot_query` (the same vector and the item factors, for the exact top-N from
+/// 8-bit codes: `cinerec_core::quantized`) and `item_similarities` (cosine of the item
+/// factors); `$name` names the model.
 macro_rules! factor_model_scoring {
     ($name:expr) => {
         fn predict(&self, user: UserRef<'_>, item: ItemIdx) -> Result<f32> {
@@ -43,6 +47,16 @@ macro_rules! factor_model_scoring {
             let fit = self.fitted()?;
             fit.f.item_similarities(&fit.shape, item, out)
         }
+
+        fn dot_query(
+            &self,
+            user: UserRef<'_>,
+        ) -> Option<Result<cinerec_core::quantized::DotQuery<'_>>> {
+            Some(
+                self.fitted()
+                    .and_then(|fit| fit.f.dot_query(&fit.shape, user, |p| self.fold_in(p))),
+            )
+        }
     };
 }
 pub(crate) use factor_model_scoring;
@@ -56,6 +70,26 @@ pub struct Factors {
     pub users: Vec<f32>,
     /// `n_items × k`, row-major.
     pub items: Vec<f32>,
+    /// The item rows' 8-bit codes, made on the first recommendation (a fitted model's factors
+    /// do not change afterwards; a clone starts without them).
+    quant: QuantCache,
+}
+
+/// A lazily made [`QuantizedRows`] of the item factors; not part of the value (equal and
+/// cloned as empty).
+#[derive(Debug, Default)]
+struct QuantCache(std::sync::OnceLock<QuantizedRows>);
+
+impl Clone for QuantCache {
+    fn clone(&self) -> Self {
+        QuantCache::default()
+    }
+}
+
+impl PartialEq for QuantCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Factors {
@@ -65,6 +99,7 @@ impl Factors {
             k,
             users: vec![0.0; n_users * k],
             items: vec![0.0; n_items * k],
+            quant: QuantCache::default(),
         }
     }
 
@@ -115,6 +150,7 @@ impl Factors {
             k,
             users: cut(&self.users),
             items: cut(&self.items),
+            quant: QuantCache::default(),
         }
     }
 
@@ -161,11 +197,10 @@ impl Factors {
         }
     }
 
-    /// `out[i] = ⟨uvec, item_i⟩` for every item.
+    /// `out[i] = ⟨uvec, item_i⟩` for every item (the serving kernel, [`cinerec_core::scoring`]:
+    /// bit-identical to [`crate::linalg::dot`] per item).
     pub fn scores_into(&self, uvec: &[f32], out: &mut [f32]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = dot(uvec, self.item(i));
-        }
+        cinerec_core::scoring::dots_into(uvec, &self.items, self.k, out);
     }
 
     /// Checks `out` and `user` against `shape`, then scores every item into `out` for the
@@ -189,6 +224,33 @@ impl Factors {
             }
         }
         Ok(())
+    }
+
+    /// Checks `user` against `shape` and gives the question of [`Factors::score_user`] for the
+    /// exact top-N from the item rows' 8-bit codes ([`cinerec_core::quantized`]): the known
+    /// user's row or `fold_in`'s vector, with the item factors and their codes (made on the
+    /// first call).
+    pub(crate) fn dot_query(
+        &self,
+        shape: &crate::common::Shape,
+        user: cinerec_core::UserRef<'_>,
+        fold_in: impl FnOnce(&[(ItemIdx, f32)]) -> Result<Vec<f32>>,
+    ) -> Result<DotQuery<'_>> {
+        shape.check_user(user)?;
+        let u = match user {
+            cinerec_core::UserRef::Known(u) => Cow::Borrowed(self.user(u.ix())),
+            cinerec_core::UserRef::Profile(p)
+            | cinerec_core::UserRef::Updated { profile: p, .. } => Cow::Owned(fold_in(p)?),
+        };
+        Ok(DotQuery {
+            user: u,
+            rows: &self.items,
+            k: self.k,
+            quant: self
+                .quant
+                .0
+                .get_or_init(|| QuantizedRows::new(&self.items, self.k)),
+        })
     }
 
     /// Checks `item` and `out` against `shape`, then writes the cosine of `item`'s factors with
@@ -270,7 +332,12 @@ impl Factors {
                 items.len() / k.max(1)
             )));
         }
-        Ok(Factors { k, users, items })
+        Ok(Factors {
+            k,
+            users,
+            items,
+            quant: QuantCache::default(),
+        })
     }
 }
 

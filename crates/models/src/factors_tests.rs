@@ -31,3 +31,36 @@ fn cosine_of_item_with_itself_is_one_and_state_round_trips() {
     let mut r = StateReader::new(&bytes, b"t").unwrap();
     assert!(Factors::read(&mut r, 4, 5).is_err());
 }
+
+#[test]
+fn als_and_bpr_recommend_the_exact_top_n_through_their_dot_query() {
+    use cinerec_core::{
+        NoObserver, RecommendOptions, Recommender, RecommenderExt, UserIdx, UserRef,
+    };
+    let data = cinerec_core::fixtures::synthetic(3);
+    let models: Vec<Box<dyn Recommender>> = vec![
+        Box::new(crate::Als::new(crate::AlsParams::default())),
+        Box::new(crate::Bpr::new(crate::BprParams::default())),
+    ];
+    for mut m in models {
+        m.fit(&data, &mut NoObserver).unwrap();
+        assert!(m.dot_query(UserRef::Known(UserIdx(0))).is_some());
+        for u in 0..data.n_users() as u32 {
+            let u = UserRef::Known(UserIdx(u));
+            for n in [1, 10, data.n_items()] {
+                let opts = RecommendOptions {
+                    n,
+                    ..Default::default()
+                };
+                let got = m.recommend(&data, u, &opts).unwrap();
+                let mut s = vec![0f32; data.n_items()];
+                m.score_all(u, &mut s).unwrap();
+                let want = cinerec_core::top_n_of_scores(&data, u, &opts, &mut s).unwrap();
+                let bits = |v: &[cinerec_core::Scored]| -> Vec<(u32, u32)> {
+                    v.iter().map(|x| (x.item.0, x.score.to_bits())).collect()
+                };
+                assert_eq!(bits(&got), bits(&want), "{} {u:?} n={n}", m.name());
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! - [`rerank`]: MMR diversity re-ranking on top of any model;
 //! - [`state`]: bounds-checked binary helpers for model state;
 //! - [`factors`] and [`linalg`]: latent factors (scoring, cosine, fold-in) and dense kernels
-//!   shared by the factor models.
+//!   shared by the factor models (the serving kernel is `cinerec_core::scoring`).
 //!
 //! Every model implements [`cinerec_core::Configurable`]; the registry that builds them by
 //! name, the model files and the contract suite live in `cinerec-engine`. This crate's errors

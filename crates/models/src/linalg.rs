@@ -2,27 +2,10 @@
 //! independent accumulators so the compiler vectorises them) and an in-place Cholesky solve
 //! for the k×k systems of ALS and fold-in. No BLAS dependency.
 
-/// Dot product of two equal-length slices.
-#[inline(always)]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    // `chunks_exact` gives the compiler fixed 8-lane blocks: one 256-bit register with AVX2
-    // (same per-lane summation order as indexing, so the results are unchanged).
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut s = (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]);
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
-}
+/// Dot product of two equal-length slices: eight independent accumulators so the compiler
+/// vectorises it; the one definition is the core's, shared with the serving kernel
+/// ([`cinerec_core::scoring::dots_into`] is bit-identical to it per row).
+pub use cinerec_core::scoring::dot;
 
 /// `y += alpha · x`.
 #[inline]

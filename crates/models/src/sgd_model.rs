@@ -317,96 +317,27 @@ impl MfFit {
     }
 }
 
-// The serving hot path (every catalogue movie for one user). With AVX2 the dot products use
-// explicit 256-bit loads (the compiler's own vectorisation of `linalg::dot` stays at 2-wide
-// registers here); the lane order, the final reduction order and the absence of FMA match
-// `linalg::dot`, so both paths give bit-identical scores.
+// The serving hot path (every catalogue movie for one user): the dot products by the shared
+// kernel ([`cinerec_core::scoring::dots_into`], bit-identical to `linalg::dot`) straight into `out`,
+// then the biases added in place — no per-request allocation.
 fn score_into(m: &MfFit, u: &UserVec<'_>, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::dense::has_avx2() && u.p.len() == m.f.k {
-            // SAFETY: AVX2 is available (checked above); slices are bounds-checked inside.
-            unsafe { avx2::score_into(m, u, out) };
-            return;
-        }
-    }
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = m.estimate(u, i);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use super::{MfFit, UserVec};
-    use std::arch::x86_64::*;
-
-    /// Sum of the 8 lanes in `linalg::dot`'s order: `(a0+a4) + (a1+a5) + (a2+a6) + (a3+a7)`.
-    #[target_feature(enable = "avx2")]
-    fn reduce(acc: __m256) -> f32 {
-        let half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        let mut lanes = [0f32; 4];
-        // SAFETY: `lanes` holds 4 f32.
-        unsafe { _mm_storeu_ps(lanes.as_mut_ptr(), half) };
-        lanes[0] + lanes[1] + lanes[2] + lanes[3]
-    }
-
-    /// `p · row` for `R` rows of `items` (`k` values each) at once: one accumulator per row,
-    /// so the rows' add chains overlap; each row is summed exactly as `linalg::dot` sums it.
-    #[target_feature(enable = "avx2")]
-    fn dots<const R: usize>(p: &[f32], rows: &[f32], k: usize) -> [f32; R] {
-        let full = k / 8 * 8;
-        let mut acc = [_mm256_setzero_ps(); R];
-        let mut c = 0;
-        while c < full {
-            // SAFETY: c + 8 <= full <= k = p.len(), and r*k + c + 8 <= R*k = rows.len().
-            let vp = unsafe { _mm256_loadu_ps(p.as_ptr().add(c)) };
-            for (r, a) in acc.iter_mut().enumerate() {
-                let vx = unsafe { _mm256_loadu_ps(rows.as_ptr().add(r * k + c)) };
-                *a = _mm256_add_ps(*a, _mm256_mul_ps(vp, vx));
-            }
-            c += 8;
-        }
-        let mut out = [0f32; R];
-        for (r, o) in out.iter_mut().enumerate() {
-            let mut s = reduce(acc[r]);
-            for j in full..k {
-                s += p[j] * rows[r * k + j];
-            }
-            *o = s;
-        }
-        out
-    }
-
-    /// `MfFit::estimate` for every item, with the AVX2 dot products, four items at a time.
-    #[target_feature(enable = "avx2")]
-    pub(super) fn score_into(m: &MfFit, u: &UserVec<'_>, out: &mut [f32]) {
-        let k = m.f.k;
-        let p: &[f32] = &u.p;
-        assert!(p.len() == k && m.f.items.len() >= out.len() * k);
-        let mut d = vec![0f32; out.len()];
-        if u.known {
-            let mut blocks = d.chunks_exact_mut(4);
-            for (b, chunk) in (&mut blocks).enumerate() {
-                let rows = &m.f.items[b * 4 * k..(b + 1) * 4 * k];
-                chunk.copy_from_slice(&dots::<4>(p, rows, k));
-            }
-            let done = out.len() / 4 * 4;
-            for (j, x) in blocks.into_remainder().iter_mut().enumerate() {
-                let i = done + j;
-                *x = dots::<1>(p, &m.f.items[i * k..(i + 1) * k], k)[0];
-            }
-        }
+    let k = m.f.k;
+    if u.known && u.p.len() == k {
+        cinerec_core::scoring::dots_into(&u.p, &m.f.items, k, out);
         for (i, o) in out.iter_mut().enumerate() {
-            let known = u.known && m.item_n[i] > 0;
-            let di = if known { d[i] } else { 0.0 };
+            let di = if m.item_n[i] > 0 { *o } else { 0.0 };
             *o = if m.biased {
                 m.mu + u.b + m.bi[i] + di
-            } else if known {
+            } else if m.item_n[i] > 0 {
                 di
             } else {
                 m.mu
             };
         }
+        return;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = m.estimate(u, i);
     }
 }
 

@@ -18,6 +18,7 @@ pub mod index;
 pub mod live;
 pub mod metrics;
 pub mod retrain;
+pub mod search;
 pub mod spin;
 pub mod state;
 pub mod ui;

@@ -178,8 +178,8 @@ impl Serving {
     }
 
     /// This snapshot over `data`, the same ratings over a catalogue grown by appended movies
-    /// or with edited movie metadata: every loaded model grown to it, the index rebuilt, the
-    /// live overlay kept (inner ids of existing movies do not change).
+    /// or with edited movie metadata: every loaded model grown to it, the index grown with it
+    /// ([`CatalogIndex::grown`]), the live overlay kept (inner ids of existing movies do not change).
     pub fn with_catalog(&self, data: Arc<Dataset>) -> Result<Serving, ServerError> {
         let active = Arc::new(self.active.grown(&data, true)?);
         let mut loaded = Vec::with_capacity(self.loaded.len());
@@ -191,7 +191,7 @@ impl Serving {
             });
         }
         Ok(Serving {
-            index: Arc::new(CatalogIndex::build(&data, active.fitted_items)),
+            index: Arc::new(self.index.grown(&data, active.fitted_items)),
             data,
             live: self.live.clone(),
             active,
