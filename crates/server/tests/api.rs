@@ -933,5 +933,7 @@ async fn new_users_get_recommendations_from_demographics_alone() {
 mod cold_start;
 #[path = "api/new_movies.rs"]
 mod new_movies;
+#[path = "api/restart.rs"]
+mod restart;
 #[path = "api/retrain.rs"]
 mod retrain;
