@@ -65,5 +65,5 @@ done
 hashes=$(cut -f8 "$MEAS" | grep -o '"hash":"[0-9a-f]*"' | sort -u | wc -l)
 [ "$hashes" = 1 ] || { log "the loads gave different datasets ($hashes hashes)"; exit 1; }
 log "every load gave the same dataset hash"
-python3 "$HERE/report.py" "$MEAS" "$WORK/meta-load-$SHAPE.txt" >"$HERE/store_load-$SHAPE.md"
+python3 "$HERE/report.py" "$MEAS" "$WORK/meta-load-$SHAPE.txt" bench/scale/store_load.sh >"$HERE/store_load-$SHAPE.md"
 log "wrote $HERE/store_load-$SHAPE.md"
