@@ -7,6 +7,7 @@ use crate::progress::{self, FitProgress};
 use anyhow::{anyhow, bail, Context, Result};
 use cinerec_core::{Dataset, ItemIdx, Keep, Recommender, TitleMatch, UserIdx};
 use cinerec_engine::{lifecycle, train, Source, TrainSpec};
+use cinerec_store::DatasetLoad;
 use std::path::Path;
 use std::time::Instant;
 
@@ -16,11 +17,20 @@ pub fn load(source: &Source, out: &Output, keep: Keep) -> Result<Dataset> {
     let t = Instant::now();
     let what = source.describe();
     let pb = progress::spinner(out.progress(), format!("loading {what}"));
-    let ds = source.load(keep).with_context(|| format!("loading {what}"));
+    let ds = source
+        .load_traced(keep)
+        .with_context(|| format!("loading {what}"));
     pb.finish_and_clear();
-    let ds = ds?;
+    let (ds, how) = ds?;
+    let how = match how {
+        None => String::new(),
+        Some(DatasetLoad::Snapshot { changes }) => {
+            format!(" (ratings snapshot + {changes} changed since)")
+        }
+        Some(DatasetLoad::Sql { why }) => format!(" (ratings through SQL: {why})"),
+    };
     out.note(format!(
-        "loaded {} from {what}: {} users, {} movies, {} ratings in {:.2}s",
+        "loaded {} from {what}: {} users, {} movies, {} ratings in {:.2}s{how}",
         ds.name,
         ds.n_users(),
         ds.n_items(),

@@ -5,7 +5,7 @@
 use crate::error::{EngineError, Result};
 use cinerec_core::{Dataset, Keep};
 use cinerec_data::loaders::{self, LoadOptions};
-use cinerec_store::Store;
+use cinerec_store::{DatasetLoad, Store};
 use std::path::{Path, PathBuf};
 
 /// Where a dataset given as `spec` lives: an existing path, or `<data_dir>/<spec>`.
@@ -35,15 +35,21 @@ pub fn load_file(spec: &str, data_dir: &Path, keep: Keep) -> Result<Dataset> {
     Ok(loaders::load(&path, &opts)?)
 }
 
-/// The store's current contents as a dataset, with the rating scale the store records.
+/// The store's current contents as a dataset, with the rating scale the store records
+/// (from the store's ratings snapshot plus the ratings written since when it has one).
 pub async fn load_store(store: &dyn Store) -> Result<Dataset> {
-    let mut d = store.load_dataset().await?;
+    Ok(load_store_traced(store).await?.0)
+}
+
+/// [`load_store`], saying whether the ratings came from the snapshot or through SQL.
+pub async fn load_store_traced(store: &dyn Store) -> Result<(Dataset, DatasetLoad)> {
+    let (mut d, how) = store.load_dataset_traced().await?;
     if let Ok(info) = store.dataset_info().await {
         if let Some((lo, hi)) = info.rating_scale {
             d.set_scale(lo, hi);
         }
     }
-    Ok(d)
+    Ok((d, how))
 }
 
 /// A current-thread async runtime for the blocking entry points (the CLI).
@@ -72,7 +78,12 @@ pub fn with_store<T>(
 
 /// The whole store at `url` as a dataset (blocking).
 pub fn load_store_url(url: &str) -> Result<Dataset> {
-    with_store(url, |s| Box::pin(load_store(s)))
+    Ok(load_store_url_traced(url)?.0)
+}
+
+/// [`load_store_url`], saying how the ratings were read.
+pub fn load_store_url_traced(url: &str) -> Result<(Dataset, DatasetLoad)> {
+    with_store(url, |s| Box::pin(load_store_traced(s)))
 }
 
 /// A source of training data: a file/folder dataset or a store.
@@ -103,9 +114,14 @@ impl Source {
 
     /// Loads it (blocking), keeping what `keep` names of a file's rating matrix.
     pub fn load(&self, keep: Keep) -> Result<Dataset> {
+        Ok(self.load_traced(keep)?.0)
+    }
+
+    /// [`Source::load`], saying for a store how its ratings were read.
+    pub fn load_traced(&self, keep: Keep) -> Result<(Dataset, Option<DatasetLoad>)> {
         match self {
-            Source::File { spec, data_dir } => load_file(spec, data_dir, keep),
-            Source::Store(url) => load_store_url(url),
+            Source::File { spec, data_dir } => Ok((load_file(spec, data_dir, keep)?, None)),
+            Source::Store(url) => load_store_url_traced(url).map(|(d, h)| (d, Some(h))),
         }
     }
 

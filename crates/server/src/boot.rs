@@ -70,6 +70,47 @@ pub fn rebase(old: &Serving, data: Arc<Dataset>, model: LoadedModel) -> Serving 
     s
 }
 
+/// The registered model to serve `data` with, never training: the active model when it can
+/// serve it (and is of the `wanted` algorithm), else the newest registered model trained on
+/// exactly this data (same dataset hash), else the newest one that loads for it, which is
+/// then activated. Also returns the active record (whose algorithm a retrain would keep).
+pub async fn registered_model(
+    store: &dyn Store,
+    data: &Arc<Dataset>,
+    wanted: Option<&str>,
+) -> Result<(Option<LoadedModel>, Option<ModelRecord>), ServerError> {
+    let active = store.active_model().await?;
+    let fits = |r: &ModelRecord| wanted.is_none_or(|w| w == r.algorithm);
+    let mut order: Vec<ModelRecord> = active.iter().filter(|r| fits(r)).cloned().collect();
+    let mut others: Vec<ModelRecord> = store
+        .list_models()
+        .await?
+        .into_iter()
+        .filter(|r| !r.active && fits(r))
+        .collect();
+    // Same data first, then newest first.
+    others.sort_by_key(|r| (r.dataset_hash != data.hash(), std::cmp::Reverse(r.version)));
+    order.extend(others);
+    for rec in order {
+        match load_model(&rec, data.clone()).await {
+            Ok(m) => {
+                if !rec.active {
+                    lifecycle::activate(store, rec.version).await?;
+                    tracing::info!(
+                        version = rec.version,
+                        "activated the newest registered model that serves the store"
+                    );
+                }
+                return Ok((Some(m), active));
+            }
+            Err(e) => {
+                tracing::warn!(version = rec.version, error = %e, "registered model cannot serve the store")
+            }
+        }
+    }
+    Ok((None, active))
+}
+
 /// How to bring a server up.
 #[derive(Debug, Default)]
 pub struct Boot {
@@ -110,22 +151,15 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
         ))
         .into());
     }
-    let active = store.active_model().await?;
     let wanted = boot.algorithm.clone();
     let mut model = None;
-    // Retraining because the active model cannot serve this data keeps its algorithm and
-    // parameters (unless others were asked for).
+    // Retraining because no registered model can serve this data keeps the active model's
+    // algorithm and parameters (unless others were asked for).
     let mut again: Option<(String, serde_json::Value)> = None;
-    if let Some(rec) =
-        active.filter(|r| !boot.retrain && wanted.as_ref().is_none_or(|w| *w == r.algorithm))
-    {
-        again = Some((rec.algorithm.clone(), rec.params.clone()));
-        match load_model(&rec, data.clone()).await {
-            Ok(m) => model = Some(m),
-            Err(e) => {
-                tracing::warn!(version = rec.version, error = %e, "active model unusable; training a new one")
-            }
-        }
+    if !boot.retrain {
+        let (found, active) = registered_model(store.as_ref(), &data, wanted.as_deref()).await?;
+        again = active.map(|r| (r.algorithm, r.params));
+        model = found;
     }
     let model = match model {
         Some(m) => m,
@@ -135,6 +169,7 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
                 (None, Some((a, p))) if boot.params.is_none() => (a, Some(p)),
                 (None, _) => (default_algorithm().to_string(), boot.params.clone()),
             };
+            tracing::info!(algorithm = %algo, "no registered model can serve the store: training one");
             let dir = Path::new(&cfg.models_dir);
             let m = train_and_register(store.as_ref(), data.clone(), &algo, params, dir).await?;
             lifecycle::activate(store.as_ref(), m.version).await?;

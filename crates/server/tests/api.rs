@@ -935,5 +935,7 @@ mod cold_start;
 mod hardening;
 #[path = "api/new_movies.rs"]
 mod new_movies;
+#[path = "api/restart.rs"]
+mod restart;
 #[path = "api/retrain.rs"]
 mod retrain;

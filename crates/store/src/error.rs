@@ -75,6 +75,14 @@ pub enum StoreError {
         /// What is wrong.
         why: String,
     },
+    /// A ratings snapshot file that cannot be read or written (the store then reads SQL).
+    #[error("ratings snapshot {path}: {why}")]
+    Snapshot {
+        /// The snapshot file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        why: String,
+    },
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),

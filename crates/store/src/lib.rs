@@ -14,13 +14,16 @@
 //!   `Arc<dyn` [`Store`]`>`; every method is async and every write is one transaction.
 //! - [`import`] bulk-loads a [`cinerec_core::Dataset`] (what `cinerec import` runs) all or
 //!   nothing, in one transaction with each backend's bulk path, and
-//!   [`Store::load_dataset`] turns the store back into a `Dataset` for training.
+//!   [`Store::load_dataset`] turns the store back into a `Dataset` for training: from the
+//!   columnar ratings snapshot (`snapshot.rs`, written at import and compaction) plus the
+//!   ratings written since, or through SQL when the snapshot is missing, stale or damaged.
 //! - [`StoreError`] is the one error type; messages never show a URL's password.
 
 mod dialect;
 mod error;
 pub mod import;
 pub mod migrations;
+mod snapshot;
 mod sql;
 mod store;
 mod types;
@@ -31,8 +34,8 @@ pub use import::{import_dataset, ImportOptions, ImportReport};
 pub use sql::SqlStore;
 pub use store::Store;
 pub use types::{
-    Counts, DatasetInfo, ModelRecord, MovieExtra, MovieRecord, NewModel, RatingRecord, RunEntry,
-    UserRecord, MAX_ID_LEN,
+    Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieExtra, MovieRecord, NewModel, RatingRecord,
+    RunEntry, UserRecord, MAX_ID_LEN,
 };
 
 use std::sync::Arc;

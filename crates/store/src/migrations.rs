@@ -4,7 +4,9 @@
 //!
 //! Tables: `users`, `movies`, `ratings` (+ the `views` view over it, the reference's name),
 //! `models` (the registry), `store_info` (dataset name, genre vocabulary, rating scale) and,
-//! from migration 2, `runs` (the experiment history).
+//! from migration 2, `runs` (the experiment history); from migration 3, `rating_gen` (one row:
+//! the rating generation, bumped by every rating write) and `rating_log` (which ratings each
+//! generation changed), what a columnar snapshot needs to read later ratings incrementally.
 //! Every statement is idempotent (`IF NOT EXISTS` / `OR REPLACE`), so a migration that was
 //! interrupted between its DDL and its record (MySQL commits DDL implicitly) re-runs cleanly.
 
@@ -72,6 +74,15 @@ const STORE_INFO: &str =
 const RUNS: &str = "CREATE TABLE IF NOT EXISTS runs (id VARCHAR(64) NOT NULL PRIMARY KEY, \
          kind VARCHAR(32) NOT NULL, created_at BIGINT NOT NULL, record TEXT NOT NULL)";
 
+/// The rating generation counter (SQLite and PostgreSQL): one row, bumped (row-locked) by
+/// every transaction that writes or deletes ratings, so generations follow commit order.
+const RATING_GEN: &str =
+    "CREATE TABLE IF NOT EXISTS rating_gen (id BIGINT NOT NULL PRIMARY KEY, gen BIGINT NOT NULL)";
+/// Which ratings each generation wrote or deleted (SQLite and PostgreSQL).
+const RATING_LOG: &str = "CREATE TABLE IF NOT EXISTS rating_log (gen BIGINT NOT NULL, \
+         user_id VARCHAR(64) NOT NULL, movie_id VARCHAR(64) NOT NULL, \
+         PRIMARY KEY (gen, user_id, movie_id))";
+
 /// Every migration, in order.
 pub static MIGRATIONS: &[Migration] = &[
     Migration {
@@ -132,6 +143,29 @@ pub static MIGRATIONS: &[Migration] = &[
         mysql: &["CREATE TABLE IF NOT EXISTS runs (id VARCHAR(64) NOT NULL PRIMARY KEY, \
              kind VARCHAR(32) NOT NULL, created_at BIGINT NOT NULL, record MEDIUMTEXT NOT NULL, \
              KEY runs_created (created_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"],
+    },
+    Migration {
+        version: 3,
+        name: "rating_gen, rating_log (incremental reads after a snapshot)",
+        sqlite: &[
+            RATING_GEN,
+            "INSERT OR IGNORE INTO rating_gen (id, gen) VALUES (1, 0)",
+            RATING_LOG,
+        ],
+        postgres: &[
+            RATING_GEN,
+            "INSERT INTO rating_gen (id, gen) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+            RATING_LOG,
+        ],
+        mysql: &[
+            "CREATE TABLE IF NOT EXISTS rating_gen (id BIGINT NOT NULL PRIMARY KEY, \
+             gen BIGINT NOT NULL) ENGINE=InnoDB",
+            "INSERT IGNORE INTO rating_gen (id, gen) VALUES (1, 0)",
+            "CREATE TABLE IF NOT EXISTS rating_log (gen BIGINT NOT NULL, \
+             user_id VARCHAR(64) NOT NULL, movie_id VARCHAR(64) NOT NULL, \
+             PRIMARY KEY (gen, user_id, movie_id)) \
+             ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        ],
     },
 ];
 

@@ -7,7 +7,8 @@
 use crate::error::Result;
 use crate::import::{ImportOptions, ImportReport};
 use crate::types::{
-    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry, UserRecord,
+    Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry,
+    UserRecord,
 };
 use crate::Backend;
 use async_trait::async_trait;
@@ -103,7 +104,32 @@ pub trait Store: Send + Sync {
     /// vocabulary from [`DatasetInfo`] followed by any other genre names in sorted order,
     /// and the recorded rating scale. Reads in one transaction (a consistent snapshot on
     /// PostgreSQL and MySQL; SQLite readers see one snapshot per transaction in WAL mode).
+    /// [`crate::SqlStore`] reads the ratings from its columnar snapshot plus the ratings
+    /// written since when it can (the same dataset as the SQL read), else through SQL.
     async fn load_dataset(&self) -> Result<Dataset>;
+
+    /// [`Store::load_dataset`], saying whether the ratings came from the snapshot.
+    async fn load_dataset_traced(&self) -> Result<(Dataset, DatasetLoad)> {
+        let why = "this store keeps no snapshot".to_string();
+        Ok((self.load_dataset().await?, DatasetLoad::Sql { why }))
+    }
+
+    /// [`Store::load_dataset`] through SQL only, ignoring any snapshot (the reference the
+    /// snapshot path is checked against).
+    async fn load_dataset_sql(&self) -> Result<Dataset> {
+        self.load_dataset().await
+    }
+
+    /// Compaction: writes a fresh ratings snapshot of the store as it is now; returns its
+    /// path (None when the store keeps no snapshot).
+    async fn write_snapshot(&self) -> Result<Option<std::path::PathBuf>> {
+        Ok(None)
+    }
+
+    /// Where the store's ratings snapshot lives, if it keeps one.
+    fn snapshot_path(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 
     /// Adds a model to the registry (inactive); returns it with its new version.
     async fn register_model(&self, model: &NewModel) -> Result<ModelRecord>;

@@ -139,6 +139,22 @@ pub struct DatasetInfo {
     pub rating_scale: Option<(f32, f32)>,
 }
 
+/// How [`crate::Store::load_dataset_traced`] read the ratings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum DatasetLoad {
+    /// From the columnar snapshot, with this many ratings written or deleted since applied.
+    Snapshot {
+        /// Ratings changed since the snapshot.
+        changes: u64,
+    },
+    /// Through SQL, and why the snapshot was not used.
+    Sql {
+        /// Why (no file, damaged, stale, asked for, no snapshot location).
+        why: String,
+    },
+}
+
 /// Rejects ids the store cannot key on.
 pub(crate) fn check_id(what: &'static str, id: &str) -> crate::Result<()> {
     // Characters, as VARCHAR(64) counts them in PostgreSQL and MySQL (utf8mb4).

@@ -8,7 +8,7 @@ mod common;
 
 use cinerec_core::{Dataset, Interactions};
 use cinerec_store::{
-    import_dataset, migrations, Backend, Counts, ImportOptions, MovieRecord, NewModel,
+    import_dataset, migrations, Backend, Counts, DatasetLoad, ImportOptions, MovieRecord, NewModel,
     RatingRecord, RunEntry, StoreError, UserRecord,
 };
 use common::{synthetic, Ctx};
@@ -434,6 +434,122 @@ async fn load_roundtrip(c: Ctx) {
     assert_eq!(again.n_items(), ds.n_items() + 1);
 }
 
+/// The two loads give the same dataset: catalogue, ratings (with times), scale, name, hash.
+fn assert_same(a: &Dataset, b: &Dataset) {
+    assert_eq!(**a.catalog(), **b.catalog());
+    assert_eq!(a.matrix().to_interactions(), b.matrix().to_interactions());
+    assert_eq!(a.rating_scale(), b.rating_scale());
+    assert_eq!(a.name, b.name);
+    assert_eq!(a.hash(), b.hash());
+}
+
+/// The snapshot load and the SQL load of the store agree, and the snapshot is used.
+async fn snapshot_agrees(c: &Ctx, changes: u64) -> Dataset {
+    let (snap, how) = c.store.load_dataset_traced().await.unwrap();
+    assert_eq!(how, DatasetLoad::Snapshot { changes });
+    let sql = c.store.load_dataset_sql().await.unwrap();
+    assert_same(&snap, &sql);
+    snap
+}
+
+/// The columnar snapshot written at import loads the same dataset as SQL: right after the
+/// import, after live writes (a changed rating, a new one, a new user's, a deletion) read
+/// incrementally from the rating log, and after compaction; a damaged snapshot falls back to
+/// SQL (and is rewritten), a stale one (from before a newer import) too.
+async fn snapshot_equals_sql(c: Ctx) {
+    let path = c
+        .store
+        .snapshot_path()
+        .expect("every file or server store keeps a snapshot");
+    let ds = synthetic(60, 40, 12);
+    import_dataset(c.store.as_ref(), &ds, &ImportOptions::default(), &|_, _| {})
+        .await
+        .unwrap();
+    assert!(path.exists(), "no snapshot at {}", path.display());
+    let first = snapshot_agrees(&c, 0).await;
+    assert_same(&first, &c.store.load_dataset().await.unwrap());
+    assert_eq!(first.hash(), ds.hash());
+    let old = std::fs::read(&path).unwrap();
+
+    // Live writes after the snapshot: an updated rating, a new rating, a new user with a
+    // rating, a deleted rating, a deleted rating that does not exist.
+    let (u0, m0) = (
+        ds.catalog().users.raw(0).to_string(),
+        ds.catalog().items.raw(0).to_string(),
+    );
+    let rated = ds.matrix().user_row(cinerec_core::UserIdx(1));
+    let (u1, m1) = (
+        ds.catalog().users.raw(1).to_string(),
+        ds.catalog().items.raw(rated.0[0]).to_string(),
+    );
+    c.store
+        .upsert_user(&user("zz-new", Some(40)))
+        .await
+        .unwrap();
+    c.store
+        .upsert_ratings(&[
+            rating(&u0, &m0, 0.5),
+            rating("zz-new", &m1, 4.0),
+            rating(&u1, &m1, 1.5),
+        ])
+        .await
+        .unwrap();
+    assert!(c.store.delete_rating(&u1, &m1).await.unwrap());
+    assert!(!c.store.delete_rating("zz-new", &m0).await.unwrap());
+    let after = snapshot_agrees(&c, 4).await;
+    assert_eq!(after.n_users(), ds.n_users() + 1);
+    let cat = after.catalog();
+    let (a, b) = (cat.user(&u1).unwrap(), cat.item(&m1).unwrap());
+    assert_eq!(after.matrix().get(a, b), None, "the deleted rating is gone");
+    assert_eq!(
+        after
+            .matrix()
+            .get(cat.user(&u0).unwrap(), cat.item(&m0).unwrap()),
+        Some(0.5)
+    );
+
+    // Compaction: a fresh snapshot with nothing to apply.
+    assert_eq!(c.store.write_snapshot().await.unwrap(), Some(path.clone()));
+    snapshot_agrees(&c, 0).await;
+
+    // A damaged snapshot: read through SQL (saying why), then rewritten.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    let (back, how) = c.store.load_dataset_traced().await.unwrap();
+    match how {
+        DatasetLoad::Sql { why } => assert!(why.contains("checksum"), "{why}"),
+        other => panic!("a damaged snapshot was used: {other:?}"),
+    }
+    assert_same(&back, &after);
+    snapshot_agrees(&c, 0).await;
+
+    // An older snapshot of the same dataset version still serves: the log has every change.
+    std::fs::write(&path, &old).unwrap();
+    let (back, how) = c.store.load_dataset_traced().await.unwrap();
+    assert_eq!(how, DatasetLoad::Snapshot { changes: 4 });
+    assert_same(&back, &after);
+    // A snapshot of an older dataset version: not used after a newer import.
+    let other = synthetic(30, 25, 5);
+    import_dataset(
+        c.store.as_ref(),
+        &other,
+        &ImportOptions::default(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    std::fs::write(&path, &old).unwrap();
+    let (_, how) = c.store.load_dataset_traced().await.unwrap();
+    match how {
+        DatasetLoad::Sql { why } => assert!(why.contains("dataset version"), "{why}"),
+        other => panic!("a stale snapshot was used: {other:?}"),
+    }
+    snapshot_agrees(&c, 0).await;
+    let _ = std::fs::remove_file(&path);
+}
+
 /// ML-100K (when `CINEREC_ML100K` is set) imports and loads back with the file loader's hash.
 async fn ml100k_roundtrip(c: Ctx) {
     let Some(path) = std::env::var_os("CINEREC_ML100K") else {
@@ -530,6 +646,7 @@ all_backends!(
     registry_activate_exclusive,
     runs_history,
     load_roundtrip,
+    snapshot_equals_sql,
     ml100k_roundtrip,
 );
 

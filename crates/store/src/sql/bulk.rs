@@ -13,6 +13,12 @@
 //! dropped connection or a killed process rolls the transaction back: nothing of the import
 //! stays (PostgreSQL's staging table is temporary and dies with the transaction).
 //!
+//! The import starts a new dataset version (`store_info.snapshot_base`, in the same
+//! transaction), so older ratings snapshots stop being used, and writes the new snapshot
+//! after the commit: straight from the imported dataset when the store held no rating
+//! before and no rating was written meanwhile (the store then holds exactly it), else by
+//! reading the store (`snapload.rs`). Rating-log rows older than the import are dropped.
+//!
 //! Ratings are streamed in the store's key order (user id, then movie id, as byte strings),
 //! so the primary-key B-trees fill by appending; memory stays at one batch of rows besides
 //! the dataset itself.
@@ -47,6 +53,15 @@ pub(crate) struct Plan<'a> {
     ds: &'a Dataset,
     user_order: Vec<u32>,
     item_rank: Vec<u32>,
+}
+
+/// A fresh dataset-version name: time and process.
+fn new_base() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{}", std::process::id())
 }
 
 /// Positions `0..ids.len()` sorted by the id's bytes.
@@ -118,10 +133,15 @@ impl SqlStore {
         let encoded = encode_movies(&movies)?;
         check_ratings(ds)?;
         let c = ds.catalog();
+        let base = new_base();
+        let mut info_set = info_rows(&info)?;
+        info_set.push(("snapshot_base", base.clone()));
+        let was_empty = self.holds_no_rating().await?;
+        let (gen_before, _) = self.generation().await?;
         let plan = Plan {
             users: user_rows(&users)?,
             movies: last_per_key(&encoded, |e| e.id),
-            info: info_rows(&info)?,
+            info: info_set,
             has_scale: info.rating_scale.is_some(),
             batch: opts.batch_rows.max(1),
             total: (users.len() + movies.len() + ds.n_ratings()) as u64,
@@ -144,7 +164,40 @@ impl SqlStore {
         rep.users = plan.users.len() as u64;
         rep.movies = plan.movies.len() as u64;
         rep.batches = 1;
+        self.snapshot_after_import(ds, &base, was_empty, gen_before)
+            .await;
         rep.seconds = t.elapsed().as_secs_f64();
         Ok(rep)
+    }
+
+    /// Whether the ratings table is empty.
+    async fn holds_no_rating(&self) -> Result<bool> {
+        let q = "SELECT COUNT(*) FROM (SELECT 1 FROM ratings LIMIT 1) t";
+        let n: i64 = with_pool!(self, pool => sqlx::query_scalar(q).fetch_one(pool).await?);
+        Ok(n == 0)
+    }
+
+    /// Writes the snapshot of a committed import and drops the rating log before it (see
+    /// the module docs). Failures only cost speed (the next load reads SQL): logged.
+    async fn snapshot_after_import(&self, ds: &Dataset, base: &str, was_empty: bool, gen: i64) {
+        if self.snapshot.is_none() {
+            return;
+        }
+        let written = match self.generation().await {
+            Ok((now, b)) if was_empty && now == gen && b == base => {
+                self.write_snapshot_of(ds, base, gen).await
+            }
+            Ok(_) => self.compact().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "no ratings snapshot after the import");
+        }
+        // Every snapshot of the new version contains these (they committed before it).
+        let del = self.backend.sql("DELETE FROM rating_log WHERE gen <= ?");
+        let dropped: std::result::Result<_, sqlx::Error> = with_pool!(self, pool => sqlx::query(sqlx::AssertSqlSafe(del)).bind(gen).execute(pool).await.map(drop));
+        if let Err(e) = dropped {
+            tracing::warn!(error = %e, "could not trim the rating log");
+        }
     }
 }

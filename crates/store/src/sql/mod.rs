@@ -15,7 +15,8 @@ use crate::import::{ImportOptions, ImportReport};
 use crate::migrations::{bookkeeping_table, latest, MIGRATIONS};
 use crate::store::Store;
 use crate::types::{
-    Counts, DatasetInfo, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry, UserRecord,
+    Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry,
+    UserRecord,
 };
 use async_trait::async_trait;
 use cinerec_core::Dataset;
@@ -52,9 +53,11 @@ mod bulk;
 mod bulk_mysql;
 mod bulk_pg;
 mod bulk_sqlite;
+#[macro_use]
 mod read;
 mod registry;
 mod runs;
+mod snapload;
 mod write;
 
 /// The connection pool of one backend.
@@ -70,6 +73,8 @@ pub(crate) enum Pool {
 pub struct SqlStore {
     pub(crate) pool: Pool,
     pub(crate) backend: Backend,
+    /// Where its ratings snapshot lives (`crate::snapshot::location`), if anywhere.
+    pub(crate) snapshot: Option<std::path::PathBuf>,
 }
 
 /// Seconds since the Unix epoch.
@@ -145,7 +150,12 @@ impl SqlStore {
                 Pool::MySql(p)
             }
         };
-        let store = SqlStore { pool, backend };
+        let snapshot = crate::snapshot::location(url, backend);
+        let store = SqlStore {
+            pool,
+            backend,
+            snapshot,
+        };
         store.run_migrations().await?;
         Ok(store)
     }
@@ -254,7 +264,19 @@ impl Store for SqlStore {
         self.read_dataset_info().await
     }
     async fn load_dataset(&self) -> Result<Dataset> {
-        self.read_dataset().await
+        Ok(self.load_and_keep().await?.0)
+    }
+    async fn load_dataset_traced(&self) -> Result<(Dataset, DatasetLoad)> {
+        self.load_and_keep().await
+    }
+    async fn load_dataset_sql(&self) -> Result<Dataset> {
+        Ok(self.load(false).await?.data)
+    }
+    async fn write_snapshot(&self) -> Result<Option<std::path::PathBuf>> {
+        self.compact().await
+    }
+    fn snapshot_path(&self) -> Option<std::path::PathBuf> {
+        self.snapshot.clone()
     }
     async fn register_model(&self, model: &NewModel) -> Result<ModelRecord> {
         self.insert_model(model).await

@@ -1,17 +1,16 @@
-//! Reads of [`SqlStore`]: one user or movie, a user's ratings, counts, the dataset info,
-//! and the whole store as a [`Dataset`] (ratings streamed, not collected as rows).
+//! Reads of [`SqlStore`]: one user or movie, a user's ratings, counts, the dataset info, and
+//! the row decoding and `Dataset` assembly that loading the whole store (`snapload.rs`) uses.
 
 use super::SqlStore;
 use crate::error::{Result, StoreError};
 use crate::types::{Counts, DatasetInfo, MovieExtra, MovieRecord, RatingRecord, UserRecord};
 use cinerec_core::{Catalog, Dataset, IdMap, Interactions, ItemMeta, UserMeta};
-use futures_util::TryStreamExt;
 use rustc_hash::FxHashMap;
 use sqlx::{AssertSqlSafe, Row};
 use std::sync::Arc;
 
 /// A users row: id, age, gender, occupation, zip.
-type UserRow = (
+pub(super) type UserRow = (
     String,
     Option<i64>,
     Option<String>,
@@ -19,10 +18,10 @@ type UserRow = (
     Option<String>,
 );
 /// A movies row: id, title, year, genres, metadata.
-type MovieRow = (String, Option<String>, Option<i64>, String, String);
+pub(super) type MovieRow = (String, Option<String>, Option<i64>, String, String);
 
-const USER_COLS: &str = "SELECT id, age, gender, occupation, zip FROM users";
-const MOVIE_COLS: &str = "SELECT id, title, year, genres, metadata FROM movies";
+pub(super) const USER_COLS: &str = "SELECT id, age, gender, occupation, zip FROM users";
+pub(super) const MOVIE_COLS: &str = "SELECT id, title, year, genres, metadata FROM movies";
 
 fn small(v: Option<i64>) -> Option<u16> {
     v.and_then(|x| u16::try_from(x).ok())
@@ -153,52 +152,9 @@ impl SqlStore {
         });
         info_of(rows)
     }
-
-    pub(crate) async fn read_dataset(&self) -> Result<Dataset> {
-        let (users, movies, info_rows, ratings) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut users: Vec<UserRow> = Vec::new();
-            for r in sqlx::query(USER_COLS).fetch_all(&mut *tx).await? {
-                users.push(user_row!(r));
-            }
-            let mut movies: Vec<MovieRow> = Vec::new();
-            for r in sqlx::query(MOVIE_COLS).fetch_all(&mut *tx).await? {
-                movies.push(movie_row!(r));
-            }
-            let mut info_rows: Vec<(String, String)> = Vec::new();
-            for r in sqlx::query("SELECT info_key, info_value FROM store_info").fetch_all(&mut *tx).await? {
-                info_rows.push((r.try_get(0)?, r.try_get(1)?));
-            }
-            let user_map = IdMap::from_raw_sorted(users.iter().map(|u| u.0.clone()).collect());
-            let item_map = IdMap::from_raw_sorted(movies.iter().map(|m| m.0.clone()).collect());
-            let mut inter = Interactions::default();
-            {
-                let mut stream = sqlx::query("SELECT user_id, movie_id, rating, rated_at FROM ratings")
-                    .fetch(&mut *tx);
-                while let Some(r) = stream.try_next().await? {
-                    let u: &str = r.try_get(0)?;
-                    let m: &str = r.try_get(1)?;
-                    let (Some(ui), Some(mi)) = (user_map.get(u), item_map.get(m)) else {
-                        return Err(StoreError::Corrupt {
-                            table: "ratings",
-                            why: format!("rating ({u}, {m}) names an unknown user or movie"),
-                        });
-                    };
-                    let v: f64 = r.try_get(2)?;
-                    let t: i64 = r.try_get(3)?;
-                    inter.push(ui, mi, v as f32, t.clamp(0, u32::MAX as i64) as u32);
-                }
-            }
-            tx.commit().await?;
-            (users, movies, info_rows, (user_map, item_map, inter))
-        });
-        let info = info_of(info_rows)?;
-        let (user_map, item_map, inter) = ratings;
-        build_dataset(users, movies, info, user_map, item_map, inter)
-    }
 }
 
-fn info_of(rows: Vec<(String, String)>) -> Result<DatasetInfo> {
+pub(super) fn info_of(rows: Vec<(String, String)>) -> Result<DatasetInfo> {
     let mut info = DatasetInfo::default();
     for (k, v) in rows {
         let bad = |e: serde_json::Error| StoreError::Corrupt {
@@ -215,7 +171,7 @@ fn info_of(rows: Vec<(String, String)>) -> Result<DatasetInfo> {
     Ok(info)
 }
 
-fn build_dataset(
+pub(super) fn build_dataset(
     users: Vec<UserRow>,
     movies: Vec<MovieRow>,
     info: DatasetInfo,

@@ -1,6 +1,10 @@
 //! Writes of [`SqlStore`]: multi-row upserts of users, movies and ratings (one transaction
 //! per call, statements of up to 1000 rows), deleting a rating, and the dataset info.
-//! Input is validated before the transaction starts.
+//! Input is validated before the transaction starts. Every transaction that writes or
+//! deletes ratings first bumps the rating generation (`rating_gen`, a row lock held to the
+//! commit, so generations follow commit order) and records the (user, movie) pairs it
+//! changed in `rating_log` under it: what a load from the ratings snapshot reads
+//! incrementally (`snapload.rs`).
 
 use super::rows::{
     check_rating, encode_movies, info_rows, last_per_key, user_rows, RatingRow, RATING_COLS,
@@ -9,6 +13,28 @@ use super::{now, SqlStore};
 use crate::error::Result;
 use crate::types::{check_id, DatasetInfo, MovieRecord, RatingRecord, UserRecord};
 use sqlx::AssertSqlSafe;
+
+/// Bumps the rating generation on `$conn` (inside the caller's transaction) and logs the
+/// `(user, movie)` pairs of `$pairs` under it.
+macro_rules! log_changes {
+    ($conn:expr, $b:expr, $pairs:expr) => {{
+        sqlx::query("UPDATE rating_gen SET gen = gen + 1 WHERE id = 1")
+            .execute(&mut *$conn)
+            .await?;
+        let g: i64 = sqlx::query_scalar("SELECT gen FROM rating_gen WHERE id = 1")
+            .fetch_one(&mut *$conn)
+            .await?;
+        let cols = ["gen", "user_id", "movie_id"];
+        for chunk in $pairs.chunks($b.rows_per_statement(cols.len())) {
+            let sql = $b.upsert("rating_log", &cols, &cols, &[], chunk.len());
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (u, m) in chunk {
+                q = q.bind(g).bind(*u).bind(*m);
+            }
+            q.execute(&mut *$conn).await?;
+        }
+    }};
+}
 
 impl SqlStore {
     pub(crate) async fn write_users(&self, users: &[UserRecord]) -> Result<u64> {
@@ -49,8 +75,10 @@ impl SqlStore {
                 .collect();
         let b = self.backend;
         let per = b.rows_per_statement(RATING_COLS.len());
+        let pairs: Vec<(&str, &str)> = rows.iter().map(|r| (r.user, r.movie)).collect();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            log_changes!(&mut *tx, b, &pairs);
             for chunk in rows.chunks(per) {
                 exec_ratings!(&mut *tx, b, chunk);
             }
@@ -63,13 +91,19 @@ impl SqlStore {
         let sql = self
             .backend
             .sql("DELETE FROM ratings WHERE user_id = ? AND movie_id = ?");
+        let b = self.backend;
         let n = with_pool!(self, pool => {
-            sqlx::query(AssertSqlSafe(sql))
+            let mut tx = pool.begin().await?;
+            // The generation first, as every rating write takes its locks (no deadlock).
+            log_changes!(&mut *tx, b, &[(user, movie)]);
+            let n = sqlx::query(AssertSqlSafe(sql))
                 .bind(user)
                 .bind(movie)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            tx.commit().await?;
+            n
         });
         Ok(n > 0)
     }
