@@ -44,7 +44,9 @@ pub(crate) fn interactions(
             )));
         }
         if !v.is_finite() {
-            return Err(err(format!("row {k}: field rating: {v} is not a finite number")));
+            return Err(err(format!(
+                "row {k}: field rating: {v} is not a finite number"
+            )));
         }
         r.push(u, i, v, times.map_or(0, |t| t[k]));
     }
@@ -126,7 +128,12 @@ impl NativeData {
     /// the folder.
     #[staticmethod]
     #[pyo3(signature = (name, data_dir, source=None))]
-    fn fetch(py: Python<'_>, name: String, data_dir: String, source: Option<String>) -> PyResult<String> {
+    fn fetch(
+        py: Python<'_>,
+        name: String,
+        data_dir: String,
+        source: Option<String>,
+    ) -> PyResult<String> {
         let dir = Path::new(&data_dir);
         py.detach(|| cinerec_data::fetch::fetch(&name, dir, source.as_deref()))
             .map_err(err)?;
@@ -229,7 +236,11 @@ impl NativeData {
             "random" => SplitSpec::Random {
                 test_ratio,
                 seed,
-                rng: if numpy { RngKind::Numpy } else { RngKind::Cinerec },
+                rng: if numpy {
+                    RngKind::Numpy
+                } else {
+                    RngKind::Cinerec
+                },
             },
             "temporal" => SplitSpec::Temporal {
                 test_ratio,

@@ -68,16 +68,21 @@ impl Rows<'_> {
 
 impl NativeModel {
     fn fitted(&self) -> PyResult<&Fitted> {
-        self.fitted
-            .as_ref()
-            .ok_or_else(|| err(format!("model `{}` is not fitted: call fit first", self.name)))
+        self.fitted.as_ref().ok_or_else(|| {
+            err(format!(
+                "model `{}` is not fitted: call fit first",
+                self.name
+            ))
+        })
     }
 }
 
 /// Checks a user or item code against a catalogue size.
 fn code(c: i64, n: usize, what: &str) -> PyResult<u32> {
     if c < 0 || c as usize >= n {
-        return Err(err(format!("unknown {what} index {c} (the model knows {n})")));
+        return Err(err(format!(
+            "unknown {what} index {c} (the model knows {n})"
+        )));
     }
     Ok(c as u32)
 }
@@ -100,7 +105,13 @@ fn put_row(top: &[Scored], n: usize, ids: &mut [i64], sc: &mut [f32]) {
 
 type Matrix<'py> = (Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f32>>);
 
-fn to_matrices(py: Python<'_>, rows: usize, n: usize, ids: Vec<i64>, sc: Vec<f32>) -> PyResult<Matrix<'_>> {
+fn to_matrices(
+    py: Python<'_>,
+    rows: usize,
+    n: usize,
+    ids: Vec<i64>,
+    sc: Vec<f32>,
+) -> PyResult<Matrix<'_>> {
     let ids = Array2::from_shape_vec((rows, n), ids).map_err(err)?;
     let sc = Array2::from_shape_vec((rows, n), sc).map_err(err)?;
     Ok((ids.into_pyarray(py), sc.into_pyarray(py)))

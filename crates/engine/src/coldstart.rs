@@ -12,13 +12,18 @@
 //! gave demographics is answered from people like them; trained users and visitors without
 //! demographics are answered by the model.
 //!
-//! The prior of movie `i` is `ln(1 + Σ_f c_f(i) + Σ_u s_u · l_u(i) + 10⁻³ · c(i))`: `l_u(i)`
-//! is how much user `u` liked `i` — the rating placed on the scale, `(r − lo) / (hi − lo)` (1
-//! when the scale is a single value, as for implicit feedback) —; `c_f(i)` sums it over the
-//! training users with the visitor's value of field `f`; `s_u` is what `u` shares with the
-//! visitor's ratings (each shared movie counts `1 − |l_u − l_visitor|`; the [`MAX_NEIGHBOURS`]
-//! users sharing most); `c(i)` sums it over every user (the tie-break). Weighting by the value
-//! matters where groups watch the same movies and differ in what they think of them.
+//! The prior of movie `i` is `ln(1 + Σ_f c_f(i) + 10⁻³ · c(i)) + λ · ln(lift(i))`: `l_u(i)` is
+//! how much user `u` liked `i` — the rating placed on the scale, `(r − lo) / (hi − lo)` (1 when
+//! the scale is a single value, as for implicit feedback) —; `c_f(i)` sums it over the training
+//! users with the visitor's value of field `f`; `c(i)` over every user (the tie-break). The
+//! neighbours are the [`MAX_NEIGHBOURS`] users sharing most with the visitor's ratings (each
+//! shared movie counts `s_u += 1 − |l_u − l_visitor|`); `lift(i) = (N(i) + α·p(i)) / ((W + α)·p(i))`
+//! compares how much they liked `i` (`N(i) = Σ_u s_u · l_u(i)`, `W = Σ_u s_u`) with what any
+//! `W` users would (`p(i) = c(i) / users`), shrunk by [`ALPHA`] pseudo-users; `λ = n / (n + 1)`
+//! for a visitor with `n` ratings ([`PRIOR_STRENGTH`]). Weighting by the value matters where
+//! groups watch the same movies and differ in what they think of them; taking the lift, not the
+//! neighbours' raw liking, keeps one popular rated movie from restating popularity (measured
+//! in `bench/demographics/`: with raw liking, 1 rating ranked below demographics alone).
 
 use cinerec_core::demographics::age_bucket;
 use cinerec_core::{Dataset, ItemIdx, UserIdx, UserMeta};
@@ -26,6 +31,12 @@ use cinerec_core::{Dataset, ItemIdx, UserIdx, UserMeta};
 /// Most values kept per field (the most common ones; rarer values count as not given), which
 /// bounds the prior's memory at `3 × MAX_VALUES × movies` sums.
 pub const MAX_VALUES: usize = 64;
+/// How many ratings' worth of trust the demographic groups keep against the neighbours'
+/// evidence: a visitor with `n` ratings weighs the neighbours' lift by `n / (n + 1)`.
+pub const PRIOR_STRENGTH: f32 = 1.0;
+/// Pseudo-users at the catalogue's average taste added to the neighbours before their lift is
+/// taken, so a movie two neighbours happen to share does not outrank the groups' favourites.
+pub const ALPHA: f32 = 20.0;
 /// Most training users whose shared movies with a visitor inform the prior (those sharing the
 /// most), which bounds the work per request.
 pub const MAX_NEIGHBOURS: usize = 500;
@@ -34,6 +45,7 @@ pub const MAX_NEIGHBOURS: usize = 500;
 #[derive(Debug, Clone)]
 pub struct DemographicPrior {
     n_items: usize,
+    n_users: usize,
     global: Vec<f32>,
     fields: [Field; 3],
     scale: (f32, f32),
@@ -121,6 +133,7 @@ impl DemographicPrior {
         }
         Some(DemographicPrior {
             n_items,
+            n_users: data.n_users(),
             global,
             fields,
             scale: (lo, hi),
@@ -148,12 +161,11 @@ impl DemographicPrior {
         self.score_with(None, meta, &[], out)
     }
 
-    /// [`DemographicPrior::score`] for a visitor who also rated the movies of `profile`:
-    /// every training user who rated some of them adds their liking of each movie weighted
-    /// by the movies they share with the visitor, each counted `1 − |their liking − the
-    /// visitor's|` (a shared movie both liked alike weighs as much as one shared demographic
-    /// field; the [`MAX_NEIGHBOURS`] users weighing most). `data` is the snapshot the prior
-    /// was built from (`None`: demographics only).
+    /// [`DemographicPrior::score`] for a visitor who also rated the movies of `profile`: the
+    /// training users who rated some of them alike (the neighbours) add the lift of their
+    /// liking of each movie over everyone's, weighted by `n / (n + 1)` for `n` rated movies
+    /// (the module docs give the formula). `data` is the snapshot the prior was built from
+    /// (`None`: demographics only).
     pub fn score_with(
         &self,
         data: Option<&Dataset>,
@@ -170,17 +182,26 @@ impl DemographicPrior {
                 Some(&field.sums[v * self.n_items..][..self.n_items])
             })
             .collect();
-        let near = match data {
+        let (near, weight) = match data {
             Some(d) if !profile.is_empty() => self.neighbours(d, profile),
-            _ => Vec::new(),
+            _ => (Vec::new(), 0.0),
         };
+        let n_rated = profile.iter().filter(|p| p.0.ix() < self.n_items).count() as f32;
+        let lambda = n_rated / (n_rated + PRIOR_STRENGTH);
+        let n_users = self.n_users.max(1) as f32;
         for (i, o) in out.iter_mut().enumerate() {
             *o = match self.global.get(i) {
                 None => 0.0,
                 Some(&g) => {
                     let group: f32 = rows.iter().map(|r| r[i]).sum();
-                    let n = near.get(i).copied().unwrap_or(0.0);
-                    (1.0 + group + n + 1e-3 * g).ln()
+                    let base = (1.0 + group + 1e-3 * g).ln();
+                    if weight > 0.0 {
+                        let p = (g + 1e-3) / n_users;
+                        let n = near.get(i).copied().unwrap_or(0.0);
+                        base + lambda * ((n + ALPHA * p) / ((weight + ALPHA) * p)).ln()
+                    } else {
+                        base
+                    }
                 }
             };
         }
@@ -189,7 +210,7 @@ impl DemographicPrior {
 
     /// Per movie: the liking of the users who share rated movies with `profile`, each
     /// weighted by how many they share and how closely they agree on them.
-    fn neighbours(&self, data: &Dataset, profile: &[(ItemIdx, f32)]) -> Vec<f32> {
+    fn neighbours(&self, data: &Dataset, profile: &[(ItemIdx, f32)]) -> (Vec<f32>, f32) {
         let m = data.matrix();
         let mut shared: std::collections::HashMap<u32, f32> = Default::default();
         for &(i, r) in profile.iter().filter(|p| p.0.ix() < self.n_items) {
@@ -204,6 +225,7 @@ impl DemographicPrior {
         near.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         near.truncate(MAX_NEIGHBOURS);
         let mut out = vec![0f32; self.n_items];
+        let total: f32 = near.iter().map(|n| n.1).sum();
         for (u, w) in near {
             let (items, values) = data.user_ratings(UserIdx(u));
             for (&i, &r) in items.iter().zip(values) {
@@ -212,7 +234,7 @@ impl DemographicPrior {
                 }
             }
         }
-        out
+        (out, total)
     }
 
     fn liking(&self, r: f32) -> f32 {

@@ -72,10 +72,13 @@ impl Harden {
 
     /// `Some(why)` while the store is known to be down.
     pub fn store_down(&self) -> Option<String> {
-        self.outage
-            .down
-            .load(Ordering::Acquire)
-            .then(|| self.outage.reason.lock().map(|r| r.clone()).unwrap_or_default())
+        self.outage.down.load(Ordering::Acquire).then(|| {
+            self.outage
+                .reason
+                .lock()
+                .map(|r| r.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// Takes one write of `client` from its allowance; the seconds to wait when none is left.
@@ -100,7 +103,10 @@ pub fn mark_store_down(state: &AppState, reason: &str) {
         *r = reason.to_string();
     }
     if !o.down.swap(true, Ordering::AcqRel) {
-        tracing::warn!(reason, "the store is unavailable: writes answer 503 until it is back");
+        tracing::warn!(
+            reason,
+            "the store is unavailable: writes answer 503 until it is back"
+        );
     }
     if o.probing.swap(true, Ordering::AcqRel) {
         return;

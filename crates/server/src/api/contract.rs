@@ -158,11 +158,16 @@ fn operation(op: &mut Value, facts: &Facts) {
         return;
     };
     let mut add_response = |code: &str, r: Value| {
-        let e = responses.entry(code.to_string()).or_insert_with(|| r.clone());
-        // A status a handler documented gains the headers and the description added here.
+        let e = responses
+            .entry(code.to_string())
+            .or_insert_with(|| r.clone());
+        // A status a handler documented gains the headers and the description added here
+        // (and 413 the body limit, which only the configuration knows).
         if let (Some(e), Some(r)) = (e.as_object_mut(), r.as_object()) {
             for (k, v) in r {
-                if k == "headers" || (k == "description" && r.contains_key("headers")) {
+                if k == "headers"
+                    || (k == "description" && (r.contains_key("headers") || code == "413"))
+                {
                     e.insert(k.clone(), v.clone());
                 }
             }

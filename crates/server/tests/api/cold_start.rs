@@ -50,14 +50,16 @@ async fn demographics_reach_a_model_without_a_demographic_input() {
     for k in [0, 2, 4, 8] {
         halves.push(first_half(&ask(rated(k)).await));
     }
-    // Measured: [10, 7, 10, 4] (not monotone: which movies 21..=24 share raters depends on
-    // the fixture's rating pattern).
+    // Measured: [10, 7, 10, 8] (not monotone: which movies 21..=24 share raters depends on
+    // the fixture's rating pattern; the neighbours' lift is weighed against the group's
+    // counts on a log scale, so two disjoint taste groups move the list less than raw sums
+    // did — [10, 7, 10, 4] — and ML-100K visitors rank better: bench/demographics/).
     assert!(
         halves[0] >= 8,
         "first-half movies after 0, 2, 4, 8 ratings: {halves:?}"
     );
     assert!(
-        halves[3] <= 4,
+        halves[1] < halves[0] && halves[3] < halves[0],
         "first-half movies after 0, 2, 4, 8 ratings: {halves:?}"
     );
     // A user created with demographics gets the same list as the anonymous visitor.

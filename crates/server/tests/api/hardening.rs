@@ -57,7 +57,9 @@ async fn writes_and_activation_need_the_key() {
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(
-        a.write(Method::POST, "/ratings", &rating, Some(KEY)).await.0,
+        a.write(Method::POST, "/ratings", &rating, Some(KEY))
+            .await
+            .0,
         StatusCode::CREATED
     );
     assert_eq!(
@@ -88,12 +90,21 @@ async fn the_document_lists_the_limits_and_retryable_statuses() {
     .await;
     let (_, doc) = a.get("/openapi.json").await;
     let post = &doc["paths"]["/ratings"]["post"]["responses"];
-    assert!(post["429"]["description"].as_str().unwrap().contains("7 writes per second"));
+    assert!(post["429"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("7 writes per second"));
     assert!(post["429"]["headers"]["Retry-After"].is_object());
     assert!(post["503"]["headers"]["Retry-After"].is_object());
-    assert!(post["413"]["description"].as_str().unwrap().contains("4096 bytes"));
+    assert!(post["413"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("4096 bytes"));
     let read = &doc["paths"]["/movies"]["get"]["responses"];
     assert!(read.get("429").is_none(), "reads are not rate limited");
-    assert!(read["503"]["description"].as_str().unwrap().contains("12 s"));
+    assert!(read["503"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("12 s"));
     assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["retry_after"].is_object());
 }

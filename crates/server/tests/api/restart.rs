@@ -67,7 +67,11 @@ async fn restart_picks_the_newest_registered_model_without_training() {
     let store = cinerec_store::open(&cfg.store).await.unwrap();
     let data = Arc::new(dataset());
     lifecycle::seed(store.as_ref(), &data).await.unwrap();
-    let data = Arc::new(cinerec_engine::source::load_store(store.as_ref()).await.unwrap());
+    let data = Arc::new(
+        cinerec_engine::source::load_store(store.as_ref())
+            .await
+            .unwrap(),
+    );
     let mut versions = Vec::new();
     for algo in ["baseline", "popularity"] {
         let file = dir.path().join(format!("{algo}.cinerec"));
@@ -89,6 +93,10 @@ async fn restart_picks_the_newest_registered_model_without_training() {
     assert_eq!(h["model_version"], versions[1], "{h}");
     assert_eq!(h["algorithm"], "popularity", "{h}");
     let models = registered(&cfg).await;
-    assert_eq!(models.len(), 2, "a start trained although models are registered");
+    assert_eq!(
+        models.len(),
+        2,
+        "a start trained although models are registered"
+    );
     assert!(models.iter().any(|m| m.version == versions[1] && m.active));
 }
