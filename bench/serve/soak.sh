@@ -7,7 +7,7 @@
 # server's RSS; the report (soak_report.py → bench/serve/soak.md) checks 0 errors, RSS growth
 # from the end of minute 1 to the end < 10 %, and p99 of the last minute ≤ 1.5× the first.
 #
-#   bench/serve/soak.sh     # MINUTES=10 CONNS=32 MODEL=svd BACKENDS="sqlite postgres"
+#   bench/serve/soak.sh     # MINUTES=10 CONNS=32 MODEL=svd BACKENDS="sqlite postgres" OUT=bench/serve/soak.md
 #
 # The per-client write limit (point 5) is lifted: all traffic comes from one loopback client, and
 # the soak measures the service, not the limiter.
@@ -85,5 +85,6 @@ for backend in $BACKENDS; do
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 done
 echo "end: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$W/raw/meta.txt"
-python3 "$HERE/soak_report.py" "$W/raw" > "$HERE/soak.md"
-cat "$HERE/soak.md"
+OUT=${OUT:-$HERE/soak.md}
+python3 "$HERE/soak_report.py" "$W/raw" > "$OUT"
+cat "$OUT"
