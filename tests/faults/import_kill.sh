@@ -9,14 +9,14 @@
 # Backends: SQLite always; PostgreSQL when CINEREC_TEST_POSTGRES_URL is set (it uses its own
 # database, cinerec_faults, created with createdb) — says SKIP loudly otherwise.
 #
-#   tests/faults/import_kill.sh      (CINEREC_BIN, FAULT_RATINGS=2000000 (B), FAULT_RATINGS_A=1000000, FAULT_KILLS="0.05 0.2 0.4 0.9")
+#   tests/faults/import_kill.sh      (CINEREC_BIN, FAULT_RATINGS=2000000 (B), FAULT_RATINGS_A=1000000, FAULT_KILLS="0.03 0.1 0.2 0.3 0.9")
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${CINEREC_BIN:-$ROOT/target/ci/cinerec}
 RATINGS=${FAULT_RATINGS:-2000000}
 RATINGS_A=${FAULT_RATINGS_A:-1000000}
-KILLS=${FAULT_KILLS:-0.05 0.2 0.4 0.9}
+KILLS=${FAULT_KILLS:-0.03 0.1 0.2 0.3 0.9}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 fails=0
