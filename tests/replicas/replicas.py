@@ -216,7 +216,8 @@ def step_propagate(reps, rng):
         movie = unrated(src, user, 1, rng)[0]
         value = float(rng.randint(1, 5))
         st, _ = src.post("/ratings", {"user": user, "movie": movie, "rating": value})
-        if not check(st == 201, f"POST /ratings to {src.name} answers 201 (got {st})"):
+        if st != 201:
+            check(False, f"POST /ratings to {src.name} answers 201 (got {st})")
             continue
         for o in others:
             t = wait_for([o], user, movie, value)
@@ -231,13 +232,13 @@ def step_propagate(reps, rng):
     # The rated movie leaves the other replicas' recommendations (seen movies are masked).
     user = "196"
     st, rec = b.get(f"/recommend/{user}?top_n=5")
-    top = str(rec["items"][0]["movie"]["id"]) if st == 200 and rec.get("items") else None
+    top = str(rec["items"][0]["id"]) if st == 200 and rec.get("items") else None
     if check(top is not None, f"B recommends to user {user} (top movie {top})"):
         st, _ = a.post("/ratings", {"user": user, "movie": top, "rating": 4})
         t = wait_for([b, c], user, top, 4.0)
         LAT.append(t or 99)
-        ids_b = [str(i["movie"]["id"]) for i in b.get(f"/recommend/{user}?top_n=5")[1]["items"]]
-        ids_c = [str(i["movie"]["id"]) for i in c.get(f"/recommend/{user}?top_n=5")[1]["items"]]
+        ids_b = [str(i["id"]) for i in b.get(f"/recommend/{user}?top_n=5")[1]["items"]]
+        ids_c = [str(i["id"]) for i in c.get(f"/recommend/{user}?top_n=5")[1]["items"]]
         check(t is not None and top not in ids_b and top not in ids_c,
               f"movie {top} rated through A left B's and C's recommendations for {user} ({t and t * 1000:.1f} ms)")
 
