@@ -1,7 +1,10 @@
 //! The model lifecycle against a store: where model files go (one rule for every caller),
 //! registering a saved file, loading a registered model, activating one, seeding an empty
 //! store, and the whole "train → save → register" step the CLI's `train --store` and the
-//! server's start-up share.
+//! server's start-up share. On PostgreSQL (the store replicas share) a registered model's
+//! file is also kept in the database (`Store::put_model_file`) unless `CINEREC_MODEL_FILES=shared`
+//! says the model folder is shared by every replica; [`localize`] gives a process a readable
+//! copy of a registered model's file either way.
 
 use crate::error::{EngineError, Result};
 use crate::persist::{self, LoadOptions, ModelHeader};
@@ -49,7 +52,15 @@ pub fn artifact(path: &Path) -> String {
     abs.to_string_lossy().into_owned()
 }
 
-/// Registers a saved model file (inactive) and returns its record.
+/// Whether registering keeps model files in the store itself: on PostgreSQL, unless
+/// `CINEREC_MODEL_FILES=shared` (every replica reads the registered path).
+pub fn keeps_files(store: &dyn Store) -> bool {
+    store.backend() == cinerec_store::Backend::Postgres
+        && !std::env::var("CINEREC_MODEL_FILES").is_ok_and(|v| v == "shared")
+}
+
+/// Registers a saved model file (inactive) and returns its record; the file itself is kept
+/// in the store too when [`keeps_files`].
 pub async fn register(store: &dyn Store, header: &ModelHeader, file: &Path) -> Result<ModelRecord> {
     let m = NewModel {
         algorithm: header.algorithm.clone(),
@@ -58,7 +69,45 @@ pub async fn register(store: &dyn Store, header: &ModelHeader, file: &Path) -> R
         metrics: header.metrics.clone(),
         artifact: artifact(file),
     };
-    Ok(store.register_model(&m).await?)
+    let rec = store.register_model(&m).await?;
+    if keeps_files(store) {
+        let path = file.to_path_buf();
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(&path))
+            .await
+            .map_err(|e| EngineError::Task(e.to_string()))?
+            .map_err(|e| EngineError::io(file, e))?;
+        store.put_model_file(rec.version, &bytes).await?;
+    }
+    Ok(rec)
+}
+
+/// `rec` with an artifact this process can read: the registered path when it exists, else a
+/// copy of the file kept in the store written under `cache` (`<version>-<file name>`, reused
+/// when already there). Without either, `rec` unchanged (loading it then says what is missing).
+pub async fn localize(store: &dyn Store, rec: &ModelRecord, cache: &Path) -> Result<ModelRecord> {
+    if Path::new(&rec.artifact).is_file() {
+        return Ok(rec.clone());
+    }
+    let name = Path::new(&rec.artifact)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model.cinerec".into());
+    let local = cache.join(format!("{}-{name}", rec.version));
+    let mut out = rec.clone();
+    out.artifact = local.to_string_lossy().into_owned();
+    if local.is_file() {
+        return Ok(out);
+    }
+    let Some(bytes) = store.get_model_file(rec.version).await? else {
+        return Ok(rec.clone());
+    };
+    std::fs::create_dir_all(cache).map_err(|e| EngineError::io(cache, e))?;
+    let path = local.clone();
+    tokio::task::spawn_blocking(move || cinerec_core::atomic::write_atomic(&path, &[bytes.as_slice()]))
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))?
+        .map_err(|e| EngineError::io(&local, e))?;
+    Ok(out)
 }
 
 /// Loads the model file of a registry record for `data`. The dataset hash may differ (the

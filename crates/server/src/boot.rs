@@ -2,7 +2,8 @@
 //! training snapshot back from the store, loading the registered active model (or training,
 //! saving and registering one through the engine when none fits), and rebuilding the
 //! [`Serving`] snapshot when a model trained on newer data is activated (live changes are
-//! carried over). The model lifecycle itself is `cinerec_engine::lifecycle`.
+//! carried over; [`switch`], shared by `POST /models/{version}/activate` and replicas
+//! following an activation made elsewhere). The model lifecycle itself is `cinerec_engine::lifecycle`.
 
 use cinerec_core::Dataset;
 use cinerec_engine::lifecycle;
@@ -16,11 +17,75 @@ use crate::index::CatalogIndex;
 use crate::live::LiveRatings;
 use crate::state::{LoadedModel, Serving};
 
+/// Where a server keeps copies of model files it fetched from the store.
+pub fn model_cache(models_dir: &str) -> std::path::PathBuf {
+    Path::new(models_dir).join("from-store")
+}
+
 /// Loads the model file of `rec` for `data`, whose catalogue may have grown by appended movies
-/// since the fit (see [`lifecycle::load_registered_fitted`]).
-pub async fn load_model(rec: &ModelRecord, data: Arc<Dataset>) -> Result<LoadedModel, ServerError> {
-    let (model, fitted_items) = lifecycle::load_registered_fitted(rec, data.clone()).await?;
+/// since the fit (see [`lifecycle::load_registered_fitted`]); a file this process cannot read
+/// at its registered path is fetched from the store into `cache` ([`lifecycle::localize`]).
+pub async fn load_model(
+    store: &dyn Store,
+    cache: &Path,
+    rec: &ModelRecord,
+    data: Arc<Dataset>,
+) -> Result<LoadedModel, ServerError> {
+    let local = lifecycle::localize(store, rec, cache).await?;
+    let (model, fitted_items) = lifecycle::load_registered_fitted(&local, data.clone()).await?;
     LoadedModel::new(rec, model, fitted_items).grown(&data, false)
+}
+
+/// Serves the registered model `rec` (loading it if needed; reloading the training snapshot
+/// when it was trained on other data, live changes carried over), under the write gate so
+/// requests in flight finish on the previous model; with `persist`, also makes it the
+/// store's active model (which, on PostgreSQL, switches every other replica). Returns
+/// whether the snapshot was reloaded.
+pub async fn switch(
+    state: &crate::AppState,
+    rec: ModelRecord,
+    persist: bool,
+) -> Result<bool, ServerError> {
+    let _w = state.gate().write().await;
+    let store = state.store();
+    let cache = model_cache(&state.config().models_dir);
+    let old = state.serving_arc();
+    if !persist && old.active.version == rec.version {
+        return Ok(false);
+    }
+    let keep = |active: Arc<LoadedModel>, loaded: Vec<Arc<LoadedModel>>| Serving {
+        active,
+        loaded,
+        data: old.data.clone(),
+        index: old.index.clone(),
+        live: old.live.clone(),
+        fallback: old.fallback.clone(),
+        cold: old.cold.clone(),
+    };
+    let (next, reloaded) = match old.loaded.iter().find(|m| m.version == rec.version) {
+        Some(m) => (keep(m.clone(), old.loaded.clone()), false),
+        None => match load_model(store.as_ref(), &cache, &rec, old.data.clone()).await {
+            Ok(m) => {
+                let m = Arc::new(m);
+                let mut loaded = old.loaded.clone();
+                loaded.push(m.clone());
+                (keep(m, loaded), false)
+            }
+            Err(first) => {
+                // Trained on other data (e.g. with users created since): reload the snapshot.
+                let data = snapshot(store.as_ref()).await?;
+                let m = load_model(store.as_ref(), &cache, &rec, data.clone())
+                    .await
+                    .map_err(|_| first)?;
+                (rebase(&old, data, m), true)
+            }
+        },
+    };
+    if persist {
+        store.activate_model(rec.version).await?;
+    }
+    state.swap(next);
+    Ok(reloaded)
 }
 
 /// Fits `algorithm` on `data`, saves it under `dir`, registers it and returns it loaded.
@@ -76,6 +141,7 @@ pub fn rebase(old: &Serving, data: Arc<Dataset>, model: LoadedModel) -> Serving 
 /// then activated. Also returns the active record (whose algorithm a retrain would keep).
 pub async fn registered_model(
     store: &dyn Store,
+    cache: &Path,
     data: &Arc<Dataset>,
     wanted: Option<&str>,
 ) -> Result<(Option<LoadedModel>, Option<ModelRecord>), ServerError> {
@@ -92,7 +158,7 @@ pub async fn registered_model(
     others.sort_by_key(|r| (r.dataset_hash != data.hash(), std::cmp::Reverse(r.version)));
     order.extend(others);
     for rec in order {
-        match load_model(&rec, data.clone()).await {
+        match load_model(store, cache, &rec, data.clone()).await {
             Ok(m) => {
                 if !rec.active {
                     lifecycle::activate(store, rec.version).await?;
@@ -143,7 +209,11 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
             tracing::info!(ratings = d.n_ratings(), "seeded the store");
         }
     }
+    // The change stream's head before the snapshot: following starts there (`replica`).
+    let replica = crate::replica::Replica::new(&cfg.replica_id);
+    crate::replica::prepare(store.as_ref(), &replica, cfg.replica_poll_ms).await?;
     let data = snapshot(store.as_ref()).await?;
+    let cache = model_cache(&cfg.models_dir);
     if data.n_ratings() == 0 {
         return Err(cinerec_engine::EngineError::Empty(format!(
             "the store {} holds no ratings; seed it with `cinerec serve --data DATASET` or `cinerec import`",
@@ -157,7 +227,8 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
     // algorithm and parameters (unless others were asked for).
     let mut again: Option<(String, serde_json::Value)> = None;
     if !boot.retrain {
-        let (found, active) = registered_model(store.as_ref(), &data, wanted.as_deref()).await?;
+        let (found, active) =
+            registered_model(store.as_ref(), &cache, &data, wanted.as_deref()).await?;
         again = active.map(|r| (r.algorithm, r.params));
         model = found;
     }
@@ -179,10 +250,5 @@ pub async fn start(cfg: crate::ServerConfig, boot: Boot) -> Result<crate::AppSta
     tracing::info!(version = model.version, algorithm = %model.algorithm, "serving");
     let routes = crate::api::ROUTES.iter().map(|r| (r.method, r.path));
     let metrics = Arc::new(crate::metrics::Metrics::new(routes, cfg.request_log));
-    Ok(crate::AppState::new(
-        serving(data, model),
-        store,
-        cfg,
-        metrics,
-    ))
+    Ok(crate::AppState::new(serving(data, model), store, cfg, metrics).with_replica(replica))
 }

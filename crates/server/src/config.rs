@@ -59,6 +59,12 @@ pub struct ServerConfig {
     /// Check the store for movies added by another process (`cinerec import`) every this many
     /// seconds and bring them into the live catalogue (`CINEREC_CATALOG_SYNC_SECS`; 0 = off).
     pub catalog_sync_secs: u64,
+    /// This server's name among the replicas of one PostgreSQL store (`CINEREC_REPLICA_ID`;
+    /// empty = `<hostname>-<pid>`), shown by `/health` (see [`crate::replica`]).
+    pub replica_id: String,
+    /// On PostgreSQL, read the store's change stream at least every this many milliseconds
+    /// even without a notification (`CINEREC_REPLICA_POLL_MS`; 0 = follow no other replica).
+    pub replica_poll_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +88,8 @@ impl Default for ServerConfig {
             idle_spin_ms: 5,
             retrain: RetrainConfig::default(),
             catalog_sync_secs: 10,
+            replica_id: String::new(),
+            replica_poll_ms: 1000,
         }
     }
 }
@@ -194,6 +202,12 @@ impl ServerConfig {
         if let Some(v) = get("CINEREC_CATALOG_SYNC_SECS") {
             self.catalog_sync_secs = num("CINEREC_CATALOG_SYNC_SECS", &v)?;
         }
+        if let Some(v) = get("CINEREC_REPLICA_ID") {
+            self.replica_id = v;
+        }
+        if let Some(v) = get("CINEREC_REPLICA_POLL_MS") {
+            self.replica_poll_ms = num("CINEREC_REPLICA_POLL_MS", &v)?;
+        }
         Ok(())
     }
 
@@ -230,6 +244,18 @@ impl ServerConfig {
             return Err(ConfigError(format!(
                 "idle_spin_ms {} is more than a minute (0 turns the spinner off)",
                 self.idle_spin_ms
+            )));
+        }
+        if self.replica_id.chars().count() > 40 || self.replica_id.chars().any(char::is_control) {
+            return Err(ConfigError(format!(
+                "replica_id {:?} must be at most 40 characters without control characters",
+                self.replica_id
+            )));
+        }
+        if self.replica_poll_ms > 600_000 {
+            return Err(ConfigError(format!(
+                "replica_poll_ms {} is more than ten minutes (0 turns following off)",
+                self.replica_poll_ms
             )));
         }
         if self.max_results == 0 {

@@ -6,7 +6,8 @@
 //! ([`state`]); start-up, seeding and model loading ([`boot`]); configuration
 //! ([`config`]); rate limit, timeouts and the store outage watch ([`harden`]); guarded background retraining ([`retrain`]); Prometheus metrics
 //! ([`metrics`]); the one error type ([`error`]); the web UI's static files ([`ui`]); and
-//! the idle spinner that keeps latency low ([`spin`]).
+//! the idle spinner that keeps latency low ([`spin`]); following the other replicas of a
+//! PostgreSQL store ([`replica`]).
 
 pub mod api;
 pub mod boot;
@@ -17,6 +18,7 @@ pub mod harden;
 pub mod index;
 pub mod live;
 pub mod metrics;
+pub mod replica;
 pub mod retrain;
 pub mod search;
 pub mod spin;
@@ -55,7 +57,8 @@ pub async fn run(state: AppState) -> std::io::Result<()> {
         let every = std::time::Duration::from_secs(state.config().catalog_sync_secs);
         tokio::spawn(catalog::sync_loop(state.clone(), every));
     }
-    tracing::info!(addr = %listener.local_addr()?, "listening");
+    tokio::spawn(replica::run(state.clone()));
+    tracing::info!(addr = %listener.local_addr()?, replica = %state.replica().id(), "listening");
     // The peer address is the rate limiter's key (`harden`).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

@@ -225,6 +225,7 @@ struct Inner {
     retrain: crate::retrain::status::Status,
     retrain_started: AtomicBool,
     harden: crate::harden::Harden,
+    replica: crate::replica::Replica,
 }
 
 impl AppState {
@@ -244,9 +245,23 @@ impl AppState {
                 retrain: Default::default(),
                 retrain_started: AtomicBool::new(false),
                 harden: crate::harden::Harden::new(&config),
+                replica: crate::replica::Replica::new(&config.replica_id),
                 config,
             }),
         }
+    }
+
+    /// This state with `replica` as its place among the replicas (before it is shared).
+    pub fn with_replica(mut self, replica: crate::replica::Replica) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.replica = replica;
+        }
+        self
+    }
+
+    /// This server as a replica of its store ([`crate::replica`]).
+    pub fn replica(&self) -> &crate::replica::Replica {
+        &self.inner.replica
     }
 
     /// The current snapshot (lock-free).

@@ -34,8 +34,8 @@ pub use import::{import_dataset, ImportOptions, ImportReport};
 pub use sql::SqlStore;
 pub use store::Store;
 pub use types::{
-    Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieExtra, MovieRecord, NewModel, RatingRecord,
-    RunEntry, UserRecord, MAX_ID_LEN,
+    ChangeBatch, Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieExtra, MovieRecord, NewModel,
+    RatingChange, RatingRecord, RunEntry, StoreEvent, UserRecord, MAX_ID_LEN,
 };
 
 use std::sync::Arc;

@@ -6,7 +6,10 @@
 //! `models` (the registry), `store_info` (dataset name, genre vocabulary, rating scale) and,
 //! from migration 2, `runs` (the experiment history); from migration 3, `rating_gen` (one row:
 //! the rating generation, bumped by every rating write) and `rating_log` (which ratings each
-//! generation changed), what a columnar snapshot needs to read later ratings incrementally.
+//! generation changed), what a columnar snapshot needs to read later ratings incrementally;
+//! from migration 4, `rating_origin` (which process wrote a generation: replicas skip their
+//! own writes in the change stream) and `model_files` (model artifacts kept in the database,
+//! readable by every replica).
 //! Every statement is idempotent (`IF NOT EXISTS` / `OR REPLACE`), so a migration that was
 //! interrupted between its DDL and its record (MySQL commits DDL implicitly) re-runs cleanly.
 
@@ -82,6 +85,10 @@ const RATING_GEN: &str =
 const RATING_LOG: &str = "CREATE TABLE IF NOT EXISTS rating_log (gen BIGINT NOT NULL, \
          user_id VARCHAR(64) NOT NULL, movie_id VARCHAR(64) NOT NULL, \
          PRIMARY KEY (gen, user_id, movie_id))";
+
+/// Who wrote each rating generation (SQLite and PostgreSQL; MySQL below).
+const RATING_ORIGIN: &str = "CREATE TABLE IF NOT EXISTS rating_origin (gen BIGINT NOT NULL PRIMARY KEY, \
+         origin VARCHAR(64) NOT NULL)";
 
 /// Every migration, in order.
 pub static MIGRATIONS: &[Migration] = &[
@@ -165,6 +172,26 @@ pub static MIGRATIONS: &[Migration] = &[
              user_id VARCHAR(64) NOT NULL, movie_id VARCHAR(64) NOT NULL, \
              PRIMARY KEY (gen, user_id, movie_id)) \
              ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        ],
+    },
+    Migration {
+        version: 4,
+        name: "rating_origin, model_files (replicas)",
+        sqlite: &[
+            RATING_ORIGIN,
+            "CREATE TABLE IF NOT EXISTS model_files (version BIGINT NOT NULL PRIMARY KEY, \
+             bytes BLOB NOT NULL)",
+        ],
+        postgres: &[
+            RATING_ORIGIN,
+            "CREATE TABLE IF NOT EXISTS model_files (version BIGINT NOT NULL PRIMARY KEY, \
+             bytes BYTEA NOT NULL)",
+        ],
+        mysql: &[
+            "CREATE TABLE IF NOT EXISTS rating_origin (gen BIGINT NOT NULL PRIMARY KEY, \
+             origin VARCHAR(64) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            "CREATE TABLE IF NOT EXISTS model_files (version BIGINT NOT NULL PRIMARY KEY, \
+             bytes LONGBLOB NOT NULL) ENGINE=InnoDB",
         ],
     },
 ];

@@ -7,8 +7,8 @@
 use crate::error::Result;
 use crate::import::{ImportOptions, ImportReport};
 use crate::types::{
-    Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry,
-    UserRecord,
+    ChangeBatch, Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieRecord, NewModel,
+    RatingRecord, RunEntry, StoreEvent, UserRecord,
 };
 use crate::Backend;
 use async_trait::async_trait;
@@ -157,6 +157,44 @@ pub trait Store: Send + Sync {
 
     /// One run by its exact id.
     async fn get_run(&self, id: &str) -> Result<Option<RunEntry>>;
+
+    /// Names this process in the rating writes it makes from now on, so that it can tell its
+    /// own writes in the change stream ([`Store::read_changes`]); the first name set stays.
+    /// False when the store keeps no origins or a name was set already.
+    fn set_origin(&self, _origin: &str) -> bool {
+        false
+    }
+
+    /// The head of the change stream (the rating generation: a sequence number bumped by
+    /// every rating write, in commit order); `None` when the store keeps no change stream.
+    async fn change_head(&self) -> Result<Option<i64>> {
+        Ok(None)
+    }
+
+    /// The ratings changed by the generations after `after` (at most `max_gens` of them),
+    /// with their current values and who wrote them; complete up to the returned `upto`, from
+    /// which the next read continues. `None` when the store keeps no change stream.
+    async fn read_changes(&self, _after: i64, _max_gens: i64) -> Result<Option<ChangeBatch>> {
+        Ok(None)
+    }
+
+    /// Events other processes announce (PostgreSQL LISTEN/NOTIFY), on a connection of its
+    /// own that reconnects by itself; `None` when the store announces nothing. Must be called
+    /// inside a Tokio runtime.
+    fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<StoreEvent>> {
+        None
+    }
+
+    /// Keeps a registered model's file in the store, for processes that cannot read the
+    /// registered path; false when the store keeps no model files.
+    async fn put_model_file(&self, _version: i64, _bytes: &[u8]) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// A model file kept with [`Store::put_model_file`], if any.
+    async fn get_model_file(&self, _version: i64) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 
     /// Closes the connection pool (waits for checked-out connections).
     async fn close(&self);

@@ -169,3 +169,45 @@ pub(crate) fn check_id(what: &'static str, id: &str) -> crate::Result<()> {
     }
     Ok(())
 }
+
+/// One rating changed in the store's change stream (`rating_log`), with its value now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingChange {
+    /// The rating generation (sequence number) of the write that changed it.
+    pub gen: i64,
+    /// Raw user id.
+    pub user: String,
+    /// Raw movie id.
+    pub movie: String,
+    /// The rating's current value (`None`: deleted, or its user or movie removed).
+    pub rating: Option<f32>,
+    /// Who wrote it: the origin the writing process set ([`crate::Store::set_origin`]).
+    pub origin: Option<String>,
+}
+
+/// The changes of the generations `(after, upto]`, complete: every generation up to
+/// `upto` has committed (or rolled back and is never reused), so a reader that applies them
+/// and continues from `upto` sees every change once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeBatch {
+    /// The store's generation when the batch was read (the head of the stream).
+    pub head: i64,
+    /// The last generation the batch covers.
+    pub upto: i64,
+    /// The changed ratings, by generation.
+    pub changes: Vec<RatingChange>,
+}
+
+/// What another process did to the store, as announced by PostgreSQL NOTIFY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreEvent {
+    /// Ratings were written or deleted (up to this generation).
+    Ratings(i64),
+    /// A model was activated (this version).
+    ModelActivated(i64),
+    /// Movies were added or edited.
+    Movies,
+    /// The listening connection was (re)established: notifications may have been missed, so
+    /// read the change stream from where you were.
+    Resync,
+}

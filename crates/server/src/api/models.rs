@@ -1,6 +1,7 @@
 //! The model registry: `GET /models` (every registered model with its metrics, which one
 //! is active, which are loaded) and `POST /models/{version}/activate` (load if needed, then
-//! swap atomically; requests in flight finish on the previous model).
+//! swap atomically; requests in flight finish on the previous model; on PostgreSQL every
+//! other replica follows, [`crate::replica`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,13 +9,12 @@ use axum::response::Response;
 use cinerec_store::StoreError;
 use serde::Serialize;
 use serde_json::Value;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 use super::json;
 use crate::boot;
 use crate::error::{ApiPath, ApiResult};
-use crate::state::{AppState, Serving};
+use crate::state::AppState;
 
 /// A registered model.
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,60 +84,17 @@ pub async fn activate(
     State(state): State<AppState>,
     ApiPath(version): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let _w = state.gate().write().await;
-    let store = state.store();
-    let rec = store
+    let rec = state
+        .store()
         .get_model(version)
         .await?
         .ok_or(StoreError::ModelNotFound(version))?;
-    let old = state.serving_arc();
-    let (next, reloaded) = match old.loaded.iter().find(|m| m.version == version) {
-        Some(m) => (
-            Serving {
-                active: m.clone(),
-                loaded: old.loaded.clone(),
-                data: old.data.clone(),
-                index: old.index.clone(),
-                live: old.live.clone(),
-                fallback: old.fallback.clone(),
-                cold: old.cold.clone(),
-            },
-            false,
-        ),
-        None => match boot::load_model(&rec, old.data.clone()).await {
-            Ok(m) => {
-                let m = Arc::new(m);
-                let mut loaded = old.loaded.clone();
-                loaded.push(m.clone());
-                (
-                    Serving {
-                        active: m,
-                        loaded,
-                        data: old.data.clone(),
-                        index: old.index.clone(),
-                        live: old.live.clone(),
-                        fallback: old.fallback.clone(),
-                        cold: old.cold.clone(),
-                    },
-                    false,
-                )
-            }
-            Err(first) => {
-                // Trained on other data (e.g. with users created since): reload the snapshot.
-                let data = boot::snapshot(store.as_ref()).await?;
-                let m = boot::load_model(&rec, data.clone())
-                    .await
-                    .map_err(|_| first)?;
-                (boot::rebase(&old, data, m), true)
-            }
-        },
-    };
-    store.activate_model(version).await?;
+    let algorithm = rec.algorithm.clone();
+    let reloaded = boot::switch(&state, rec, true).await?;
     let out = Activated {
         version,
-        algorithm: rec.algorithm.clone(),
+        algorithm,
         reloaded_data: reloaded,
     };
-    state.swap(next);
     Ok(json(StatusCode::OK, &out))
 }

@@ -43,6 +43,7 @@ pub async fn predict(
     State(state): State<AppState>,
     ApiPath((user, movie)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
+    crate::replica::adopt(&state, &user).await?;
     let s = state.serving();
     let who = s.who(&user)?;
     let item = s.index.resolve(&s.data, &movie)?;

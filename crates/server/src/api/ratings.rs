@@ -75,6 +75,12 @@ pub async fn post(
         )));
     }
     let _g = state.gate().read().await;
+    for r in &list {
+        // An unknown user is a 404 below; one store read is enough to say so.
+        if !crate::replica::adopt(&state, &r.user.0).await? {
+            break;
+        }
+    }
     let s = state.serving();
     let (lo, hi) = s.data.rating_scale();
     let now = std::time::SystemTime::now()
@@ -127,6 +133,7 @@ pub async fn delete(
     ApiPath((user, movie)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     let _g = state.gate().read().await;
+    crate::replica::adopt(&state, &user).await?;
     let s = state.serving();
     let who = s.who(&user)?;
     let item = s.index.resolve(&s.data, &movie)?;

@@ -161,6 +161,7 @@ pub async fn for_user(
     ApiPath(user): ApiPath<String>,
     ApiQuery(q): ApiQuery<RecQuery>,
 ) -> ApiResult<Response> {
+    crate::replica::adopt(&state, &user).await?;
     let s = state.serving();
     let who = s.who(&user)?;
     let a = ask(&state, &s, &q)?;

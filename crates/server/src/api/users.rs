@@ -112,6 +112,7 @@ pub async fn ratings(
     State(state): State<AppState>,
     ApiPath(user): ApiPath<String>,
 ) -> ApiResult<Response> {
+    crate::replica::adopt(&state, &user).await?;
     let s = state.serving();
     let who = s.who(&user)?;
     let live = s.live.live_items(&user);

@@ -3,7 +3,8 @@
 //! trait impl, which delegates to `write.rs` (upserts, deletes; rows validated and encoded
 //! in `rows.rs`), `bulk.rs` (the all-or-nothing import, one file per backend), `read.rs` (lookups,
 //! counts, loading a `Dataset`), `registry.rs` (the model registry) and `runs.rs` (the
-//! experiment history).
+//! experiment history) and `changes.rs` (the change stream replicas follow, NOTIFY, model
+//! files kept in the database).
 //!
 //! Each query is written once: the `with_pool!` macro expands a block once per backend
 //! with `pool` bound to that backend's concrete pool type, so the same plain runtime
@@ -15,8 +16,8 @@ use crate::import::{ImportOptions, ImportReport};
 use crate::migrations::{bookkeeping_table, latest, MIGRATIONS};
 use crate::store::Store;
 use crate::types::{
-    Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieRecord, NewModel, RatingRecord, RunEntry,
-    UserRecord,
+    ChangeBatch, Counts, DatasetInfo, DatasetLoad, ModelRecord, MovieRecord, NewModel,
+    RatingRecord, RunEntry, StoreEvent, UserRecord,
 };
 use async_trait::async_trait;
 use cinerec_core::Dataset;
@@ -49,6 +50,8 @@ macro_rules! columns {
 
 #[macro_use]
 mod rows;
+#[macro_use]
+mod changes;
 mod bulk;
 mod bulk_mysql;
 mod bulk_pg;
@@ -75,6 +78,10 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     /// Where its ratings snapshot lives (`crate::snapshot::location`), if anywhere.
     pub(crate) snapshot: Option<std::path::PathBuf>,
+    /// Who this process is in the rating generations it writes (`changes.rs`), once set.
+    pub(crate) origin: std::sync::OnceLock<String>,
+    /// The URL notifications are listened on (PostgreSQL).
+    pub(crate) listen_url: Option<changes::ListenUrl>,
 }
 
 /// Seconds since the Unix epoch.
@@ -151,10 +158,13 @@ impl SqlStore {
             }
         };
         let snapshot = crate::snapshot::location(url, backend);
+        let listen_url = (backend == Backend::Postgres).then(|| changes::ListenUrl(url.to_string()));
         let store = SqlStore {
             pool,
             backend,
             snapshot,
+            origin: std::sync::OnceLock::new(),
+            listen_url,
         };
         store.run_migrations().await?;
         Ok(store)
@@ -301,6 +311,24 @@ impl Store for SqlStore {
     }
     async fn get_run(&self, id: &str) -> Result<Option<RunEntry>> {
         Ok(self.read_runs(Some(id)).await?.into_iter().next())
+    }
+    fn set_origin(&self, origin: &str) -> bool {
+        SqlStore::set_origin(self, origin)
+    }
+    async fn change_head(&self) -> Result<Option<i64>> {
+        Ok(Some(SqlStore::change_head(self).await?))
+    }
+    async fn read_changes(&self, after: i64, max_gens: i64) -> Result<Option<ChangeBatch>> {
+        Ok(Some(SqlStore::read_changes(self, after, max_gens).await?))
+    }
+    fn listen(&self) -> Option<tokio::sync::mpsc::Receiver<StoreEvent>> {
+        SqlStore::listen(self)
+    }
+    async fn put_model_file(&self, version: i64, bytes: &[u8]) -> Result<bool> {
+        self.write_model_file(version, bytes).await.map(|()| true)
+    }
+    async fn get_model_file(&self, version: i64) -> Result<Option<Vec<u8>>> {
+        self.read_model_file(version).await
     }
     async fn close(&self) {
         with_pool!(self, pool => pool.close().await)

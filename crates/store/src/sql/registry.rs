@@ -4,7 +4,8 @@
 //! model, NULL for every other, so the database itself refuses two active models (NULLs do
 //! not collide in a unique index on any of the three backends). Activation clears the old
 //! flag and sets the new one in one transaction; a concurrent activation that loses the race
-//! hits the unique index, and is retried.
+//! hits the unique index, and is retried. On PostgreSQL an activation NOTIFYs
+//! `cinerec_models` at commit, so every replica switches (`changes.rs`).
 
 use super::{now, SqlStore};
 use crate::dialect::Backend;
@@ -169,6 +170,7 @@ impl SqlStore {
             }
             sqlx::query(AssertSqlSafe(clear)).bind(version).execute(&mut *tx).await?;
             sqlx::query(AssertSqlSafe(set)).bind(version).execute(&mut *tx).await?;
+            notify!(&mut *tx, b, super::changes::MODELS_CHANNEL, version.to_string());
             tx.commit().await?;
         });
         Ok(())

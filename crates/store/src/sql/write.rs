@@ -4,7 +4,8 @@
 //! deletes ratings first bumps the rating generation (`rating_gen`, a row lock held to the
 //! commit, so generations follow commit order) and records the (user, movie) pairs it
 //! changed in `rating_log` under it: what a load from the ratings snapshot reads
-//! incrementally (`snapload.rs`).
+//! incrementally (`snapload.rs`) and replicas follow (`changes.rs`: the writer's origin is
+//! recorded in `rating_origin` when it named itself, and PostgreSQL is NOTIFYed).
 
 use super::rows::{
     check_rating, encode_movies, info_rows, last_per_key, user_rows, RatingRow, RATING_COLS,
@@ -15,9 +16,10 @@ use crate::types::{check_id, DatasetInfo, MovieRecord, RatingRecord, UserRecord}
 use sqlx::AssertSqlSafe;
 
 /// Bumps the rating generation on `$conn` (inside the caller's transaction) and logs the
-/// `(user, movie)` pairs of `$pairs` under it.
+/// `(user, movie)` pairs of `$pairs` under it, with the store's origin when set, and
+/// NOTIFYs the generation (PostgreSQL).
 macro_rules! log_changes {
-    ($conn:expr, $b:expr, $pairs:expr) => {{
+    ($conn:expr, $b:expr, $origin:expr, $pairs:expr) => {{
         sqlx::query("UPDATE rating_gen SET gen = gen + 1 WHERE id = 1")
             .execute(&mut *$conn)
             .await?;
@@ -33,6 +35,20 @@ macro_rules! log_changes {
             }
             q.execute(&mut *$conn).await?;
         }
+        if let Some(o) = $origin {
+            let sql = $b.sql("INSERT INTO rating_origin (gen, origin) VALUES (?, ?)");
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(g)
+                .bind(o.as_str())
+                .execute(&mut *$conn)
+                .await?;
+        }
+        notify!(
+            $conn,
+            $b,
+            super::changes::RATINGS_CHANNEL,
+            g.to_string()
+        );
     }};
 }
 
@@ -57,6 +73,7 @@ impl SqlStore {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             exec_movies!(&mut *tx, b, &rows, t, b.rows_per_statement(MOVIE_COLS.len()));
+            notify!(&mut *tx, b, super::changes::MOVIES_CHANNEL, "");
             tx.commit().await?;
         });
         Ok(rows.len() as u64)
@@ -78,7 +95,7 @@ impl SqlStore {
         let pairs: Vec<(&str, &str)> = rows.iter().map(|r| (r.user, r.movie)).collect();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            log_changes!(&mut *tx, b, &pairs);
+            log_changes!(&mut *tx, b, self.origin.get(), &pairs);
             for chunk in rows.chunks(per) {
                 exec_ratings!(&mut *tx, b, chunk);
             }
@@ -95,7 +112,7 @@ impl SqlStore {
         let n = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // The generation first, as every rating write takes its locks (no deadlock).
-            log_changes!(&mut *tx, b, &[(user, movie)]);
+            log_changes!(&mut *tx, b, self.origin.get(), &[(user, movie)]);
             let n = sqlx::query(AssertSqlSafe(sql))
                 .bind(user)
                 .bind(movie)
