@@ -5,7 +5,7 @@
 
 use cinerec_core::Dataset;
 use cinerec_engine::export::export_parquet;
-use cinerec_store::{DatasetInfo, MovieExtra, MovieRecord, RatingRecord, Store, UserRecord};
+use cinerec_store::{DatasetInfo, MovieExtra, MovieRecord, RatingRecord, UserRecord};
 
 fn users() -> Vec<UserRecord> {
     let mut v: Vec<UserRecord> = (1..=40)

@@ -96,7 +96,7 @@ pub trait Store: Send + Sync {
     async fn scan_ratings(
         &self,
         batch: usize,
-        sink: &mut (dyn FnMut(&[RatingRecord]) -> bool + Send),
+        sink: &mut (dyn for<'r> FnMut(&'r [RatingRecord]) -> bool + Send),
     ) -> Result<u64>;
 
     /// A user's ratings, ordered by movie id (text order).

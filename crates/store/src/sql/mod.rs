@@ -258,7 +258,7 @@ impl Store for SqlStore {
     async fn scan_ratings(
         &self,
         batch: usize,
-        sink: &mut (dyn FnMut(&[RatingRecord]) -> bool + Send),
+        sink: &mut (dyn for<'r> FnMut(&'r [RatingRecord]) -> bool + Send),
     ) -> Result<u64> {
         self.stream_ratings(batch, sink).await
     }

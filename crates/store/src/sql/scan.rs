@@ -26,7 +26,7 @@ impl SqlStore {
     pub(crate) async fn stream_ratings(
         &self,
         batch: usize,
-        sink: &mut (dyn FnMut(&[RatingRecord]) -> bool + Send),
+        sink: &mut (dyn for<'r> FnMut(&'r [RatingRecord]) -> bool + Send),
     ) -> Result<u64> {
         let batch = batch.max(1);
         let mut buf: Vec<RatingRecord> = Vec::with_capacity(batch);
