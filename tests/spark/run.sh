@@ -25,7 +25,7 @@ if ! command -v java > /dev/null 2>&1 || ! java -version > /dev/null 2>&1; then
 fi
 java -version 2>&1 | head -1
 [ -x "$BIN" ] || { echo "spark: no cinerec binary at $BIN"; exit 1; }
-[ -f "$ML100K/u.data" ] || { echo "spark: no MovieLens-100K at $ML100K"; exit 1; }
+[ -d "$ML100K" ] || { echo "spark: no MovieLens-100K at $ML100K"; exit 1; }
 
 VENV=$ROOT/target/spark-venv
 if ! "$VENV/bin/python3" -c "import pyspark, numpy; assert pyspark.__version__ == '$PYSPARK_VERSION'" 2> /dev/null; then
