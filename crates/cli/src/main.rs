@@ -83,6 +83,8 @@ pub enum Command {
     Models(cmd::models::ModelsArgs),
     /// Bulk-import a dataset into a store (SQLite by default, PostgreSQL, MySQL/MariaDB).
     Import(cmd::import::ImportArgs),
+    /// Write a store's users, movies and ratings out as files (Parquet).
+    Export(cmd::export::ExportArgs),
     /// Hyper-parameter search for a model on a validation split carved from the train part.
     Tune(cmd::tune::TuneArgs),
     /// Rate ~20 varied popular movies in the terminal, then get recommendations with reasons.
@@ -111,6 +113,7 @@ fn main() {
         Command::Predict(a) => cmd::predict::run(a, &cli, &out),
         Command::Models(a) => cmd::models::run(a, &out),
         Command::Import(a) => cmd::import::run(a, &cli, &out),
+        Command::Export(a) => cmd::export::run(a, &out),
         Command::Tune(a) => cmd::tune::run(a, &cli, &out),
         Command::Rate(a) => cmd::rate::run(a, &cli, &out),
         Command::Serve(a) => cmd::serve::run(a, &cli, &out),

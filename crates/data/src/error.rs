@@ -27,6 +27,18 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// A row of a columnar (Parquet) file is malformed.
+    #[error("{file}: row {row}: field `{field}`: {message}")]
+    Row {
+        /// The file.
+        file: PathBuf,
+        /// 1-based row number.
+        row: usize,
+        /// Field (column) name.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The folder or file is not in a format cinerec knows, or misses a required file.
     #[error("{path}: {message}")]
     Format {
@@ -86,6 +98,23 @@ impl DataError {
         DataError::Parse {
             file: file.into(),
             line,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl DataError {
+    /// Shorthand for a malformed row of a columnar file.
+    pub fn row(
+        file: impl Into<PathBuf>,
+        row: usize,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        DataError::Row {
+            file: file.into(),
+            row,
             field: field.to_string(),
             message: message.into(),
         }

@@ -71,6 +71,9 @@ pub enum EngineError {
         #[source]
         source: Box<EngineError>,
     },
+    /// A Spark job could not be run or failed (the message says which step and where its log is).
+    #[error("spark: {0}")]
+    Spark(String),
     /// A background task failed to finish (panicked or was cancelled).
     #[error("background task failed: {0}")]
     Task(String),

@@ -8,10 +8,12 @@
 //! - the services: [`source`] (a dataset from a file or a store), [`train`] (fit with
 //!   progress, timings, losses, hold-out evaluation), [`lifecycle`] (model file paths, save,
 //!   register, load, activate, seed), [`query`] (recommend / similar / explain with the same
-//!   options everywhere) and [`params`] (model parameters as callers give them);
+//!   options everywhere), [`export`] (a store as a Parquet dataset folder) and [`params`] (model parameters as callers give them);
 //! - [`pipeline`]: the `cinerec.toml` pipeline (stages re-run only when their inputs or
 //!   outputs changed, recorded in `cinerec.lock`) and [`runs`]: the experiment history
 //!   (record, list, compare, reproduce);
+//! - [`spark`]: ALS fitted on Apache Spark (MLlib) from a Parquet export, read back as a
+//!   cinerec ALS model;
 //! - [`auto`]: the `auto` model (model selection by successive halving on validation carves
 //!   within a time budget) and the `blend` rating model it may choose;
 //! - [`EngineError`], the error of every service;
@@ -23,6 +25,7 @@
 pub mod auto;
 pub mod coldstart;
 pub mod error;
+pub mod export;
 pub mod grow;
 pub mod lifecycle;
 pub mod model_error;
@@ -33,6 +36,7 @@ pub mod query;
 pub mod registry;
 pub mod runs;
 pub mod source;
+pub mod spark;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod train;

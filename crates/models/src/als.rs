@@ -150,6 +150,38 @@ impl Als {
         "The fitted user and item factors."
     );
 
+    /// A fitted model from factors trained elsewhere (Spark MLlib's ALS): `users` is
+    /// `n_users × k` and `items` `n_items × k` (row-major, the dataset's inner ids), `k` =
+    /// `params.factors`. Rows of users without ratings are set to the mean of the others (as
+    /// [`Recommender::fit`] leaves them); fold-in uses `params` (confidence and λ) as a local
+    /// fit would. Wrong sizes or non-finite values are [`CoreError::InvalidParam`].
+    pub fn from_factors(
+        params: AlsParams,
+        data: &Dataset,
+        users: Vec<f32>,
+        items: Vec<f32>,
+    ) -> Result<Self> {
+        let mut model = Als::from_params(params)?;
+        let (shape, k) = (Shape::of(data), model.params.factors);
+        if users.len() != shape.n_users * k || items.len() != shape.n_items * k {
+            return bad(
+                "factors",
+                "factor matrices do not match the dataset's users × items × factors",
+            );
+        }
+        if !users.iter().chain(&items).all(|v| v.is_finite()) {
+            return bad("factors", "factor matrices hold non-finite values");
+        }
+        let mut f = Factors::zeros(0, 0, k);
+        (f.users, f.items) = (users, items);
+        let m = data.matrix();
+        f.cold_users_average(|u| m.user_count(UserIdx(u as u32)) > 0);
+        let threads = worker_count(model.params.threads);
+        let g = gram(&f.items, k, model.params.regularization, threads);
+        model.fitted = Some(Fitted { shape, f, gram: g });
+        Ok(model)
+    }
+
     /// The exact ALS user step for a profile against the trained item factors.
     pub fn fold_in(&self, profile: &[(ItemIdx, f32)]) -> Result<Vec<f32>> {
         let fit = self.fitted()?;

@@ -87,6 +87,18 @@ pub trait Store: Send + Sync {
     /// Every movie, in the order [`Store::load_dataset`] gives them inner ids (sorted raw ids).
     async fn list_movies(&self) -> Result<Vec<MovieRecord>>;
 
+    /// Every user, sorted by raw id (the order [`Store::load_dataset`] gives them inner ids).
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+
+    /// Streams every rating (in no particular order) to `sink` in batches of at most `batch`
+    /// records, holding one batch at a time (export in bounded memory); `sink` returns false
+    /// to stop early. Returns the number of ratings passed to it.
+    async fn scan_ratings(
+        &self,
+        batch: usize,
+        sink: &mut (dyn for<'r> FnMut(&'r [RatingRecord]) -> bool + Send),
+    ) -> Result<u64>;
+
     /// A user's ratings, ordered by movie id (text order).
     async fn user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>>;
 

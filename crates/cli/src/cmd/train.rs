@@ -1,15 +1,17 @@
 //! `cinerec train`: fit a model on a whole dataset (a file or a store) and save it as a
 //! versioned model file; optionally evaluate the same configuration on the peers' temporal
 //! hold-out first and record the metrics in the file's header; with `--store`, register it
-//! in the store's model registry. The work is `cinerec_engine::{train, lifecycle}`.
+//! in the store's model registry. The work is `cinerec_engine::{train, lifecycle}`; with
+//! `--engine spark` the ALS fit (and its hold-out evaluation) runs on Apache Spark through
+//! `cinerec_engine::spark`, and the model is saved and registered the same way.
 
 use crate::args::params::ParamsArgs;
 use crate::output::{summary_table, Output};
 use crate::progress::FitProgress;
 use crate::{resolve, Cli};
 use anyhow::{Context, Result};
-use cinerec_engine::{lifecycle, source, train, Source, TrainSpec};
-use clap::Args;
+use cinerec_engine::{lifecycle, source, spark, train, Source, TrainSpec};
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 /// `cinerec train`.
@@ -36,6 +38,25 @@ pub struct TrainArgs {
     /// --data, and register the trained model in its model registry.
     #[arg(long)]
     pub store: Option<String>,
+    /// Where the fit runs: `cinerec` (this process) or `spark` (ALS only: MLlib through
+    /// spark-submit on the interactions exported as Parquet).
+    #[arg(long, value_enum, default_value = "cinerec")]
+    pub engine: FitEngine,
+    /// Spark master URL for --engine spark.
+    #[arg(long, default_value = "local[*]")]
+    pub spark_master: String,
+    /// The spark-submit to run for --engine spark (default: the one on PATH).
+    #[arg(long, env = "CINEREC_SPARK_SUBMIT", default_value = "spark-submit")]
+    pub spark_submit: PathBuf,
+}
+
+/// Where a fit runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FitEngine {
+    /// In this process.
+    Cinerec,
+    /// On Apache Spark (MLlib ALS).
+    Spark,
 }
 
 /// `cinerec train`.
@@ -45,7 +66,25 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
     let model = spec.create()?;
     let source = Source::pick(a.store.as_deref(), &a.data, &cli.data_dir);
     let ds = resolve::load(&source, out, train::data_needs(model.as_ref(), a.eval))?;
-    let report = if a.eval {
+    let spark = (a.engine == FitEngine::Spark).then(|| spark::SparkOptions {
+        master: a.spark_master.clone(),
+        submit: a.spark_submit.clone(),
+        ..Default::default()
+    });
+    if let Some(o) = &spark {
+        out.note(format!(
+            "fitting {} on Spark ({}, {})",
+            a.model,
+            o.master,
+            o.submit.display()
+        ));
+    }
+    let report = if let (true, Some(o)) = (a.eval, &spark) {
+        let r = spark::evaluate_holdout(&spec, &ds, o)
+            .with_context(|| format!("evaluating {} on Spark", a.model))?;
+        out.note(summary_table(std::slice::from_ref(&r)));
+        Some(r)
+    } else if a.eval {
         let mut obs = FitProgress::new(out.progress(), &a.model);
         let r = train::evaluate_holdout(&spec, &ds, &mut obs);
         obs.finish();
@@ -55,10 +94,16 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
     } else {
         None
     };
-    let mut obs = FitProgress::new(out.progress(), &a.model);
-    let trained = train::fit_model(model, &ds, &mut obs);
-    obs.finish();
-    let mut trained = trained.with_context(|| format!("fitting {}", a.model))?;
+    let mut trained = match &spark {
+        Some(o) => spark::fit_als(&spec, &ds, o)
+            .with_context(|| format!("fitting {} on Spark", a.model))?,
+        None => {
+            let mut obs = FitProgress::new(out.progress(), &a.model);
+            let trained = train::fit_model(model, &ds, &mut obs);
+            obs.finish();
+            trained.with_context(|| format!("fitting {}", a.model))?
+        }
+    };
     if let Some(r) = &report {
         train::record_eval(&mut trained.metrics, r);
     }
@@ -90,7 +135,7 @@ pub fn run(a: &TrainArgs, cli: &Cli, out: &Output) -> Result<()> {
     let j = serde_json::json!({ "registered_version": registered, "run": run,
         "model": a.model, "file": path.display().to_string(), "fit_seconds": fit_s,
         "dataset": header.dataset_name, "dataset_hash": header.dataset_hash, "params": header.params,
-        "loss_curves": curves,
+        "loss_curves": curves, "trained_by": trained.metrics.get("trained_by"),
     });
     out.result(&j, || {
         let curves = curves

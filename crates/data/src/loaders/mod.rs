@@ -1,7 +1,8 @@
 //! Loaders: turn a folder or file into a [`cinerec_core::Dataset`].
 //!
 //! Formats ([`Format`]): MovieLens 100K, 1M/10M (`.dat`), the CSV releases (ml-latest,
-//! 20M/25M/32M), RecBole atomic files and generic CSV/TSV; detected from folder contents by
+//! 20M/25M/32M), RecBole atomic files, Parquet folders (`ratings.parquet`, optional
+//! `movies.parquet`/`users.parquet`: [`parquet`]) and generic CSV/TSV; detected from folder contents by
 //! [`detect_format`] or named in [`LoadOptions`]. Big rating files go through a parallel,
 //! block-wise reader (`ratings.rs`) that never holds the file in memory; metadata files are
 //! small and read whole. Inner ids follow sorted raw-id order; items listed in the metadata
@@ -16,6 +17,8 @@ mod ml100k;
 mod mlcsv;
 mod mldat;
 mod movies_file;
+pub mod parquet;
+mod parquet_cols;
 mod ratings;
 mod recbole;
 mod split_files;
@@ -43,6 +46,8 @@ pub enum Format {
     MlCsv,
     /// RecBole atomic files: `<name>.inter`, `.item`, `.user`, `.kg`, `.link`.
     RecBole,
+    /// A folder of Parquet files: `ratings.parquet`, optional `movies.parquet`, `users.parquet`.
+    Parquet,
     /// One delimited ratings file with a column mapping.
     Generic(GenericSpec),
 }
@@ -105,6 +110,7 @@ pub fn detect_format(path: &Path) -> Result<Format> {
             ("u.data", Format::Ml100k),
             ("ratings.dat", Format::MlDat),
             ("ratings.csv", Format::MlCsv),
+            ("ratings.parquet", Format::Parquet),
         ] {
             if path.join(file).is_file() {
                 return Ok(fmt);
@@ -116,7 +122,7 @@ pub fn detect_format(path: &Path) -> Result<Format> {
         return Err(DataError::Format {
             path: path.to_path_buf(),
             message: "no known dataset here: expected u.data (ML-100K), ratings.dat (ML-1M/10M), \
-                      ratings.csv (MovieLens CSV) or <name>.inter (RecBole)"
+                      ratings.csv (MovieLens CSV), ratings.parquet (Parquet) or <name>.inter (RecBole)"
                 .into(),
         });
     }
@@ -130,6 +136,7 @@ pub fn detect_format(path: &Path) -> Result<Format> {
     match file_name(path) {
         "u.data" => return Ok(Format::Ml100k),
         "ratings.dat" => return Ok(Format::MlDat),
+        "ratings.parquet" => return Ok(Format::Parquet),
         "ratings.csv" if parent.join("movies.csv").is_file() => return Ok(Format::MlCsv),
         _ => {}
     }
@@ -169,6 +176,7 @@ fn read_parts(path: &Path, opts: &LoadOptions) -> Result<assemble::Parts> {
         Format::Ml100k => ml100k::read(&dir, t),
         Format::MlDat => mldat::read(&dir, t),
         Format::MlCsv => mlcsv::read(&dir, t),
+        Format::Parquet => parquet::read(&dir),
         Format::RecBole => {
             let inter = if path.is_file() {
                 path.to_path_buf()

@@ -121,6 +121,36 @@ impl RawRatings {
         &self.inter.values
     }
 
+    /// Ratings read by one sequential reader (the Parquet loader): `inter` holds what
+    /// `users`/`items` put in its id columns. `what` names the file for the empty-file error.
+    pub(crate) fn single(
+        inter: Interactions,
+        users: Interner,
+        items: Interner,
+        what: &Path,
+    ) -> Result<Self> {
+        if inter.values.is_empty() {
+            return Err(DataError::Format {
+                path: what.to_path_buf(),
+                message: "no ratings in the file".into(),
+            });
+        }
+        let (ukeys, mut ut) = merge(vec![users]);
+        let (ikeys, mut it) = merge(vec![items]);
+        let n = inter.values.len();
+        Ok(RawRatings {
+            inter,
+            user_keys: ukeys.iter().map(Key::to_raw).collect(),
+            item_keys: ikeys.iter().map(Key::to_raw).collect(),
+            segments: vec![(
+                0,
+                n,
+                ut.pop().unwrap_or_default(),
+                it.pop().unwrap_or_default(),
+            )],
+        })
+    }
+
     /// Rewrites ids to final inner ids: `user_final[k]` is the inner id of `user_keys[k]`.
     pub(crate) fn finish(self, user_final: &[u32], item_final: &[u32]) -> Interactions {
         let RawRatings {

@@ -60,6 +60,7 @@ mod bulk_sqlite;
 mod read;
 mod registry;
 mod runs;
+mod scan;
 mod snapload;
 mod write;
 
@@ -260,6 +261,16 @@ impl Store for SqlStore {
     }
     async fn list_movies(&self) -> Result<Vec<MovieRecord>> {
         self.read_movies().await
+    }
+    async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        self.read_users().await
+    }
+    async fn scan_ratings(
+        &self,
+        batch: usize,
+        sink: &mut (dyn for<'r> FnMut(&'r [RatingRecord]) -> bool + Send),
+    ) -> Result<u64> {
+        self.stream_ratings(batch, sink).await
     }
     async fn user_ratings(&self, user: &str) -> Result<Vec<RatingRecord>> {
         self.read_user_ratings(user).await

@@ -27,7 +27,7 @@ fn small(v: Option<i64>) -> Option<u16> {
     v.and_then(|x| u16::try_from(x).ok())
 }
 
-fn user_of(r: UserRow) -> UserRecord {
+pub(super) fn user_of(r: UserRow) -> UserRecord {
     UserRecord {
         id: r.0,
         age: small(r.1),
