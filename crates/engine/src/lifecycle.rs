@@ -103,10 +103,12 @@ pub async fn localize(store: &dyn Store, rec: &ModelRecord, cache: &Path) -> Res
     };
     std::fs::create_dir_all(cache).map_err(|e| EngineError::io(cache, e))?;
     let path = local.clone();
-    tokio::task::spawn_blocking(move || cinerec_core::atomic::write_atomic(&path, &[bytes.as_slice()]))
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))?
-        .map_err(|e| EngineError::io(&local, e))?;
+    tokio::task::spawn_blocking(move || {
+        cinerec_core::atomic::write_atomic(&path, &[bytes.as_slice()])
+    })
+    .await
+    .map_err(|e| EngineError::Task(e.to_string()))?
+    .map_err(|e| EngineError::io(&local, e))?;
     Ok(out)
 }
 

@@ -51,8 +51,16 @@ impl Replica {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .map(|h| h.trim().to_string())
                 .unwrap_or_default();
-            let host = if host.is_empty() { "cinerec".into() } else { host };
-            format!("{}-{}", host.chars().take(30).collect::<String>(), std::process::id())
+            let host = if host.is_empty() {
+                "cinerec".into()
+            } else {
+                host
+            };
+            format!(
+                "{}-{}",
+                host.chars().take(30).collect::<String>(),
+                std::process::id()
+            )
         } else {
             id.to_string()
         };
@@ -279,6 +287,10 @@ pub async fn follow_model(state: &AppState) -> Result<(), ServerError> {
     }
     let version = rec.version;
     let reloaded = crate::boot::switch(state, rec, false).await?;
-    tracing::info!(version, reloaded, "switched to the model activated through another replica");
+    tracing::info!(
+        version,
+        reloaded,
+        "switched to the model activated through another replica"
+    );
     Ok(())
 }

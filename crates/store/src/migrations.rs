@@ -87,7 +87,8 @@ const RATING_LOG: &str = "CREATE TABLE IF NOT EXISTS rating_log (gen BIGINT NOT 
          PRIMARY KEY (gen, user_id, movie_id))";
 
 /// Who wrote each rating generation (SQLite and PostgreSQL; MySQL below).
-const RATING_ORIGIN: &str = "CREATE TABLE IF NOT EXISTS rating_origin (gen BIGINT NOT NULL PRIMARY KEY, \
+const RATING_ORIGIN: &str =
+    "CREATE TABLE IF NOT EXISTS rating_origin (gen BIGINT NOT NULL PRIMARY KEY, \
          origin VARCHAR(64) NOT NULL)";
 
 /// Every migration, in order.

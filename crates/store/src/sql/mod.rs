@@ -159,7 +159,8 @@ impl SqlStore {
             }
         };
         let snapshot = crate::snapshot::location(url, backend);
-        let listen_url = (backend == Backend::Postgres).then(|| changes::ListenUrl(url.to_string()));
+        let listen_url =
+            (backend == Backend::Postgres).then(|| changes::ListenUrl(url.to_string()));
         let store = SqlStore {
             pool,
             backend,

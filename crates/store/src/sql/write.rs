@@ -43,12 +43,7 @@ macro_rules! log_changes {
                 .execute(&mut *$conn)
                 .await?;
         }
-        notify!(
-            $conn,
-            $b,
-            super::changes::RATINGS_CHANNEL,
-            g.to_string()
-        );
+        notify!($conn, $b, super::changes::RATINGS_CHANNEL, g.to_string());
     }};
 }
 
