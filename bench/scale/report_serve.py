@@ -112,6 +112,8 @@ for shape, r in results.items():
     summary.append(f"{shape}: p50 {ms(c1['p50'])} ms at 1 conn, {c32['rps']:,.0f} req/s (p99 {ms(c32['p99'])} ms) at 32 "
                    f"= {ratio:.1f}× the FastAPI anchor; autocomplete p99 {ms(s1['p99'])} ms")
 out.append("")
+out.append("The scoring kernels and the title index alone, in process: [kernels.md](kernels.md).")
+out.append("")
 open(os.path.join(ROOT, "bench", "scale", "serve.md"), "w").write("\n".join(out) + "\n")
 
 # one line in bench/RESULTS.md, replaced on every run

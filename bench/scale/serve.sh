@@ -111,7 +111,7 @@ for shape in $SHAPES; do
   log "$shape: starting the anchor (2 uvicorn workers)"
   (cd "$W/anchor" && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 \
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MODEL_PATH="$D/model_big.npz" \
-    exec "$VENV/bin/uvicorn" app:app --host 127.0.0.1 --port $P_PY --workers 2 \
+    "$VENV/bin/uvicorn" app:app --host 127.0.0.1 --port $P_PY --workers 2 \
     --no-access-log --log-level warning) >"$W/raw/${shape}_anchor.log" 2>&1 &
   PY=$!; PIDS+=($PY)
   wait_up $P_PY 600 || { log "anchor did not come up"; tail "$W/raw/${shape}_anchor.log"; exit 1; }

@@ -9,6 +9,7 @@
 #
 #   CINEREC_BIN=target/ci/cinerec CINEREC_ML100K=data/ml-100k tests/spark/run.sh
 #   SPARK_ALS_PARAMS='{"factors": 64}'  (default: cinerec's ALS defaults)
+#   tests/spark/run.sh --install-only  (the pyspark virtualenv only: .ci/run does it during the build)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -24,14 +25,15 @@ if ! command -v java > /dev/null 2>&1 || ! java -version > /dev/null 2>&1; then
   exit 0
 fi
 java -version 2>&1 | head -1
-[ -x "$BIN" ] || { echo "spark: no cinerec binary at $BIN"; exit 1; }
-[ -d "$ML100K" ] || { echo "spark: no MovieLens-100K at $ML100K"; exit 1; }
-
 VENV=$ROOT/target/spark-venv
 if ! "$VENV/bin/python3" -c "import pyspark, numpy; assert pyspark.__version__ == '$PYSPARK_VERSION'" 2> /dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "pyspark==$PYSPARK_VERSION" "numpy==$NUMPY_VERSION"
 fi
+[ "${1:-}" != "--install-only" ] || exit 0
+[ -x "$BIN" ] || { echo "spark: no cinerec binary at $BIN"; exit 1; }
+[ -d "$ML100K" ] || { echo "spark: no MovieLens-100K at $ML100K"; exit 1; }
+
 SUBMIT=$VENV/bin/spark-submit
 
 WORK=$(mktemp -d)

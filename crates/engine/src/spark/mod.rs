@@ -11,10 +11,13 @@
 //! `alpha` (MLlib's confidence is `1 + alpha·|r|` with preference `r > 0`: cinerec exports
 //! `r = 1`, or the rating with `use_ratings`, so the confidences are cinerec's), seed →
 //! `seed`. Regularisation differs in form: cinerec adds λ to every solve, MLlib adds
-//! `regParam · n` with `n` the row's interaction count (ALS-WR). [`map_params`] sets
-//! `regParam = λ · (active users + active items) / (2 · ratings)`, so the total penalty
-//! weight over all rows is cinerec's; rows with more interactions than average are
-//! penalised more than cinerec does, rows with fewer less. MLlib solves each row exactly
+//! `regParam · n` with `n` the row's interaction count (ALS-WR), so no single `regParam`
+//! reproduces a constant λ. [`map_params`] matches them where the data is: at the row size an
+//! interaction sees on average, `n_eff = Σ n² / Σ n` over user and item rows together
+//! (`regParam = λ / n_eff`). Matching the mean row size instead (`λ·(users + items)/(2·ratings)`,
+//! the same total penalty weight) over-regularises the heavy users and popular movies that
+//! carry most interactions, 2.5× too strongly on MovieLens-100K; the measurements of both
+//! mappings are in `bench/spark/results.md`. MLlib solves each row exactly
 //! (Cholesky) where cinerec's default takes `cg_steps` conjugate-gradient steps, and its
 //! initial factors are drawn differently; the measured effect is in `bench/spark/results.md`.
 
@@ -73,21 +76,29 @@ pub struct MllibParams {
 
 /// Maps cinerec's ALS parameters to MLlib's for `data` (see the module docs).
 pub fn map_params(p: &AlsParams, data: &Dataset) -> MllibParams {
-    let m = data.matrix();
-    let users = (0..m.n_users())
-        .filter(|&u| m.user_count(UserIdx(u as u32)) > 0)
-        .count();
-    let items = (0..m.n_items())
-        .filter(|&i| !m.item_users(cinerec_core::ItemIdx(i as u32)).is_empty())
-        .count();
-    let nnz = data.n_ratings().max(1) as f64;
     MllibParams {
         rank: p.factors,
         max_iter: p.iterations,
-        reg_param: p.regularization as f64 * (users + items) as f64 / (2.0 * nnz),
+        reg_param: p.regularization as f64 / interaction_weighted_row_size(data),
         alpha: p.alpha as f64,
         seed: (p.seed & i64::MAX as u64) as i64,
     }
+}
+
+/// `Σ n² / Σ n` over every user row and every item row of `data` (`n` its interaction
+/// count): the size of the row a randomly drawn interaction belongs to, on average over its
+/// two rows. At least 1.
+pub fn interaction_weighted_row_size(data: &Dataset) -> f64 {
+    let m = data.matrix();
+    let sq = |n: usize| (n * n) as f64;
+    let users: f64 = (0..m.n_users())
+        .map(|u| sq(m.user_count(UserIdx(u as u32))))
+        .sum();
+    let items: f64 = (0..m.n_items())
+        .map(|i| sq(m.item_users(cinerec_core::ItemIdx(i as u32)).len()))
+        .sum();
+    let nnz = data.n_ratings().max(1) as f64;
+    ((users + items) / (2.0 * nnz)).max(1.0)
 }
 
 /// The value exported for a rating: 1 (implicit), or the rating with `use_ratings` (at least
@@ -284,4 +295,43 @@ fn read_matrix(dir: &Path, rows: usize, k: usize) -> Result<Vec<f32>> {
         m[r * k..(r + 1) * k].copy_from_slice(&v);
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cinerec_core::{fixtures, ItemIdx};
+
+    /// `Σ n² / Σ n` counted directly from the rows, for the check below.
+    fn brute_force(data: &Dataset) -> f64 {
+        let m = data.matrix();
+        let mut sq = 0.0;
+        for u in 0..m.n_users() {
+            sq += (m.user_count(UserIdx(u as u32)) as f64).powi(2);
+        }
+        for i in 0..m.n_items() {
+            sq += (m.item_users(ItemIdx(i as u32)).len() as f64).powi(2);
+        }
+        sq / (2.0 * data.n_ratings() as f64)
+    }
+
+    #[test]
+    fn reg_param_is_lambda_over_the_interaction_weighted_row_size() {
+        let data = fixtures::synthetic(3);
+        let n_eff = interaction_weighted_row_size(&data);
+        assert!((n_eff - brute_force(&data)).abs() < 1e-9);
+        // heavier rows than the plain mean: the users and items most interactions belong to
+        let mean = data.n_ratings() as f64 * 2.0
+            / (data.matrix().n_users() + data.matrix().n_items()) as f64;
+        assert!(n_eff > mean, "n_eff {n_eff} vs mean {mean}");
+        let p = AlsParams {
+            regularization: 20.0,
+            ..AlsParams::default()
+        };
+        let m = map_params(&p, &data);
+        assert!((m.reg_param - 20.0 / n_eff).abs() < 1e-12);
+        assert_eq!((m.rank, m.max_iter, m.seed), (p.factors, p.iterations, 42));
+        // no rating at all: no division by zero
+        assert!(map_params(&p, &fixtures::empty(3, 4)).reg_param.is_finite());
+    }
 }
