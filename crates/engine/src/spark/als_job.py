@@ -11,7 +11,11 @@ as MLlib names them.
 import argparse
 import json
 import os
+import shutil
 import time
+
+# Iterations between ALS checkpoints (truncating the lineage; see main).
+CHECKPOINT_INTERVAL = 5
 
 
 def main():
@@ -32,6 +36,12 @@ def main():
 
     spark = SparkSession.builder.appName("cinerec-als").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    # ALS's RDD lineage grows with every iteration; without checkpoints a deep one overflows
+    # the stack when a task is deserialised (seen in CI: StackOverflowError at 15 iterations
+    # on ML-100K, local mode). The checkpoints go beside the output (a cluster's master needs
+    # it on storage every executor reaches, as the output itself) and are removed after.
+    checkpoints = os.path.join(a.output, "_checkpoints")
+    spark.sparkContext.setCheckpointDir(checkpoints)
     t1 = time.time()
     df = spark.read.parquet(a.input).cache()
     n = df.count()
@@ -50,6 +60,7 @@ def main():
         seed=a.seed,
         numUserBlocks=blocks,
         numItemBlocks=blocks,
+        checkpointInterval=CHECKPOINT_INTERVAL,
     )
     model = als.fit(df)
     # ALS.fit materialises the factors (they are cached and counted inside fit).
@@ -69,6 +80,7 @@ def main():
     }
     with open(os.path.join(a.output, "timings.json"), "w") as f:
         json.dump(timings, f)
+    shutil.rmtree(checkpoints, ignore_errors=True)
     spark.stop()
 
 
