@@ -8,7 +8,7 @@
 #   3. cinerec's own ALS fit at the same sizes, for the ratio;
 #   4. rating propagation between replicas: tests/replicas/run.sh's latency line.
 # Per-request CPU at a catalogue size comes from bench/scale/serve.sh (HTTP) and
-# bench/scale/serve.md's in-process kernel table; this script does not repeat them.
+# bench/scale/kernels.md's in-process kernel table; this script does not repeat them.
 #
 #   CINEREC_BIN=target/ci/cinerec CINEREC_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 #     SPARK_SUBMIT=target/spark-venv/bin/spark-submit bench/deploy/measure.sh
