@@ -1,34 +1,38 @@
 #!/usr/bin/env bash
 # The Python package's CI step (called by .ci/run): builds the wheel with `pip install ./python`
-# (maturin from PyPI, the workspace's `ci` profile and target directory, so what
-# `cargo build --profile ci` already compiled is reused), into a fresh virtualenv, then runs
+# (maturin, the workspace's `ci` profile and target directory: with the workspace-hack crate
+# every build of the workspace resolves the same features, so what the workspace build compiled
+# is reused and only pyo3, numpy and the binding compile here), into a virtualenv, then runs
 # pytest on python/tests. Exits with pytest's status (5 = no test ran counts as a failure).
 #
-#   python/ci.sh            (from anywhere; VENV=... to choose the virtualenv folder)
-#
-# Measured (load ~15 on the shared 2 cores): 403 s in all, 313 s of it the wheel, with the
-# binding's dependencies already built in the target directory (the isolated build's own
-# interpreter makes pyo3, numpy and the binding rebuild). From a target holding only the
-# `cargo build -p cinerec` / `cargo test --workspace` builds, `-p cinerec-python` unifies
-# features differently (tokio, sqlx, faer, burn … rebuild): ~50 min under that load.
+#   python/ci.sh                 (from anywhere; VENV=... to choose the virtualenv folder)
+#   python/ci.sh --install-only  (the virtualenv and its packages only: .ci/run starts this
+#                                 during the build, it needs only the network)
 #
 # Environment passed to the tests when set: CINEREC_ML100K (a MovieLens-100K folder),
-# CINEREC_BIN (a cinerec binary built from this tree).
+# CINEREC_BIN (a cinerec binary built from this tree), CINEREC_TEST_POSTGRES_URL.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 VENV=${VENV:-$ROOT/target/python-venv}
 start=$(date +%s)
 
-echo "== python: fresh virtualenv in $VENV"
-rm -rf "$VENV"
-python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q numpy pandas scipy pytest
+if [ ! -f "$VENV/.installed" ] || [ "${1:-}" = "--install-only" ]; then
+  echo "== python: fresh virtualenv in $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  # maturin in the virtualenv: the wheel is built without build isolation, so the build
+  # needs no download of its own.
+  "$VENV/bin/pip" install -q numpy pandas scipy pytest "maturin>=1.9.4,<2"
+  touch "$VENV/.installed"
+fi
+[ "${1:-}" = "--install-only" ] && exit 0
 
 echo "== python: pip install ./python (maturin, profile ci)"
+export PATH="$VENV/bin:$PATH"  # the build backend runs the virtualenv's `maturin`
 t0=$(date +%s)
-"$VENV/bin/pip" install -q "$ROOT/python"
+"$VENV/bin/pip" install -q --no-build-isolation "$ROOT/python"
 echo "wheel built and installed in $(( $(date +%s) - t0 )) s"
 "$VENV/bin/python" -c "import cinerec; print('cinerec', cinerec.__version__, 'from', cinerec.__file__)"
 

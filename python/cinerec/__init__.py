@@ -7,6 +7,8 @@ scientists already use.
 - implicit-style ranking models (:class:`ALS`, :class:`BPR`, :class:`EASE`, :class:`ItemKNN`,
   :class:`Popularity`): ``fit(user_items)`` on a ``scipy.sparse`` matrix, ``recommend``,
   ``similar_items``, ``recalculate_user``.
+- :class:`Store`: the database `cinerec serve` reads (SQLite, PostgreSQL, MySQL): import a
+  DataFrame, fit on the store's contents, register (and activate) a model for the server.
 - :mod:`cinerec.datasets`, :mod:`cinerec.split`, :mod:`cinerec.metrics` with the CLI's
   definitions; ``model.save(path)`` / :func:`load` with the engine's model files.
 
@@ -17,6 +19,7 @@ from . import datasets, metrics, split
 from ._io import header, load
 from ._native import CinerecError, __version__
 from ._native import registry as _registry
+from .store import Store
 from .explicit import (
     KNN,
     SVD,
@@ -48,6 +51,6 @@ def models() -> dict:
 __all__ = [
     "ALS", "BPR", "EASE", "KNN", "SVD", "AlternatingLeastSquares", "AutoRec", "Baseline",
     "BayesianPersonalizedRanking", "Blend", "CinerecError", "ItemKNN", "NormalPredictor",
-    "Popularity", "Predictions", "RankingModel", "RatingModel", "SVDpp", "__version__",
+    "Popularity", "Predictions", "RankingModel", "RatingModel", "SVDpp", "Store", "__version__",
     "datasets", "header", "load", "metrics", "models", "split",
 ]

@@ -6,6 +6,8 @@
 //!   side maps raw ids), loaded or fetched by name as the CLI does, and split;
 //! - [`model`]: `NativeModel`, any registry model: fit, vectorised predict, batched top-N,
 //!   similar items, fold-in scoring, model files;
+//! - [`store`]: `NativeStore`, a store (SQLite, PostgreSQL, MySQL) to import into, load from and
+//!   register models in, for a running `cinerec serve`;
 //! - [`eval`]: the CLI's evaluation (`cinerec eval`'s metric definitions) on a test set.
 //!
 //! Every engine error becomes `cinerec.CinerecError` with the engine's message. Fitting and
@@ -16,6 +18,7 @@ use pyo3::prelude::*;
 mod data;
 mod eval;
 mod model;
+mod store;
 
 pyo3::create_exception!(
     _native,
@@ -36,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<data::NativeData>()?;
     m.add_class::<model::NativeModel>()?;
+    m.add_class::<store::NativeStore>()?;
     m.add_function(wrap_pyfunction!(model::registry, m)?)?;
     m.add_function(wrap_pyfunction!(model::read_header, m)?)?;
     m.add_function(wrap_pyfunction!(eval::evaluate, m)?)?;

@@ -67,6 +67,11 @@ impl Rows<'_> {
 }
 
 impl NativeModel {
+    /// The registry name of the model.
+    pub(crate) fn algorithm(&self) -> &str {
+        &self.name
+    }
+
     fn fitted(&self) -> PyResult<&Fitted> {
         self.fitted.as_ref().ok_or_else(|| {
             err(format!(
