@@ -20,7 +20,7 @@ if [ ! -d "$CINEREC_DATA_DIR/ml-100k" ]; then
   cargo build --profile "$PROFILE" -q -p cinerec
   CINEREC_ML100K_SOURCE=pip "target/$PROFILE/cinerec" --quiet --data-dir "$CINEREC_DATA_DIR" data fetch ml-100k
 fi
-[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --profile "$PROFILE" -q -p cinerec-engine --example demographics
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --profile "$PROFILE" -q --workspace --example demographics
 {
   echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(uname -m) $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

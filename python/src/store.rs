@@ -154,9 +154,11 @@ impl NativeStore {
     /// the server's own naming).
     fn model_path(&self, model: PyRef<'_, NativeModel>, dir: PathBuf) -> PyResult<String> {
         let (_, data) = model.parts()?;
-        Ok(lifecycle::versioned_model_path(Path::new(&dir), data, model.algorithm())
-            .display()
-            .to_string())
+        Ok(
+            lifecycle::versioned_model_path(Path::new(&dir), data, model.algorithm())
+                .display()
+                .to_string(),
+        )
     }
 
     /// The registry, by version, as JSON.

@@ -19,8 +19,11 @@
 //! neighbours are the [`MAX_NEIGHBOURS`] users sharing most with the visitor's ratings (each
 //! shared movie counts `s_u += 1 − |l_u − l_visitor|`); `lift(i) = (N(i) + α·p(i)) / ((W + α)·p(i))`
 //! compares how much they liked `i` (`N(i) = Σ_u s_u · l_u(i)`, `W = Σ_u s_u`) with what any
-//! `W` users would (`p(i) = c(i) / users`), shrunk by [`ALPHA`] pseudo-users; `λ = n / (n + 1)`
-//! for a visitor with `n` ratings ([`PRIOR_STRENGTH`]). Weighting by the value matters where
+//! `W` users would (`p(i) = c(i) / users`), shrunk by [`ALPHA`] pseudo-users; `λ = e / (e + 1)`
+//! ([`PRIOR_STRENGTH`]) for a visitor whose ratings carry evidence `e = Σ_j (1 − share of the
+//! users who rated j)`: a rating of a movie nearly everyone rated tells little about whom the
+//! visitor is like (measured in `bench/demographics/`: with `e = n`, the count of ratings, one
+//! rating ranked below demographics alone on three of six seeds). Weighting by the value matters where
 //! groups watch the same movies and differ in what they think of them; taking the lift, not the
 //! neighbours' raw liking, keeps one popular rated movie from restating popularity (measured
 //! in `bench/demographics/`: with raw liking, 1 rating ranked below demographics alone).
@@ -32,7 +35,8 @@ use cinerec_core::{Dataset, ItemIdx, UserIdx, UserMeta};
 /// bounds the prior's memory at `3 × MAX_VALUES × movies` sums.
 pub const MAX_VALUES: usize = 64;
 /// How many ratings' worth of trust the demographic groups keep against the neighbours'
-/// evidence: a visitor with `n` ratings weighs the neighbours' lift by `n / (n + 1)`.
+/// evidence: a visitor whose ratings carry evidence `e` (see [`DemographicPrior::score_with`])
+/// weighs the neighbours' lift by `e / (e + 1)`.
 pub const PRIOR_STRENGTH: f32 = 1.0;
 /// Pseudo-users at the catalogue's average taste added to the neighbours before their lift is
 /// taken, so a movie two neighbours happen to share does not outrank the groups' favourites.
@@ -163,7 +167,8 @@ impl DemographicPrior {
 
     /// [`DemographicPrior::score`] for a visitor who also rated the movies of `profile`: the
     /// training users who rated some of them alike (the neighbours) add the lift of their
-    /// liking of each movie over everyone's, weighted by `n / (n + 1)` for `n` rated movies
+    /// liking of each movie over everyone's, weighted by `e / (e + 1)`, where each rated movie
+    /// adds to `e` the share of users who did not rate it
     /// (the module docs give the formula). `data` is the snapshot the prior was built from
     /// (`None`: demographics only).
     pub fn score_with(
@@ -186,8 +191,13 @@ impl DemographicPrior {
             Some(d) if !profile.is_empty() => self.neighbours(d, profile),
             _ => (Vec::new(), 0.0),
         };
-        let n_rated = profile.iter().filter(|p| p.0.ix() < self.n_items).count() as f32;
-        let lambda = n_rated / (n_rated + PRIOR_STRENGTH);
+        let lambda = match data {
+            Some(d) => {
+                let e = self.evidence(d, profile);
+                e / (e + PRIOR_STRENGTH)
+            }
+            None => 0.0,
+        };
         let n_users = self.n_users.max(1) as f32;
         for (i, o) in out.iter_mut().enumerate() {
             *o = match self.global.get(i) {
@@ -206,6 +216,18 @@ impl DemographicPrior {
             };
         }
         rows.len()
+    }
+
+    /// How much the visitor's ratings set them apart: each rated movie counts the share of
+    /// the training users who did not rate it (a movie nearly everyone rated says little of
+    /// whom the visitor is like; a rarely rated one almost a whole rating's worth).
+    fn evidence(&self, data: &Dataset, profile: &[(ItemIdx, f32)]) -> f32 {
+        let users = self.n_users.max(1) as f32;
+        profile
+            .iter()
+            .filter(|p| p.0.ix() < self.n_items)
+            .map(|p| 1.0 - (data.matrix().item_col(p.0).0.len() as f32 / users).min(1.0))
+            .sum()
     }
 
     /// Per movie: the liking of the users who share rated movies with `profile`, each
@@ -341,16 +363,59 @@ mod tests {
         prior.answer(&data, &meta, &[], &mut s);
         assert_eq!(s[0], f32::NEG_INFINITY);
         assert_eq!(s[1..], p[1..]);
-        // Ratings that agree with the other group's taste pull its movies up.
-        let odd: Vec<(ItemIdx, f32)> = (1..8).step_by(2).map(|i| (ItemIdx(i), 5.0)).collect();
-        let mut with = model.clone();
-        prior.answer(&data, &meta, &odd, &mut with);
-        let odd_share = |v: &[f32]| top_k(v, 10).iter().filter(|x| x.item.0 % 2 == 1).count();
+        // Ratings that agree with the other group's taste pull its movies up (their prior
+        // gains on the visitor's own group's movies), the more so the rarer the rated movies
+        // (a movie nearly everyone rated says little of whom the visitor is like).
+        let rated = |ids: &[u32]| -> Vec<(ItemIdx, f32)> {
+            ids.iter().map(|&i| (ItemIdx(i), 5.0)).collect()
+        };
+        let pull = |profile: &[(ItemIdx, f32)]| {
+            let mut v = model.clone();
+            prior.answer(&data, &meta, profile, &mut v);
+            let mean = |odd: bool| {
+                let xs: Vec<f32> = (1..n)
+                    .filter(|&i| (i % 2 == 1) == odd && profile.iter().all(|p| p.0.ix() != i))
+                    .map(|i| v[i])
+                    .collect();
+                xs.iter().sum::<f32>() / xs.len() as f32
+            };
+            mean(true) - mean(false)
+        };
+        let none = pull(&[]);
+        let raters = |i: u32| data.matrix().item_col(ItemIdx(i)).0.len();
+        let mut odd: Vec<u32> = (1..n as u32)
+            .step_by(2)
+            .filter(|&i| raters(i) >= 2)
+            .collect();
+        odd.sort_by_key(|&i| (raters(i), i));
+        let rare = pull(&rated(&odd[..4]));
+        let common = pull(&rated(&odd[odd.len() - 4..]));
         assert!(
-            odd_share(&with) > odd_share(&s),
-            "{} vs {}",
-            odd_share(&with),
-            odd_share(&s)
+            rare > common && common > none,
+            "rare {rare}, common {common}, none {none}"
         );
+    }
+
+    #[test]
+    fn a_rating_of_a_rarely_rated_movie_is_more_evidence() {
+        let data = with_genders();
+        let prior = DemographicPrior::build(&data).unwrap();
+        let raters = |i: u32| data.matrix().item_col(ItemIdx(i)).0.len();
+        let (most, least) = (0..data.n_items() as u32).fold((0, 0), |(m, l), i| {
+            (
+                if raters(i) > raters(m) { i } else { m },
+                if raters(i) < raters(l) { i } else { l },
+            )
+        });
+        assert!(raters(most) > raters(least));
+        let e = |i: u32| prior.evidence(&data, &[(ItemIdx(i), 5.0)]);
+        assert!(e(most) < e(least), "{} vs {}", e(most), e(least));
+        let share = 1.0 - raters(least) as f32 / data.n_users() as f32;
+        assert!((e(least) - share).abs() < 1e-6);
+        // Evidence adds up over ratings and ignores movies beyond the snapshot.
+        let two = prior.evidence(&data, &[(ItemIdx(most), 5.0), (ItemIdx(least), 1.0)]);
+        assert!((two - e(most) - e(least)).abs() < 1e-6);
+        let beyond = ItemIdx(data.n_items() as u32 + 3);
+        assert_eq!(prior.evidence(&data, &[(beyond, 5.0)]), 0.0);
     }
 }
