@@ -23,7 +23,8 @@
 //! ([`PRIOR_STRENGTH`]) for a visitor whose ratings carry evidence `e = Σ_j (1 − share of the
 //! users who rated j)`: a rating of a movie nearly everyone rated tells little about whom the
 //! visitor is like (measured in `bench/demographics/`: with `e = n`, the count of ratings, one
-//! rating ranked below demographics alone on three of six seeds). Weighting by the value matters where
+//! rating ranked below demographics alone on seeds 4–6, 0.4683 against 0.4700; with the
+//! evidence 0.4705, and 3 and 5 ratings higher too). Weighting by the value matters where
 //! groups watch the same movies and differ in what they think of them; taking the lift, not the
 //! neighbours' raw liking, keeps one popular rated movie from restating popularity (measured
 //! in `bench/demographics/`: with raw liking, 1 rating ranked below demographics alone).
