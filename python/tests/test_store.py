@@ -41,34 +41,43 @@ def test_import_fit_register_activate(tmp_path, ratings_df):
     for kind, url in backends(tmp_path):
         if kind == "postgres":
             clear_pg(url)
-        with cinerec.Store(url) as store:
-            rep = store.import_ratings(ratings_df, name="planted")
-            assert rep["ratings"] == len(ratings_df), rep
-            again = store.import_ratings(ratings_df, name="planted")  # idempotent
-            c = store.counts()
-            assert (c["users"], c["movies"], c["ratings"]) == (
-                ratings_df.user.nunique(), ratings_df.item.nunique(), len(ratings_df)), (c, again)
-            data = store.dataset()
-            assert data.n_ratings == len(ratings_df)
+        try:
+            check_backend(kind, url, tmp_path, ratings_df)
+        finally:
+            if kind == "postgres":
+                clear_pg(url)  # leave the shared test database as other suites expect it
 
-            # A model fitted on the DataFrame itself has other users/movies (the placeholder of
-            # unknown ids): the store refuses it with a message that says what to do.
-            loose = cinerec.SVD(n_epochs=5).fit(ratings_df)
-            with pytest.raises(cinerec.CinerecError, match="Store.dataset"):
-                store.register(loose, model_dir=tmp_path / kind)
 
-            svd = store.fit(cinerec.SVD(n_epochs=80, lr_all=0.02, random_state=1))
-            u, i, r = ratings_df.user.to_numpy(), ratings_df.item.to_numpy(), ratings_df.rating.to_numpy()
-            assert cinerec.metrics.rmse(r, svd.predict(u, i)) < 0.6  # it learned the planted taste
-            rec = store.register(svd, model_dir=tmp_path / kind, metrics={"note": "from python"})
-            assert rec["algorithm"] == "svd" and not rec["active"]
-            assert rec["dataset_hash"] == data.hash
-            assert os.path.isfile(rec["artifact"])
-            assert cinerec.header(rec["artifact"])["metrics"]["note"] == "from python"
-            act = store.activate(rec["version"])
-            assert act["active"] and act["version"] == rec["version"]
-            listed = store.models()
-            assert [m["version"] for m in listed if m["active"]] == [rec["version"]]
+def check_backend(kind, url, tmp_path, ratings_df):
+    """Import, fit, register and activate on one store."""
+    with cinerec.Store(url) as store:
+        rep = store.import_ratings(ratings_df, name="planted")
+        assert rep["ratings"] == len(ratings_df), rep
+        again = store.import_ratings(ratings_df, name="planted")  # idempotent
+        c = store.counts()
+        assert (c["users"], c["movies"], c["ratings"]) == (
+            ratings_df.user.nunique(), ratings_df.item.nunique(), len(ratings_df)), (c, again)
+        data = store.dataset()
+        assert data.n_ratings == len(ratings_df)
+
+        # A model fitted on the DataFrame itself has other users/movies (the placeholder of
+        # unknown ids): the store refuses it with a message that says what to do.
+        loose = cinerec.SVD(n_epochs=5).fit(ratings_df)
+        with pytest.raises(cinerec.CinerecError, match="Store.dataset"):
+            store.register(loose, model_dir=tmp_path / kind)
+
+        svd = store.fit(cinerec.SVD(n_epochs=80, lr_all=0.02, random_state=1))
+        u, i, r = ratings_df.user.to_numpy(), ratings_df.item.to_numpy(), ratings_df.rating.to_numpy()
+        assert cinerec.metrics.rmse(r, svd.predict(u, i)) < 0.6  # it learned the planted taste
+        rec = store.register(svd, model_dir=tmp_path / kind, metrics={"note": "from python"})
+        assert rec["algorithm"] == "svd" and not rec["active"]
+        assert rec["dataset_hash"] == data.hash
+        assert os.path.isfile(rec["artifact"])
+        assert cinerec.header(rec["artifact"])["metrics"]["note"] == "from python"
+        act = store.activate(rec["version"])
+        assert act["active"] and act["version"] == rec["version"]
+        listed = store.models()
+        assert [m["version"] for m in listed if m["active"]] == [rec["version"]]
 
 
 def free_port():
