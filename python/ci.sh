@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Python package's CI step (called by .ci/run): builds the wheel with `pip install ./python`
 # (maturin, the workspace's `ci` profile and target directory: with the workspace-hack crate
-# every build of the workspace resolves the same features, so what the workspace build compiled
-# is reused and only pyo3, numpy and the binding compile here), into a virtualenv, then runs
+# every build of the workspace resolves the same third-party features, so what the workspace
+# build compiled is reused: pyo3, numpy, the binding, and the engine and neural crates, whose
+# own features differ from the test build's, compile here; 62 s in CI), into a virtualenv, then runs
 # pytest on python/tests. Exits with pytest's status (5 = no test ran counts as a failure).
 #
 #   python/ci.sh                 (from anywhere; VENV=... to choose the virtualenv folder)

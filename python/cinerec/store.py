@@ -5,7 +5,6 @@ it in the store's model registry (optionally active), so a running server can sw
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from . import _frame, _native
 from .explicit import RatingModel
@@ -64,8 +63,7 @@ class Store:
         fresh name under ``model_dir`` — and registers it in the store; ``activate`` makes it
         the active model. Returns the registry record (``version``, ``algorithm``, ``artifact``,
         ``active``, …). On PostgreSQL the file is kept in the database too, for replicas."""
-        if path is None:
-            Path(model_dir).mkdir(parents=True, exist_ok=True)
+        if path is None:  # the folder is created when the file is written
             path = self._native.model_path(model._native, str(model_dir))
         model._save_extra(path)
         rec = self._native.register(model._native, str(path), bool(activate),

@@ -8,7 +8,6 @@ import subprocess
 import time
 import urllib.request
 
-import numpy as np
 import pytest
 
 import cinerec
@@ -17,17 +16,9 @@ CLI = os.environ.get("CINEREC_BIN")
 PG = os.environ.get("CINEREC_TEST_POSTGRES_URL")
 
 
-def backends(tmp_path):
-    out = [("sqlite", f"sqlite://{tmp_path / 'store.db'}")]
-    if PG:
-        out.append(("postgres", PG))
-    else:
-        print("SKIP (loud): CINEREC_TEST_POSTGRES_URL is not set; Store is tested on SQLite only")
-    return out
-
-
 def clear_pg(url):
-    """Empties the PostgreSQL test database's cinerec tables (other suites use it too)."""
+    """Empties the PostgreSQL test database's cinerec tables (other suites use it too); the
+    store is opened first so that its tables exist."""
     s = cinerec.Store(url)
     s.close()
     subprocess.run(["psql", url, "-q", "-c",
@@ -37,15 +28,18 @@ def clear_pg(url):
                    check=True, capture_output=True)
 
 
-def test_import_fit_register_activate(tmp_path, ratings_df):
-    for kind, url in backends(tmp_path):
-        if kind == "postgres":
-            clear_pg(url)
-        try:
-            check_backend(kind, url, tmp_path, ratings_df)
-        finally:
-            if kind == "postgres":
-                clear_pg(url)  # leave the shared test database as other suites expect it
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_import_fit_register_activate(kind, tmp_path, ratings_df):
+    if kind == "sqlite":
+        check_backend(kind, f"sqlite://{tmp_path / 'store.db'}", tmp_path, ratings_df)
+        return
+    if not PG:
+        pytest.skip("SKIP: CINEREC_TEST_POSTGRES_URL is not set; Store is tested on SQLite only")
+    clear_pg(PG)
+    try:
+        check_backend(kind, PG, tmp_path, ratings_df)
+    finally:
+        clear_pg(PG)  # leave the shared test database as other suites expect it
 
 
 def check_backend(kind, url, tmp_path, ratings_df):

@@ -186,18 +186,14 @@ impl DemographicPrior {
         profile: &[(ItemIdx, f32)],
         out: &mut [f32],
     ) -> usize {
-        let rows: Vec<&[f32]> = self
-            .fields
+        let visitor = self.values_of(meta);
+        let rows: Vec<&[f32]> = visitor
             .iter()
-            .zip(keys(meta))
-            .filter_map(|(field, k)| {
-                let v = field.values.binary_search(&k?).ok()?;
-                Some(&field.sums[v * self.n_items..][..self.n_items])
-            })
+            .map(|&(f, v)| &self.fields[f].sums[v as usize * self.n_items..][..self.n_items])
             .collect();
         let (near, weight) = match data {
             Some(d) if !profile.is_empty() => {
-                let near = self.neighbour_weights(d, meta, profile);
+                let near = self.neighbour_weights(d, &visitor, profile);
                 self.neighbour_liking(d, near)
             }
             _ => (Vec::new(), 0.0),
@@ -229,6 +225,17 @@ impl DemographicPrior {
         rows.len()
     }
 
+    /// The visitor's known group per field, as `(field, value index)` (fields not given, or
+    /// with a value no kept group has, are left out).
+    fn values_of(&self, meta: &UserMeta) -> Vec<(usize, u32)> {
+        self.fields
+            .iter()
+            .zip(keys(meta))
+            .enumerate()
+            .filter_map(|(f, (field, k))| Some((f, field.values.binary_search(&k?).ok()? as u32)))
+            .collect()
+    }
+
     /// How much the visitor's ratings set them apart: each rated movie counts the share of
     /// the training users who did not rate it (a movie nearly everyone rated says little of
     /// whom the visitor is like; a rarely rated one almost a whole rating's worth).
@@ -241,8 +248,9 @@ impl DemographicPrior {
             .sum()
     }
 
-    /// The neighbours of a visitor with demographics `meta` who rated `profile`: the
-    /// training users who rated some of the same movies alike, each weighted by how closely
+    /// The neighbours of a visitor of the groups `visitor` ([`DemographicPrior::values_of`]) who
+    /// rated `profile`: the training users who rated some of the same movies alike, each
+    /// weighted by how closely
     /// they agree on them (`Σ max(0, 1 − 2·|difference in liking|)`: one star apart on a 1–5
     /// scale counts half, two or more nothing — someone who panned what the visitor loved is
     /// no neighbour) times `(1 + m) / (1 + g)` for `m` of the visitor's `g` given fields they
@@ -251,7 +259,7 @@ impl DemographicPrior {
     fn neighbour_weights(
         &self,
         data: &Dataset,
-        meta: &UserMeta,
+        visitor: &[(usize, u32)],
         profile: &[(ItemIdx, f32)],
     ) -> Vec<(u32, f32)> {
         let m = data.matrix();
@@ -264,13 +272,6 @@ impl DemographicPrior {
                 *shared.entry(u).or_default() += (1.0 - 2.0 * (mine - theirs).abs()).max(0.0);
             }
         }
-        let visitor: Vec<(usize, u32)> = self
-            .fields
-            .iter()
-            .zip(keys(meta))
-            .enumerate()
-            .filter_map(|(f, (field, k))| Some((f, field.values.binary_search(&k?).ok()? as u32)))
-            .collect();
         let given = visitor.len() as f32;
         let mut near: Vec<(u32, f32)> = shared
             .into_iter()
@@ -472,11 +473,13 @@ mod tests {
     fn neighbours_of_the_visitors_groups_weigh_more() {
         let data = with_genders();
         let prior = DemographicPrior::build(&data).unwrap();
-        // Everyone who rated movie 0 as user 0 (F) did.
+        // The raters of user 0's first movie, asked about with user 0's rating of it.
         let m = data.matrix();
         let r0 = data.user_ratings(UserIdx(0));
         let (i, rating) = (ItemIdx(r0.0[0]), r0.1[0]);
-        let weights = |meta: &UserMeta| prior.neighbour_weights(&data, meta, &[(i, rating)]);
+        let weights = |meta: &UserMeta| {
+            prior.neighbour_weights(&data, &prior.values_of(meta), &[(i, rating)])
+        };
         let of = |w: &[(u32, f32)], u: u32| w.iter().find(|n| n.0 == u).map_or(0.0, |n| n.1);
         let (f, mm, none) = (
             weights(&gender("F")),
