@@ -42,7 +42,17 @@ pub fn load(source: &Source, out: &Output, keep: Keep) -> Result<Dataset> {
 
 /// Loads a dataset by name or path under `data_dir` (everything kept).
 pub fn load_dataset(spec: &str, data_dir: &Path, out: &Output) -> Result<Dataset> {
-    load(&Source::pick(None, spec, data_dir), out, Keep::ALL)
+    load_dataset_keeping(spec, data_dir, out, Keep::ALL)
+}
+
+/// [`load_dataset`] keeping only the optional parts of the rating matrix `keep` names.
+pub fn load_dataset_keeping(
+    spec: &str,
+    data_dir: &Path,
+    out: &Output,
+    keep: Keep,
+) -> Result<Dataset> {
+    load(&Source::pick(None, spec, data_dir), out, keep)
 }
 
 /// The dataset `--store` names, else `--data` (when given): the base a split is made from.

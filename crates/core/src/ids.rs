@@ -169,9 +169,39 @@ pub fn sort_by_raw_id<T>(v: &mut [T], id: impl Fn(&T) -> &str) {
     }
 }
 
+/// Raw ids tagged with the batch they arrived in (a store's `created_at`), in catalogue
+/// order: earlier batches first, each batch in [`sort_raw_ids`] order (numerically when all
+/// of *that batch's* ids are integers). A catalogue loaded in this order keeps every inner id
+/// it had when ids are added later (they form later batches and come after the earlier
+/// ones), so a model fitted on it still serves it; one batch alone is [`sort_raw_ids`] order.
+pub fn order_in_batches(mut ids: Vec<(i64, String)>) -> Vec<String> {
+    ids.sort_by_key(|(batch, _)| *batch);
+    let mut out = Vec::with_capacity(ids.len());
+    let mut rest = ids.as_mut_slice();
+    while let Some(&(batch, _)) = rest.first() {
+        let n = rest.iter().take_while(|(b, _)| *b == batch).count();
+        let (group, tail) = rest.split_at_mut(n);
+        sort_by_raw_id(group, |(_, id)| id.as_str());
+        out.extend(group.iter_mut().map(|(_, id)| std::mem::take(id)));
+        rest = tail;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_keep_earlier_ids_first() {
+        let ids = |v: &[(i64, &str)]| v.iter().map(|(b, s)| (*b, s.to_string())).collect();
+        let one = order_in_batches(ids(&[(5, "10"), (5, "9"), (5, "100")]));
+        assert_eq!(one, ["9", "10", "100"]);
+        // A later batch comes after, sorted on its own (its non-numeric id does not turn the
+        // first batch's order lexicographic).
+        let two = order_in_batches(ids(&[(7, "b"), (5, "10"), (7, "a"), (5, "9")]));
+        assert_eq!(two, ["9", "10", "a", "b"]);
+    }
 
     #[test]
     fn numeric_ids_sort_numerically() {

@@ -11,6 +11,8 @@
 //!   scores (what `recommend` uses for ALS and BPR);
 //! - [`scoring`]: the factor models' serving kernel (every movie's dot product, AVX2 when the
 //!   CPU has it, bit-identical to the portable [`scoring::dot`]);
+//! - [`cold_users`]: a fitted model serving users added since its fit (folded in from
+//!   their ratings), beside [`grow`] for movies;
 //! - [`atomic`]: the one atomic file writer (temporary file, sync, rename);
 //! - [`state`]: bounds-checked binary helpers every model uses for its fitted state, and
 //!   [`shape`]: the fitted catalogue shape with the argument checks every model makes;
@@ -21,6 +23,7 @@
 
 pub mod atomic;
 pub mod catalog;
+pub mod cold_users;
 pub mod configurable;
 pub mod dataset;
 pub mod demographics;

@@ -137,17 +137,24 @@ pub fn load_record(rec: &ModelRecord, data: &Dataset) -> Result<Box<dyn Recommen
 }
 
 /// The model of a registry record *as fitted*, for `data` (whose catalogue may have grown by
-/// appended movies since), and how many movies it was fitted on: for a caller that serves it
-/// through [`crate::grow::grow_shared`] as its catalogue keeps growing.
+/// appended users and movies since), and how many users and movies it was fitted on: for a
+/// caller that serves it through [`crate::grow::grow_shared`] and
+/// [`cinerec_core::cold_users::serve_new_users`] as its catalogue keeps growing.
 pub async fn load_registered_fitted(
     rec: &ModelRecord,
     data: Arc<Dataset>,
-) -> Result<(Box<dyn Recommender>, usize)> {
+) -> Result<(Box<dyn Recommender>, Fitted)> {
     let rec = rec.clone();
     tokio::task::spawn_blocking(move || {
         let path = PathBuf::from(&rec.artifact);
         persist::load_fitted(&path, &data, LoadOptions { force: true })
-            .map(|(m, h)| (m, h.n_items))
+            .map(|(m, h)| {
+                let fitted = Fitted {
+                    users: h.n_users,
+                    items: h.n_items,
+                };
+                (m, fitted)
+            })
             .map_err(|e| EngineError::Unservable {
                 version: rec.version,
                 source: Box::new(e.into()),
@@ -155,6 +162,25 @@ pub async fn load_registered_fitted(
     })
     .await
     .map_err(|e| EngineError::Task(e.to_string()))?
+}
+
+/// The catalogue a model was fitted on: its first `users` users and `items` movies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fitted {
+    /// Users it was fitted on.
+    pub users: usize,
+    /// Movies it was fitted on.
+    pub items: usize,
+}
+
+impl Fitted {
+    /// The whole catalogue of `data`.
+    pub fn all_of(data: &Dataset) -> Self {
+        Fitted {
+            users: data.n_users(),
+            items: data.n_items(),
+        }
+    }
 }
 
 /// Makes `version` the active model; returns its record.

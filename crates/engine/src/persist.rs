@@ -50,6 +50,13 @@ pub struct ModelHeader {
     /// Absent in files written before it existed: those need the same catalogue size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items_hash: Option<String>,
+    /// Fingerprint of the training catalogue's user ids in inner-id order
+    /// ([`users_fingerprint`]): a catalogue with users appended since (created through the
+    /// API, then read back from the store after a restart) is recognised by it; the new
+    /// users are answered by fold-in from their ratings (`cinerec_core::grow::ColdUsers`).
+    /// Absent in files written before it existed: those need the same number of users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users_hash: Option<String>,
     /// Evaluation figures recorded at training time, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value>,
@@ -58,8 +65,10 @@ pub struct ModelHeader {
 /// Options for [`load_with`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
-    /// Load even when the dataset hash differs (user/item counts must still agree, since the
-    /// state is indexed by them).
+    /// Load even when the dataset hash differs (ratings changed since the fit): the ids must
+    /// still line up — the trained users and movies first, by the file's fingerprints (or the
+    /// same counts, for a file without them) — with users and movies appended after them
+    /// allowed.
     pub force: bool,
 }
 
@@ -96,6 +105,7 @@ fn encode(
             .unwrap_or(0),
         cinerec_version: env!("CARGO_PKG_VERSION").to_string(),
         items_hash: Some(items_fingerprint(data, data.n_items())),
+        users_hash: Some(users_fingerprint(data, data.n_users())),
         metrics,
     };
     let prefix = file_prefix(&header, state.len())?;
@@ -214,12 +224,11 @@ pub fn read_header(path: &Path) -> Result<ModelHeader> {
     Ok(parse(path, &read(path)?)?.0)
 }
 
-/// sha256 (hex, first 16 characters) of the first `n` movie ids of `data`'s catalogue, in
-/// inner-id order.
-pub fn items_fingerprint(data: &Dataset, n: usize) -> String {
+/// sha256 (hex, first 16 characters) of the first `n` of `ids`.
+fn fingerprint(ids: &[String], n: usize) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for r in &data.catalog().items.raws()[..n.min(data.n_items())] {
+    for r in &ids[..n.min(ids.len())] {
         h.update(r.as_bytes());
         h.update([0u8]);
     }
@@ -230,15 +239,47 @@ pub fn items_fingerprint(data: &Dataset, n: usize) -> String {
         .collect()
 }
 
-/// Whether `data`'s catalogue is the training catalogue of `header` with movies appended
-/// (the same users; the trained movies first, by their fingerprint).
+/// Fingerprint of the first `n` movie ids of `data`'s catalogue, in inner-id order.
+pub fn items_fingerprint(data: &Dataset, n: usize) -> String {
+    fingerprint(data.catalog().items.raws(), n)
+}
+
+/// Fingerprint of the first `n` user ids of `data`'s catalogue, in inner-id order.
+pub fn users_fingerprint(data: &Dataset, n: usize) -> String {
+    fingerprint(data.catalog().users.raws(), n)
+}
+
+/// Whether the first `trained` ids of a catalogue of `now` ids are the trained ones: the
+/// same count (and, when the file has a fingerprint, the same ids), or more ids now with
+/// the fingerprint of the first `trained` matching (ids appended since).
+fn prefix_matches(
+    trained: usize,
+    now: usize,
+    recorded: Option<&String>,
+    now_hash: impl Fn() -> String,
+) -> bool {
+    match recorded {
+        Some(h) => trained <= now && *h == now_hash(),
+        None => trained == now,
+    }
+}
+
+/// Whether `data`'s catalogue is the training catalogue of `header`, or it with users and/or
+/// movies appended (the trained ones first, by their fingerprints).
 fn grown_from(header: &ModelHeader, data: &Dataset) -> bool {
-    header.n_users == data.n_users()
-        && header.n_items < data.n_items()
-        && header
-            .items_hash
-            .as_ref()
-            .is_some_and(|h| *h == items_fingerprint(data, header.n_items))
+    let users = prefix_matches(
+        header.n_users,
+        data.n_users(),
+        header.users_hash.as_ref(),
+        || users_fingerprint(data, header.n_users),
+    );
+    let items = prefix_matches(
+        header.n_items,
+        data.n_items(),
+        header.items_hash.as_ref(),
+        || items_fingerprint(data, header.n_items),
+    );
+    users && items
 }
 
 /// Rebuilds a model from parsed file content, checking it against `data`: the model *as
@@ -251,7 +292,13 @@ pub fn from_parts(
     opts: LoadOptions,
 ) -> Result<Box<dyn Recommender>> {
     let same_size = header.n_users == data.n_users() && header.n_items == data.n_items();
-    let fits = same_size || (opts.force && grown_from(header, data));
+    // Forced (a store's data, changed since the fit), the ids must still line up: the
+    // trained ones first, checked by fingerprint where the file has them.
+    let fits = if opts.force {
+        grown_from(header, data)
+    } else {
+        same_size
+    };
     if !fits || (!opts.force && header.dataset_hash != data.hash()) {
         return Err(ModelError::DatasetMismatch(Box::new(DatasetMismatch {
             path: path.to_path_buf(),
@@ -271,8 +318,9 @@ pub fn from_parts(
 }
 
 /// Loads a model file for use with `data`, with options; returns the header too. Forced, a
-/// catalogue grown by appended movies since training is accepted: the model serves them as
-/// `cinerec_core::grow::grow_box` says (header `n_items` is what it was fitted on).
+/// catalogue grown by appended movies and users since training is accepted: the model serves
+/// the movies as `cinerec_core::grow::grow_box` says (header `n_items` is what it was fitted
+/// on) and the users by fold-in (`cinerec_core::cold_users`).
 pub fn load_with(
     path: &Path,
     data: &Dataset,
@@ -280,6 +328,10 @@ pub fn load_with(
 ) -> Result<(Box<dyn Recommender>, ModelHeader)> {
     let (model, header) = load_fitted(path, data, opts)?;
     let model = cinerec_core::grow::grow_box(model, header.n_items, data)?;
+    if header.n_users < data.n_users() {
+        let grown = cinerec_core::cold_users::ColdUsers::new(model.into(), header.n_users, data);
+        return Ok((Box::new(grown), header));
+    }
     Ok((model, header))
 }
 

@@ -22,8 +22,8 @@ pub fn model_cache(models_dir: &str) -> std::path::PathBuf {
     Path::new(models_dir).join("from-store")
 }
 
-/// Loads the model file of `rec` for `data`, whose catalogue may have grown by appended movies
-/// since the fit (see [`lifecycle::load_registered_fitted`]); a file this process cannot read
+/// Loads the model file of `rec` for `data`, whose catalogue may have grown by appended users
+/// and movies since the fit (see [`lifecycle::load_registered_fitted`]); a file this process cannot read
 /// at its registered path is fetched from the store into `cache` ([`lifecycle::localize`]).
 pub async fn load_model(
     store: &dyn Store,
@@ -32,8 +32,8 @@ pub async fn load_model(
     data: Arc<Dataset>,
 ) -> Result<LoadedModel, ServerError> {
     let local = lifecycle::localize(store, rec, cache).await?;
-    let (model, fitted_items) = lifecycle::load_registered_fitted(&local, data.clone()).await?;
-    LoadedModel::new(rec, model, fitted_items).grown(&data, false)
+    let (model, fitted) = lifecycle::load_registered_fitted(&local, data.clone()).await?;
+    LoadedModel::new(rec, model, fitted).grown(&data, false)
 }
 
 /// Serves the registered model `rec` (loading it if needed; reloading the training snapshot
@@ -100,9 +100,9 @@ pub async fn train_and_register(
     let file = lifecycle::versioned_model_path(dir, &data, algorithm);
     // What is known without a held-out split (`cinerec train --eval` adds evaluation).
     let extra = serde_json::json!({ "trained_by": "serve", "ratings": data.n_ratings() });
-    let n_items = data.n_items();
+    let fitted = lifecycle::Fitted::all_of(&data);
     let (rec, model) = lifecycle::train_and_register(store, data, spec, file, Some(extra)).await?;
-    Ok(LoadedModel::new(&rec, model, n_items))
+    Ok(LoadedModel::new(&rec, model, fitted))
 }
 
 /// The store's current contents as the training snapshot.

@@ -6,8 +6,10 @@
 //! write gate so a swap never loses a rating posted while it runs.
 
 use arc_swap::ArcSwap;
+use cinerec_core::cold_users::serve_new_users;
 use cinerec_core::{CoreError, Dataset, ItemIdx, Recommender, UserRef};
 use cinerec_engine::coldstart::DemographicPrior;
+use cinerec_engine::lifecycle::Fitted;
 use cinerec_store::{ModelRecord, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -32,6 +34,9 @@ pub struct LoadedModel {
     pub fitted: Arc<dyn Recommender>,
     /// How many movies it was fitted on (the catalogue's first ones).
     pub fitted_items: usize,
+    /// How many users it was fitted on (the catalogue's first ones; the later ones are
+    /// folded in from their ratings: `cinerec_core::cold_users`).
+    pub fitted_users: usize,
 }
 
 impl std::fmt::Debug for LoadedModel {
@@ -44,22 +49,25 @@ impl std::fmt::Debug for LoadedModel {
 }
 
 impl LoadedModel {
-    /// Wraps a model registered as `rec`, fitted on the first `fitted_items` movies of the
-    /// catalogue (serve it over a larger one through [`LoadedModel::grown`]).
-    pub fn new(rec: &ModelRecord, model: Box<dyn Recommender>, fitted_items: usize) -> Self {
-        let fitted: Arc<dyn Recommender> = Arc::from(model);
+    /// Wraps a model registered as `rec`, fitted on the first users and movies of the
+    /// catalogue that `fitted` counts (serve it over a larger one through
+    /// [`LoadedModel::grown`]).
+    pub fn new(rec: &ModelRecord, model: Box<dyn Recommender>, fitted: Fitted) -> Self {
+        let model: Arc<dyn Recommender> = Arc::from(model);
         LoadedModel {
             version: rec.version,
             algorithm: rec.algorithm.clone(),
-            model: fitted.clone(),
-            fitted,
-            fitted_items,
+            model: model.clone(),
+            fitted: model,
+            fitted_items: fitted.items,
+            fitted_users: fitted.users,
         }
     }
 
     /// The same model serving `data`, whose catalogue may have grown by appended movies
     /// (content models embed them, the others treat them as cold) or, with
-    /// `metadata_changed`, had movies edited.
+    /// `metadata_changed`, had movies edited; users appended after the fitted ones are
+    /// folded in from their ratings in `data`.
     pub fn grown(
         &self,
         data: &Dataset,
@@ -68,12 +76,14 @@ impl LoadedModel {
         let g = &self.fitted;
         let model =
             cinerec_engine::grow::grow_shared(g, self.fitted_items, data, metadata_changed)?;
+        let model = serve_new_users(model, self.fitted_users, data);
         Ok(LoadedModel {
             version: self.version,
             algorithm: self.algorithm.clone(),
             model,
             fitted: self.fitted.clone(),
             fitted_items: self.fitted_items,
+            fitted_users: self.fitted_users,
         })
     }
 
@@ -153,6 +163,7 @@ impl Serving {
             model: model.clone(),
             fitted: model,
             fitted_items: self.data.n_items(),
+            fitted_users: self.data.n_users(),
         });
         Ok(self.fallback.get_or_init(|| m).clone())
     }

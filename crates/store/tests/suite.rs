@@ -401,7 +401,8 @@ async fn registry_activate_exclusive(c: Ctx) {
 }
 
 /// Import then `load_dataset` gives back the same catalogue (ids, order, metadata, genre
-/// vocabulary), the same ratings and timestamps, scale and name — hence the same hash.
+/// vocabulary), the same ratings and timestamps, scale and name — hence the same hash; users
+/// and movies written later are appended to the catalogue in the order they arrived.
 async fn load_roundtrip(c: Ctx) {
     let ds = synthetic(60, 40, 12);
     import_dataset(c.store.as_ref(), &ds, &ImportOptions::default(), &|_, _| {})
@@ -426,12 +427,23 @@ async fn load_roundtrip(c: Ctx) {
         })
         .await
         .unwrap();
+    // Users written after the import ("0" sorts before every imported id, "x" makes the ids
+    // no longer all numeric) come after the imported ones, which keep their inner ids: the
+    // catalogue is in arrival order, so a model fitted before still serves it.
+    for id in ["x", "0"] {
+        c.store.upsert_user(&user(id, None)).await.unwrap();
+    }
     let again = c.store.load_dataset().await.unwrap();
     let cat = again.catalog();
     assert_eq!(cat.genre_names.last().map(String::as_str), Some("Western"));
     let (u, i) = (cat.user("7").unwrap(), cat.item("3").unwrap());
     assert_eq!(again.matrix().get(u, i), Some(5.0));
     assert_eq!(again.n_items(), ds.n_items() + 1);
+    let (users, items) = (cat.users.raws(), cat.items.raws());
+    assert_eq!(users[..ds.n_users()], ds.catalog().users.raws()[..]);
+    assert_eq!(users[ds.n_users()..], ["x", "0"]);
+    assert_eq!(items[..ds.n_items()], ds.catalog().items.raws()[..]);
+    assert_eq!(items[ds.n_items()..], ["new"]);
 }
 
 /// The two loads give the same dataset: catalogue, ratings (with times), scale, name, hash.

@@ -135,3 +135,64 @@ fn other_dataset_is_refused_naming_both_and_force_needs_equal_sizes() {
     let missing = persist::load(&dir.path().join("nope.model"), &data);
     assert!(matches!(missing, Err(ModelError::Io { .. })));
 }
+
+/// `data` over a catalogue whose users are `users` (ids), its ratings kept by inner id, plus
+/// `extra` ratings (inner user, inner movie, value).
+fn with_users(
+    data: &cinerec_core::Dataset,
+    users: Vec<String>,
+    extra: &[(u32, u32, f32)],
+) -> cinerec_core::Dataset {
+    let mut cat = (**data.catalog()).clone();
+    cat.user_meta.resize(users.len(), Default::default());
+    cat.users = cinerec_core::IdMap::from_ordered(users);
+    let mut inter = data.matrix().to_interactions();
+    for &(u, i, v) in extra {
+        inter.push(u, i, v, 0);
+    }
+    let mut d = cinerec_core::Dataset::new(data.name.clone(), std::sync::Arc::new(cat), inter);
+    let (lo, hi) = data.rating_scale();
+    d.set_scale(lo, hi);
+    d
+}
+
+/// Forced (a store's data, changed since the fit), a model loads for a catalogue with users
+/// appended after its own — those are answered from their ratings, as a profile — and is
+/// refused for one whose users were reordered (same count, so the old size check alone
+/// would have served user A with user B's vector).
+#[test]
+fn forced_load_serves_appended_users_and_refuses_reordered_ones() {
+    use cinerec_core::{ItemIdx, UserIdx, UserRef};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.model");
+    let (data, m) = trained("svd");
+    persist::save(&path, m.as_ref(), &data, None).unwrap();
+    let n = data.n_users() as u32;
+    let mut ids: Vec<String> = data.catalog().users.raws().to_vec();
+    ids.push("new-user".into());
+    let rated = [(n, 0, 5.0), (n, 2, 4.0), (n, 5, 1.0)];
+    let grown = with_users(&data, ids.clone(), &rated);
+    let force = LoadOptions { force: true };
+    let (served, header) = persist::load_with(&path, &grown, force).unwrap();
+    assert_eq!(header.n_users, data.n_users());
+    let profile: Vec<(ItemIdx, f32)> = rated.iter().map(|r| (ItemIdx(r.1), r.2)).collect();
+    for i in [1, 3, 7] {
+        let want = m.predict(UserRef::Profile(&profile), ItemIdx(i)).unwrap();
+        let got = served
+            .predict(UserRef::Known(UserIdx(n)), ItemIdx(i))
+            .unwrap();
+        assert_eq!(got, want, "movie {i}");
+        let trained = m.predict(UserRef::Known(UserIdx(1)), ItemIdx(i)).unwrap();
+        assert_eq!(
+            served
+                .predict(UserRef::Known(UserIdx(1)), ItemIdx(i))
+                .unwrap(),
+            trained
+        );
+    }
+    ids.pop();
+    ids.swap(0, 1);
+    let reordered = with_users(&data, ids, &[]);
+    let refused = persist::load_with(&path, &reordered, force);
+    assert!(matches!(refused, Err(ModelError::DatasetMismatch(_))));
+}

@@ -301,7 +301,8 @@ async fn apply(
     d.version = Some(rec.version);
     if d.outcome == Outcome::Activated {
         store.activate_model(rec.version).await?;
-        let model = LoadedModel::new(&rec, j.model, snap.n_items());
+        let fitted = cinerec_engine::lifecycle::Fitted::all_of(&snap);
+        let model = LoadedModel::new(&rec, j.model, fitted);
         state.swap(boot::rebase(&now, snap, model));
     }
     Ok(())

@@ -100,3 +100,68 @@ async fn restart_picks_the_newest_registered_model_without_training() {
     );
     assert!(models.iter().any(|m| m.version == versions[1] && m.active));
 }
+
+/// The top 5 and one prediction for each of `created` and the trained user "5".
+async fn answers(a: &App, created: &[String]) -> Vec<(Vec<String>, f64)> {
+    let mut out = Vec::new();
+    for u in created.iter().map(String::as_str).chain(["5"]) {
+        let (s, r) = a.get(&format!("/recommend/{u}?top_n=5")).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (s, p) = a.get(&format!("/predict/{u}/2")).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        out.push((ids(&r), p["prediction"].as_f64().unwrap()));
+    }
+    out
+}
+
+/// Users created through the API after the fit are served after a restart by the registered
+/// model, folded in from their stored ratings, as they were before it — without training:
+/// one whose id sorts among the trained ones' ("10a", which also makes the ids no longer all
+/// numeric; the store keeps users in arrival order) and one with the next free id.
+#[tokio::test]
+async fn restart_after_created_users_serves_them_without_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir);
+    let boot = Boot {
+        seed: Some(dataset()),
+        algorithm: Some("svd".into()),
+        ..Default::default()
+    };
+    let state = boot::start(cfg.clone(), boot).await.unwrap();
+    let a = App {
+        router: cinerec_server::router(state.clone()),
+        state,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    let mut created = Vec::new();
+    for body in [json!({"id": "10a"}), json!({})] {
+        let (s, c) = a.post("/users", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        created.push(c["id"].as_str().unwrap().to_string());
+    }
+    for (k, u) in created.iter().enumerate() {
+        let rows: Vec<Value> = (0..6)
+            .map(|m| json!({"user": u, "movie": (3 + 5 * m + k).to_string(), "rating": 1 + (m + k) % 5}))
+            .collect();
+        let (s, w) = a.post("/ratings", json!(rows)).await;
+        assert_eq!(s, StatusCode::CREATED, "{w}");
+    }
+    let before = answers(&a, &created).await;
+    drop(a);
+    let models = registered(&cfg).await;
+    assert_eq!(models.len(), 1);
+    let b = restart(&cfg).await;
+    let (s, h) = b.get("/health").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["model_version"], models[0].version, "{h}");
+    assert_eq!(
+        registered(&cfg).await.len(),
+        1,
+        "the restart trained a model"
+    );
+    let after = answers(&b, &created).await;
+    for ((ids_b, p_b), (ids_a, p_a)) in before.iter().zip(&after) {
+        assert_eq!(ids_b, ids_a, "recommendations changed across the restart");
+        assert!((p_b - p_a).abs() < 1e-4, "prediction {p_b} became {p_a}");
+    }
+}

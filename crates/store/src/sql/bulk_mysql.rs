@@ -12,8 +12,8 @@
 //! restored afterwards): the references hold by construction, every rating naming a user
 //! and a movie upserted in the same transaction first.
 
+use super::arrival;
 use super::bulk::{Plan, Progress};
-use super::now;
 use super::rows::{RatingRow, RATING_COLS};
 use crate::dialect::Backend;
 use crate::error::Result;
@@ -51,7 +51,7 @@ async fn write(
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
     let b = Backend::MySql;
-    let t = now();
+    let t = arrival();
     let mut tx = conn.begin().await?;
     exec_users!(
         &mut *tx,

@@ -20,8 +20,8 @@
 //! A failure, a dropped connection or a killed client aborts the transaction: the staging
 //! table, the index change and every written row vanish.
 
+use super::arrival;
 use super::bulk::{Plan, Progress};
-use super::now;
 use crate::dialect::Backend;
 use crate::error::Result;
 use crate::import::ImportReport;
@@ -69,7 +69,7 @@ pub(super) async fn import(
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
     let b = Backend::Postgres;
-    let t = now();
+    let t = arrival();
     let mut tx = pool.begin().await?;
     exec_users!(
         &mut *tx,

@@ -1,6 +1,6 @@
 //! The bulk import into SQLite: one connection, bulk-load pragmas for the duration (a
-//! 256 MiB page cache, temporary structures in memory, foreign-key checks off; all
-//! restored afterwards), and the whole import in ONE `BEGIN IMMEDIATE` transaction of
+//! 128 MiB page cache, temporary files on disk, foreign-key checks off; all restored
+//! afterwards), and the whole import in ONE `BEGIN IMMEDIATE` transaction of
 //! large multi-row upserts, ratings in key order (the primary key fills by appending).
 //!
 //! Foreign-key checks can be off because the references hold by construction: every
@@ -18,8 +18,8 @@
 //! WAL are ignored by readers and discarded on recovery, so a killed import leaves the
 //! previous state.
 
+use super::arrival;
 use super::bulk::{Plan, Progress};
-use super::now;
 use super::rows::{RatingRow, RATING_COLS};
 use crate::dialect::Backend;
 use crate::error::Result;
@@ -31,8 +31,11 @@ use sqlx::{AssertSqlSafe, Connection};
 /// SQLite's bound-parameter limit.
 const MAX_PARAMS: usize = 32_766;
 
-/// Page cache during an import, in KiB (negative `cache_size` = KiB).
-const IMPORT_CACHE_KIB: i64 = 262_144;
+/// Page cache during an import, in KiB (negative `cache_size` = KiB). It also bounds the
+/// sorter's memory for the index rebuild, which spills the rest to temporary files
+/// (`temp_store` stays a file: in memory, the 32M-rating rebuild took the import's peak to
+/// 2.5 GB). Memory and speed at 5M and 32M ratings: `bench/ingest/notes.md`.
+const IMPORT_CACHE_KIB: i64 = 131_072;
 
 /// Imports `plan` (see the module docs).
 pub(super) async fn import(
@@ -45,7 +48,7 @@ pub(super) async fn import(
         .fetch_one(&mut *conn)
         .await?;
     sqlx::raw_sql(AssertSqlSafe(format!(
-        "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
+        "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = FILE; \
          PRAGMA foreign_keys = OFF"
     )))
     .execute(&mut *conn)
@@ -69,7 +72,7 @@ async fn write(
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
     let b = Backend::Sqlite;
-    let t = now();
+    let t = arrival();
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     exec_users!(&mut *tx, b, &plan.users, t, MAX_PARAMS / USER_COLS.len());
     exec_movies!(&mut *tx, b, &plan.movies, t, MAX_PARAMS / MOVIE_COLS.len());

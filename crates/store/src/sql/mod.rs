@@ -86,6 +86,25 @@ pub struct SqlStore {
 }
 
 /// Seconds since the Unix epoch.
+/// The arrival mark of users and movies written now (their `created_at`): microseconds since
+/// the Unix epoch, strictly increasing within this process, so that every write of users or
+/// movies is its own batch in the catalogue's arrival order (`snapload.rs`). Rows written
+/// before this existed hold seconds, which sort before every mark.
+pub(crate) fn arrival() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
+    let prev = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+            Some(micros.max(l + 1))
+        })
+        .unwrap_or(0);
+    micros.max(prev + 1)
+}
+
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -14,6 +14,12 @@
 //! or stale one — the ratings are streamed through SQL, a log line says why, and a new
 //! snapshot is written from what was read.
 //!
+//! The catalogue is in arrival order: users (and movies) by `created_at` — one mark per
+//! write of users or movies, see `arrival` — and by id within one write, so an imported
+//! dataset loads in its own sorted order and users created later come after it. A model
+//! fitted on an earlier load therefore finds its users first after a restart, and serves the
+//! later ones by fold-in instead of being retrained (`cinerec_core::cold_users`).
+//!
 //! Generations are bumped under a row lock by every rating write (`write.rs`), so they
 //! follow commit order: a write not visible to the read transaction has a generation
 //! above the one it read.
@@ -24,12 +30,21 @@ use crate::dialect::Backend;
 use crate::error::{Result, StoreError};
 use crate::snapshot::{self, Snapshot};
 use crate::types::DatasetLoad;
+use cinerec_core::ids::order_in_batches;
 use cinerec_core::{Dataset, IdMap, Interactions};
 use futures_util::TryStreamExt;
 use rustc_hash::FxHashSet;
 use sqlx::{AssertSqlSafe, Row};
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// A users or movies query that also reads when each row arrived (`created_at`). The
+/// catalogue is in arrival order — the ids of one import (or one second) sorted, later ones
+/// after (`order_in_batches`) — so users and movies added through the API after a model's fit
+/// come after the ones it was fitted on, and the model still serves the store after a restart.
+fn with_arrival(cols: &str) -> String {
+    cols.replacen(" FROM ", ", created_at FROM ", 1)
+}
 
 /// A rating-log row with the rating's current value (None: deleted since).
 type DeltaRow = (String, String, Option<f64>, Option<i64>);
@@ -188,12 +203,18 @@ impl SqlStore {
         let (users, movies, info_rows, base, gen, um, im, ratings) = with_pool!(self, pool => {
             let mut tx = pool.begin_with(begin).await?;
             let mut users: Vec<UserRow> = Vec::new();
-            for r in sqlx::query(USER_COLS).fetch_all(&mut *tx).await? {
-                users.push(user_row!(r));
+            let mut user_order: Vec<(i64, String)> = Vec::new();
+            for r in sqlx::query(AssertSqlSafe(with_arrival(USER_COLS))).fetch_all(&mut *tx).await? {
+                let u: UserRow = user_row!(r);
+                user_order.push((r.try_get("created_at")?, u.0.clone()));
+                users.push(u);
             }
             let mut movies: Vec<MovieRow> = Vec::new();
-            for r in sqlx::query(MOVIE_COLS).fetch_all(&mut *tx).await? {
-                movies.push(movie_row!(r));
+            let mut movie_order: Vec<(i64, String)> = Vec::new();
+            for r in sqlx::query(AssertSqlSafe(with_arrival(MOVIE_COLS))).fetch_all(&mut *tx).await? {
+                let m: MovieRow = movie_row!(r);
+                movie_order.push((r.try_get("created_at")?, m.0.clone()));
+                movies.push(m);
             }
             let mut info_rows: Vec<(String, String)> = Vec::new();
             let mut base = String::new();
@@ -207,8 +228,8 @@ impl SqlStore {
             }
             let gen: i64 = sqlx::query_scalar("SELECT gen FROM rating_gen WHERE id = 1")
                 .fetch_one(&mut *tx).await?;
-            let um = IdMap::from_raw_sorted(users.iter().map(|u| u.0.clone()).collect());
-            let im = IdMap::from_raw_sorted(movies.iter().map(|m| m.0.clone()).collect());
+            let um = IdMap::from_ordered(order_in_batches(user_order));
+            let im = IdMap::from_ordered(order_in_batches(movie_order));
             let snap: std::result::Result<Snapshot, String> = match file.take() {
                 None => Err(if use_snapshot { "the store has no snapshot location" } else { "asked for" }.into()),
                 Some(task) => match task.await {

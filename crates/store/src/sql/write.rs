@@ -10,7 +10,7 @@
 use super::rows::{
     check_rating, encode_movies, info_rows, last_per_key, user_rows, RatingRow, RATING_COLS,
 };
-use super::{now, SqlStore};
+use super::{arrival, SqlStore};
 use crate::error::Result;
 use crate::types::{check_id, DatasetInfo, MovieRecord, RatingRecord, UserRecord};
 use sqlx::AssertSqlSafe;
@@ -51,7 +51,7 @@ impl SqlStore {
     pub(crate) async fn write_users(&self, users: &[UserRecord]) -> Result<u64> {
         let rows = user_rows(users)?;
         let b = self.backend;
-        let t = now();
+        let t = arrival();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             exec_users!(&mut *tx, b, &rows, t, b.rows_per_statement(USER_COLS.len()));
@@ -64,7 +64,7 @@ impl SqlStore {
         let encoded = encode_movies(movies)?;
         let rows = last_per_key(&encoded, |e| e.id);
         let b = self.backend;
-        let t = now();
+        let t = arrival();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             exec_movies!(&mut *tx, b, &rows, t, b.rows_per_statement(MOVIE_COLS.len()));
