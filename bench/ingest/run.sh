@@ -18,6 +18,8 @@
 #   ANCHORS         anchor folder (default /work/shared/anchors/datapath)
 #   PG              PostgreSQL server URL without database (default postgres://postgres@127.0.0.1:5432)
 #   MY              MariaDB server URL without database (default mysql://root@127.0.0.1:3306)
+#   TAG             suffix of the outputs (measurements-TAG.tsv, results-TAG.md; default none:
+#                   the 5M files; bench/scale/run.sh sets 32m)
 #   CARGO_TARGET_DIR  honoured by cargo as usual
 # Generated data and databases go to bench/work/ingest (git-ignored); the PostgreSQL and
 # MariaDB databases are cinerec_ingest_bench and cinerec_ingest_anchor (dropped and recreated).
@@ -37,7 +39,9 @@ ANCHORS=${ANCHORS:-/work/shared/anchors/datapath}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 MY=${MY:-mysql://root@127.0.0.1:3306}
 mkdir -p "$WORK"
-MEAS=$HERE/measurements.tsv
+SUFFIX=${TAG:+-$TAG}
+MEAS=$HERE/measurements$SUFFIX.tsv
+RESULTS=$HERE/results$SUFFIX.md
 META=$WORK/meta.txt
 log() { printf '[ingest-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -109,5 +113,5 @@ for rep in $(seq 1 "$REPS"); do
   done
 done
 
-{ python3 "$HERE/report.py" "$MEAS" "$META"; cat "$HERE/notes.md"; } >"$HERE/results.md"
-log "wrote $HERE/results.md"
+{ python3 "$HERE/report.py" "$MEAS" "$META"; cat "$HERE/notes.md"; } >"$RESULTS"
+log "wrote $RESULTS"

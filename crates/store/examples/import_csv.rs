@@ -127,7 +127,12 @@ fn main() {
         std::process::exit(2);
     };
     let t = Instant::now();
-    let ds = cinerec_data::loaders::load(Path::new(csv), &Default::default()).unwrap();
+    // Loaded as `cinerec import` loads it.
+    let opts = cinerec_data::loaders::LoadOptions {
+        keep: cinerec_store::IMPORT_KEEP,
+        ..Default::default()
+    };
+    let ds = cinerec_data::loaders::load(Path::new(csv), &opts).unwrap();
     let load = t.elapsed().as_secs_f64();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

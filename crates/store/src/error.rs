@@ -86,6 +86,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// A database error of the MySQL/MariaDB `LOAD DATA LOCAL INFILE` import.
+    #[error("database error (bulk import): {0}")]
+    Infile(#[source] mysql_async::Error),
 }
 
 impl From<sqlx::Error> for StoreError {

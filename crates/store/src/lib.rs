@@ -30,7 +30,7 @@ mod types;
 
 pub use dialect::Backend;
 pub use error::{redact_url, Result, StoreError};
-pub use import::{import_dataset, ImportOptions, ImportReport};
+pub use import::{import_dataset, ImportOptions, ImportReport, IMPORT_KEEP};
 pub use sql::SqlStore;
 pub use store::Store;
 pub use types::{

@@ -99,12 +99,7 @@ pub fn run(a: &ImportArgs, cli: &Cli, out: &Output) -> Result<()> {
     if a.movies {
         return import_movies(a, out);
     }
-    // The import reads ratings by user only: no positions of the by-item index (4 bytes a
-    // rating less, 128 MB at 32M ratings).
-    let keep = cinerec_core::Keep {
-        times: true,
-        item_positions: false,
-    };
+    let keep = cinerec_store::IMPORT_KEEP;
     let ds = resolve::load_dataset_keeping(&a.dataset, &cli.data_dir, out, keep)?;
     let url = redact_url(&a.store);
     let (rep, counts) = cinerec_engine::source::runtime()?.block_on(async {

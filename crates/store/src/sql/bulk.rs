@@ -6,8 +6,9 @@
 //!   pragmas, in one `BEGIN IMMEDIATE` transaction;
 //! - PostgreSQL (`bulk_pg.rs`): `COPY … FROM STDIN` into a temporary staging table, merged
 //!   into `ratings` by one `INSERT … SELECT … ON CONFLICT DO UPDATE`;
-//! - MySQL/MariaDB (`bulk_mysql.rs`): large multi-row `INSERT … ON DUPLICATE KEY UPDATE`
-//!   (sqlx cannot answer `LOAD DATA LOCAL INFILE`).
+//! - MySQL/MariaDB (`bulk_mysql_infile.rs`): `LOAD DATA LOCAL INFILE` on a `mysql_async`
+//!   connection (InnoDB's bulk insert into an empty table); where the server refuses it,
+//!   large multi-row `INSERT … ON DUPLICATE KEY UPDATE` through sqlx (`bulk_mysql.rs`).
 //!
 //! Readers see the previous state until the commit and the new one after it. A failure, a
 //! dropped connection or a killed process rolls the transaction back: nothing of the import
@@ -159,7 +160,9 @@ impl SqlStore {
         let mut rep = match &self.pool {
             Pool::Sqlite(p) => super::bulk_sqlite::import(p, &plan, progress).await?,
             Pool::Postgres(p) => super::bulk_pg::import(p, &plan, progress).await?,
-            Pool::MySql(p) => super::bulk_mysql::import(p, &plan, progress).await?,
+            Pool::MySql(p) => {
+                super::bulk_mysql::import(p, self.infile_url.as_deref(), &plan, progress).await?
+            }
         };
         rep.users = plan.users.len() as u64;
         rep.movies = plan.movies.len() as u64;

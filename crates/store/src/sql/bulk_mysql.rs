@@ -1,9 +1,9 @@
-//! The bulk import into MySQL/MariaDB: the whole import in ONE InnoDB transaction of large
+//! The bulk import into MySQL/MariaDB: `LOAD DATA LOCAL INFILE` first
+//! (`bulk_mysql_infile.rs`, another driver: sqlx (0.9) does not implement the client side of
+//! it); where that is not available, the whole import in ONE InnoDB transaction of large
 //! multi-row `INSERT … ON DUPLICATE KEY UPDATE` statements, ratings in primary-key order.
 //!
-//! `LOAD DATA LOCAL INFILE` would be faster, but sqlx (0.9) does not implement the
-//! client side of it (it never announces the capability and cannot answer the server's
-//! file request). A staging table would write every rating twice; InnoDB's MVCC already
+//! A staging table would write every rating twice; InnoDB's MVCC already
 //! gives what staging is for: readers (REPEATABLE READ or READ COMMITTED) see the previous
 //! state until the commit, and a failure or a dropped connection (a killed client) makes
 //! the server roll the whole transaction back.
@@ -14,6 +14,7 @@
 
 use super::arrival;
 use super::bulk::{Plan, Progress};
+use super::bulk_mysql_infile::Outcome;
 use super::rows::{RatingRow, RATING_COLS};
 use crate::dialect::Backend;
 use crate::error::Result;
@@ -24,12 +25,22 @@ use sqlx::Connection;
 /// MySQL's bound-parameter limit per prepared statement.
 const MAX_PARAMS: usize = 65_535;
 
-/// Imports `plan` (see the module docs).
+/// Imports `plan` (see the module docs) through `LOAD DATA LOCAL INFILE` on `infile_url`
+/// when given and the server allows it, else with multi-row upserts on `pool`.
 pub(super) async fn import(
     pool: &MySqlPool,
+    infile_url: Option<&str>,
     plan: &Plan<'_>,
     progress: Progress<'_>,
 ) -> Result<ImportReport> {
+    if let Some(url) = infile_url {
+        match super::bulk_mysql_infile::import(url, plan, progress).await? {
+            Outcome::Done(rep) => return Ok(rep),
+            Outcome::Unavailable(why) => {
+                tracing::info!(%why, "no LOAD DATA LOCAL INFILE: importing with multi-row upserts");
+            }
+        }
+    }
     let mut conn = pool.acquire().await?;
     sqlx::raw_sql("SET SESSION foreign_key_checks = 0")
         .execute(&mut *conn)

@@ -35,7 +35,7 @@ const MAX_PARAMS: usize = 32_766;
 /// sorter's memory for the index rebuild, which spills the rest to temporary files
 /// (`temp_store` stays a file: in memory, the 32M-rating rebuild took the import's peak to
 /// 2.5 GB). Memory and speed at 5M and 32M ratings: `bench/ingest/notes.md`.
-const IMPORT_CACHE_KIB: i64 = 131_072;
+const IMPORT_CACHE_KIB: i64 = 65_536;
 
 /// Imports `plan` (see the module docs).
 pub(super) async fn import(

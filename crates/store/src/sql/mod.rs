@@ -54,6 +54,7 @@ mod rows;
 mod changes;
 mod bulk;
 mod bulk_mysql;
+mod bulk_mysql_infile;
 mod bulk_pg;
 mod bulk_sqlite;
 #[macro_use]
@@ -83,9 +84,10 @@ pub struct SqlStore {
     pub(crate) origin: std::sync::OnceLock<String>,
     /// The URL notifications are listened on (PostgreSQL).
     pub(crate) listen_url: Option<changes::ListenUrl>,
+    /// The URL the bulk import connects to with `LOAD DATA LOCAL INFILE` (MySQL/MariaDB).
+    pub(crate) infile_url: Option<String>,
 }
 
-/// Seconds since the Unix epoch.
 /// The arrival mark of users and movies written now (their `created_at`): microseconds since
 /// the Unix epoch, strictly increasing within this process, so that every write of users or
 /// movies is its own batch in the catalogue's arrival order (`snapload.rs`). Rows written
@@ -105,6 +107,7 @@ pub(crate) fn arrival() -> i64 {
     micros.max(prev + 1)
 }
 
+/// Seconds since the Unix epoch.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -186,6 +189,7 @@ impl SqlStore {
             snapshot,
             origin: std::sync::OnceLock::new(),
             listen_url,
+            infile_url: (backend == Backend::MySql).then(|| url.to_string()),
         };
         store.run_migrations().await?;
         Ok(store)
