@@ -17,8 +17,8 @@
 #   bench/scale/run.sh                   # everything (about 1.5 hours on 2 cores)
 #   STEPS="import store" bench/scale/run.sh
 #
-# Environment: STEPS (default "import store ease serve"), REPS (runs per measurement, default
-# 3; each step's own default when unset), BIN (a cinerec binary; default built with --profile
+# Environment: STEPS (default "import store ease serve"), REPS (runs per measurement; each
+# step's own default, 3, when unset), IMPORT_REPS (the import step's, default REPS), BIN (a cinerec binary; default built with --profile
 # ci). Work files go to bench/work (git-ignored).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,7 +41,8 @@ export BIN
 for step in $STEPS; do
   log "step $step"
   case $step in
-    import) TAG=32m USERS=200000 MOVIES=87000 RATINGS=32000000 bash bench/ingest/run.sh ;;
+    import) REPS=${IMPORT_REPS:-${REPS:-3}} TAG=32m USERS=200000 MOVIES=87000 RATINGS=32000000 \
+      bash bench/ingest/run.sh ;;
     store) SHAPE=32m BACKENDS="${BACKENDS:-sqlite postgres}" bash bench/scale/store.sh ;;
     ease) bash bench/ease/run.sh ;;
     serve) CINEREC=$BIN bash bench/scale/serve.sh ;;
@@ -57,7 +58,7 @@ done
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ) ($(( ($(date +%s) - start) / 60 )) min)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') × $(nproc)"
   echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo +uncommitted)"
-  echo "steps: $STEPS"
+  echo "steps of this invocation: $STEPS (every result file present is summarised below)"
   echo '```'
   for f in bench/ingest/results-32m.md bench/scale/store-32m.md bench/ease/results.md bench/scale/serve.md; do
     [ -s "$f" ] || continue
