@@ -65,8 +65,9 @@ done
     echo
     echo "## $f"
     echo
-    # The first table, then the bold target statements.
-    awk '/^\|/ {t=1; print; next} t==1 {t=2} /\*\*/ && t==2 {print}' "$f"
+    # The tables and the bold target statements, up to the per-run rows and the notes.
+    awk '/^## (Every run|What is compared|Agreement|Reading)/ {exit}
+         /^\|/ {t=1; print; next} t && /\*\*/ {print}' "$f"
   done
 } >"$OUT"
 log "wrote $OUT"

@@ -7,7 +7,9 @@
 # fractions of the time a whole import of B takes on that backend (measured first).
 #
 # Backends: SQLite always; PostgreSQL when CINEREC_TEST_POSTGRES_URL is set (it uses its own
-# database, cinerec_faults, created with createdb) — says SKIP loudly otherwise.
+# database, cinerec_faults, created with createdb) and MariaDB/MySQL when CINEREC_TEST_MYSQL_URL
+# is set (database cinerec_faults; the import goes through LOAD DATA LOCAL INFILE there) — each
+# says SKIP loudly otherwise.
 #
 #   tests/faults/import_kill.sh      (CINEREC_BIN, FAULT_RATINGS=2000000 (B), FAULT_RATINGS_A=1000000, FAULT_KILLS="0.03 0.1 0.2 0.3 0.9")
 set -euo pipefail
@@ -31,8 +33,17 @@ import() { # store dir
   "$BIN" --quiet import "$2" --store "$1" > /dev/null
 }
 
+# The MariaDB client's connection options from CINEREC_TEST_MYSQL_URL (host, port, user).
+my() {
+  local opts
+  opts=$(python3 -c "import sys, urllib.parse as u; p = u.urlparse(sys.argv[1]); print(f'-h {p.hostname} -P {p.port or 3306} -u {p.username or \"root\"}' + (f' -p{p.password}' if p.password else ''))" "$CINEREC_TEST_MYSQL_URL")
+  # shellcheck disable=SC2086
+  mariadb $opts "$@"
+}
+
 state() { # backend store → "count sum"
   case $1 in
+    mysql) my -N cinerec_faults -e "SELECT CONCAT(COUNT(*), ' ', ROUND(COALESCE(SUM(rating), 0), 1)) FROM ratings" ;;
     sqlite) sqlite3 "${2#sqlite://}" "SELECT COUNT(*) || ' ' || ROUND(COALESCE(SUM(rating), 0), 1) FROM ratings" ;;
     postgres) psql -qtA "$2" -c "SELECT COUNT(*) || ' ' || ROUND(COALESCE(SUM(rating), 0)::numeric, 1) FROM ratings" ;;
   esac
@@ -46,11 +57,15 @@ fresh() { # backend → store URL of an empty store
       psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS cinerec_faults" > /dev/null 2>&1
       psql -q "$base/postgres" -c "CREATE DATABASE cinerec_faults" > /dev/null
       echo "$base/cinerec_faults" ;;
+    mysql)
+      my -e "DROP DATABASE IF EXISTS cinerec_faults; CREATE DATABASE cinerec_faults"
+      echo "${CINEREC_TEST_MYSQL_URL%/*}/cinerec_faults" ;;
   esac
 }
 
 # State A is kept once as a copy and restored from it before each kill point (an import of A
-# each time made the test twice as long): SQLite's own backup, PostgreSQL's template databases.
+# each time made the test twice as long): SQLite's own backup, PostgreSQL's template databases;
+# MariaDB has no cheap copy, so A is imported again there.
 keep_a() { # backend store
   case $1 in
     sqlite) sqlite3 "${2#sqlite://}" ".backup '$WORK/a.db'"
@@ -59,6 +74,7 @@ keep_a() { # backend store
       local base=${CINEREC_TEST_POSTGRES_URL%/*}
       psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS cinerec_faults_a" > /dev/null 2>&1
       psql -q "$base/postgres" -c "CREATE DATABASE cinerec_faults_a TEMPLATE cinerec_faults" > /dev/null ;;
+    mysql) ;;
   esac
 }
 restore_a() { # backend → store URL holding state A
@@ -73,13 +89,35 @@ restore_a() { # backend → store URL holding state A
       psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS cinerec_faults" > /dev/null 2>&1
       psql -q "$base/postgres" -c "CREATE DATABASE cinerec_faults TEMPLATE cinerec_faults_a" > /dev/null
       echo "$base/cinerec_faults" ;;
+    mysql)
+      local url
+      url=$(fresh mysql)
+      import "$url" "$WORK/a"
+      echo "$url" ;;
   esac
 }
 
 run_backend() {
   local b=$1 url a ab s t0 t1 took
   url=$(fresh "$b")
+  t0=$(date +%s.%N)
   import "$url" "$WORK/a"; a=$(state "$b" "$url"); keep_a "$b" "$url"
+  t1=$(date +%s.%N)
+  # First a kill halfway through an import into the empty store (MariaDB's bulk-insert path):
+  # the store shows nothing of it (no ratings table yet, or none in it) or all of A.
+  took=$(python3 -c "print(round(($t1 - $t0) * 0.5, 2))")
+  url=$(fresh "$b")
+  "$BIN" --quiet import "$WORK/a" --store "$url" > /dev/null 2>&1 &
+  local pid=$!
+  sleep "$took"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  s=$(state "$b" "$url" 2> /dev/null || echo "no table")
+  case $s in
+    "no table" | "0 "* | "$a") echo "  kill -9 halfway through an import into the empty store (${took} s): ($s)" ;;
+    *) echo "  FAIL kill -9 halfway through an import into the empty store: ($s), neither nothing nor A"; fails=$((fails + 1)) ;;
+  esac
+  url=$(restore_a "$b")
   t0=$(date +%s.%N)
   import "$url" "$WORK/b"
   t1=$(date +%s.%N)
@@ -129,6 +167,12 @@ if [ -n "${CINEREC_TEST_POSTGRES_URL:-}" ] && pg_isready -q -h 127.0.0.1 -p 5432
   psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS cinerec_faults_a" > /dev/null 2>&1 || true
 else
   echo "*** SKIP PostgreSQL kill -9 import test: CINEREC_TEST_POSTGRES_URL unset or server down ***"
+fi
+if [ -n "${CINEREC_TEST_MYSQL_URL:-}" ] && my -e "SELECT 1" > /dev/null 2>&1; then
+  run_backend mysql
+  my -e "DROP DATABASE IF EXISTS cinerec_faults" > /dev/null 2>&1 || true
+else
+  echo "*** SKIP MariaDB kill -9 import test: CINEREC_TEST_MYSQL_URL unset or server down ***"
 fi
 echo "import kill -9: $fails failure(s)"
 [ "$fails" -eq 0 ]

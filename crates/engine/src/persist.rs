@@ -53,7 +53,7 @@ pub struct ModelHeader {
     /// Fingerprint of the training catalogue's user ids in inner-id order
     /// ([`users_fingerprint`]): a catalogue with users appended since (created through the
     /// API, then read back from the store after a restart) is recognised by it; the new
-    /// users are answered by fold-in from their ratings (`cinerec_core::grow::ColdUsers`).
+    /// users are answered by fold-in from their ratings (`cinerec_core::cold_users::ColdUsers`).
     /// Absent in files written before it existed: those need the same number of users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users_hash: Option<String>,

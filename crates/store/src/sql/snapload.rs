@@ -39,7 +39,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// A users or movies query that also reads when each row arrived (`created_at`). The
-/// catalogue is in arrival order — the ids of one import (or one second) sorted, later ones
+/// catalogue is in arrival order — the ids of one write (an import) sorted, later ones
 /// after (`order_in_batches`) — so users and movies added through the API after a model's fit
 /// come after the ones it was fitted on, and the model still serves the store after a restart.
 fn with_arrival(cols: &str) -> String {
