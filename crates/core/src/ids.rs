@@ -163,7 +163,8 @@ pub fn sort_raw_ids(raw: &mut [String]) {
 pub fn sort_by_raw_id<T>(v: &mut [T], id: impl Fn(&T) -> &str) {
     let all_int = v.iter().all(|x| id(x).parse::<i64>().is_ok());
     if all_int {
-        v.sort_by_key(|x| id(x).parse::<i64>().unwrap_or(0));
+        // Each id parsed once, not once per comparison.
+        v.sort_by_cached_key(|x| id(x).parse::<i64>().unwrap_or(0));
     } else {
         v.sort_by(|a, b| id(a).cmp(id(b)));
     }
@@ -175,7 +176,9 @@ pub fn sort_by_raw_id<T>(v: &mut [T], id: impl Fn(&T) -> &str) {
 /// it had when ids are added later (they form later batches and come after the earlier
 /// ones), so a model fitted on it still serves it; one batch alone is [`sort_raw_ids`] order.
 pub fn order_in_batches(mut ids: Vec<(i64, String)>) -> Vec<String> {
-    ids.sort_by_key(|(batch, _)| *batch);
+    if !ids.windows(2).all(|w| w[0].0 <= w[1].0) {
+        ids.sort_by_key(|(batch, _)| *batch);
+    }
     let mut out = Vec::with_capacity(ids.len());
     let mut rest = ids.as_mut_slice();
     while let Some(&(batch, _)) = rest.first() {
