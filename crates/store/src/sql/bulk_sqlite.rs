@@ -1,5 +1,5 @@
 //! The bulk import into SQLite: one connection, bulk-load pragmas for the duration (a
-//! 128 MiB page cache, temporary files on disk, foreign-key checks off; all restored
+//! 64 MiB page cache, temporary files on disk, foreign-key checks off; all restored
 //! afterwards), and the whole import in ONE `BEGIN IMMEDIATE` transaction of
 //! large multi-row upserts, ratings in key order (the primary key fills by appending).
 //!
@@ -33,8 +33,9 @@ const MAX_PARAMS: usize = 32_766;
 
 /// Page cache during an import, in KiB (negative `cache_size` = KiB). It also bounds the
 /// sorter's memory for the index rebuild, which spills the rest to temporary files
-/// (`temp_store` stays a file: in memory, the 32M-rating rebuild took the import's peak to
-/// 2.5 GB). Memory and speed at 5M and 32M ratings: `bench/ingest/notes.md`.
+/// (`temp_store = FILE`: in memory, with a 256 MiB cache, the 32M-rating import peaked at
+/// 2,559 MiB in 160 s). At 32M ratings a 128 MiB cache peaked at 1,004 MiB; 64 MiB at
+/// 868 MiB in the same ~60 s (`bench/ingest/notes.md`).
 const IMPORT_CACHE_KIB: i64 = 65_536;
 
 /// Imports `plan` (see the module docs).
