@@ -114,8 +114,7 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
         .map_err(err)?;
     let b = Backend::MySql;
     let t = arrival();
-    let tx = conn;
-    tx.query_drop("START TRANSACTION").await.map_err(err)?;
+    conn.query_drop("START TRANSACTION").await.map_err(err)?;
     let per = 1000.min(MAX_PARAMS / USER_COLS.len());
     for chunk in plan.users.chunks(per) {
         let sql = b.upsert("users", &USER_COLS, &["id"], &USER_UPDATE, chunk.len());
@@ -130,7 +129,7 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
                 Value::from(t),
             ]);
         }
-        tx.exec_drop(sql, Params::Positional(v))
+        conn.exec_drop(sql, Params::Positional(v))
             .await
             .map_err(err)?;
     }
@@ -148,13 +147,13 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
                 Value::from(t),
             ]);
         }
-        tx.exec_drop(sql, Params::Positional(v))
+        conn.exec_drop(sql, Params::Positional(v))
             .await
             .map_err(err)?;
     }
     let mut done = (plan.users.len() + plan.movies.len()) as u64;
     plan.step(progress, done);
-    let held: Option<i64> = tx
+    let held: Option<i64> = conn
         .query_first("SELECT COUNT(*) FROM (SELECT 1 FROM ratings LIMIT 1) t")
         .await
         .map_err(err)?;
@@ -164,22 +163,24 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
         "REPLACE "
     };
     // The rows go through a small channel: the handler's stream must be 'static, the plan
-    // is borrowed; both ends run in this task (`join`), so memory stays at a few chunks.
+    // is borrowed; both ends run in this task (`select!` below), so memory stays at a few
+    // chunks.
     let (send, recv) = mpsc::channel::<std::io::Result<Bytes>>(4);
     let stream =
         futures_util::stream::unfold(
             recv,
             |mut r| async move { r.recv().await.map(|item| (item, r)) },
         );
-    tx.set_infile_handler(async move { Ok(stream.boxed()) });
+    conn.set_infile_handler(async move { Ok(stream.boxed()) });
     let load = format!(
         "LOAD DATA LOCAL INFILE 'cinerec-ratings' {how}INTO TABLE ratings \
          CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' \
          LINES TERMINATED BY '\\n' ({})",
         RATING_COLS.join(", ")
     );
+    let cap = CHUNK_BYTES.min(plan.batch.saturating_mul(64)) + 256;
     let produce = async {
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 256);
+        let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let (mut rows, mut in_buf) = (0u64, 0usize);
         let mut ratings = plan.ratings().peekable();
         while let Some(r) = ratings.next() {
@@ -188,7 +189,7 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
             in_buf += 1;
             let last = ratings.peek().is_none();
             if buf.len() >= CHUNK_BYTES || in_buf >= plan.batch || last {
-                let chunk = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK_BYTES + 256));
+                let chunk = std::mem::replace(&mut buf, Vec::with_capacity(cap));
                 in_buf = 0;
                 if send.send(Ok(Bytes::from(chunk))).await.is_err() {
                     return; // the load ended early (an error): it reports why
@@ -199,7 +200,7 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
         drop(send);
     };
     let loaded = {
-        let load = tx.query_drop(load);
+        let load = conn.query_drop(load);
         tokio::pin!(load, produce);
         // The load may end before it read everything (an error): then stop producing.
         tokio::select! {
@@ -227,15 +228,15 @@ async fn write(conn: &mut Conn, plan: &Plan<'_>, progress: Progress<'_>) -> Resu
     );
     for (k, v) in &plan.info {
         let p = Params::Positional(vec![Value::from(*k), Value::from(v.as_str())]);
-        tx.exec_drop(up.as_str(), p).await.map_err(err)?;
+        conn.exec_drop(up.as_str(), p).await.map_err(err)?;
     }
     if !plan.has_scale {
         let p = Params::Positional(vec![Value::from("rating_scale")]);
-        tx.exec_drop("DELETE FROM store_info WHERE info_key = ?", p)
+        conn.exec_drop("DELETE FROM store_info WHERE info_key = ?", p)
             .await
             .map_err(err)?;
     }
-    tx.query_drop("COMMIT").await.map_err(err)?;
+    conn.query_drop("COMMIT").await.map_err(err)?;
     progress(plan.total, plan.total);
     Ok(Outcome::Done(ImportReport {
         ratings: plan.n_ratings(),
