@@ -215,9 +215,9 @@ pub trait RecommenderExt: Recommender {
 
     /// [`RecommenderExt::recommend`] scoring into `scores` (resized to the catalogue), so a
     /// caller that keeps the buffer (a server thread) allocates no catalogue-sized vector per
-    /// request. On return `scores` holds the masked scores the top-N was taken from (for a
-    /// model with a [`Recommender::dot_query`], their approximations: see
-    /// [`crate::quantized`]; the top-N itself is exact).
+    /// request. On return `scores` holds the masked scores the top-N was taken from, or is
+    /// empty for a model that answered through [`Recommender::dot_query`] (the exact top-N
+    /// without a score for every movie: see [`crate::quantized`]).
     fn recommend_into(
         &self,
         data: &Dataset,
@@ -238,18 +238,20 @@ pub trait RecommenderExt: Recommender {
         opts: &RecommendOptions<'_>,
         scores: &mut Vec<f32>,
     ) -> Result<Vec<Scored>> {
-        scores.clear();
-        scores.resize(data.n_items(), 0.0);
         if meta.is_none() || !self.uses_demographics() {
             if let Some(q) = self.dot_query(user) {
                 let q = q?;
                 if q.usable(data.n_items()) {
-                    let bound = q.approx_into(scores);
-                    mask(data, user, opts, scores)?;
-                    return Ok(q.top_n(scores, bound, opts.n));
+                    scores.clear();
+                    let seen = Seen::of(data, user, opts.include_seen)?;
+                    return Ok(q.top_n(opts.n, |i| {
+                        seen.has(i) || opts.filter.is_some_and(|f| !f(ItemIdx(i)))
+                    }));
                 }
             }
         }
+        scores.clear();
+        scores.resize(data.n_items(), 0.0);
         self.score_all_with_meta(user, meta, scores)?;
         top_n_of_scores(data, user, opts, scores)
     }
@@ -368,6 +370,49 @@ pub fn mask_seen(data: &Dataset, user: UserRef<'_>, scores: &mut [f32]) -> Resul
         }
     }
     Ok(())
+}
+
+/// The movies a user rated, as a set to test candidates against (the masking of
+/// [`mask_seen`] for a walk that scores only a few movies): a known user's sorted row of the
+/// dataset, or a profile's movies sorted; empty with `include_seen`. The same unknown user or
+/// movie errors as [`mask_seen`] (which `include_seen` skips too).
+enum Seen<'a> {
+    Sorted(&'a [u32]),
+    Owned(Vec<u32>),
+}
+
+impl<'a> Seen<'a> {
+    fn of(data: &'a Dataset, user: UserRef<'_>, include_seen: bool) -> Result<Self> {
+        if include_seen {
+            return Ok(Seen::Owned(vec![]));
+        }
+        Ok(match user {
+            UserRef::Known(u) => {
+                if u.ix() >= data.n_users() {
+                    return Err(CoreError::UnknownUser(u.to_string()));
+                }
+                Seen::Sorted(data.user_ratings(u).0)
+            }
+            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
+                let mut v = Vec::with_capacity(p.len());
+                for &(i, _) in p {
+                    if i.ix() >= data.n_items() {
+                        return Err(CoreError::UnknownItem(i.to_string()));
+                    }
+                    v.push(i.0);
+                }
+                v.sort_unstable();
+                Seen::Owned(v)
+            }
+        })
+    }
+
+    fn has(&self, i: u32) -> bool {
+        match self {
+            Seen::Sorted(v) => v.binary_search(&i).is_ok(),
+            Seen::Owned(v) => v.binary_search(&i).is_ok(),
+        }
+    }
 }
 
 /// Items the user has rated: from the dataset for a known user, from the profile otherwise.

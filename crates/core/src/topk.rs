@@ -71,6 +71,67 @@ pub fn top_k(scores: &[f32], k: usize) -> Vec<Scored> {
     v
 }
 
+/// The `k` best of entries offered in any order (the project-wide tie rule: higher score,
+/// then the smaller id), for scans that do not visit the movies by ascending id
+/// ([`crate::quantized`] visits them by decreasing row norm). `-inf` and NaN are never kept.
+#[derive(Default)]
+pub struct TopN {
+    k: usize,
+    heap: BinaryHeap<Entry>,
+}
+
+impl TopN {
+    /// An empty selection of at most `k` entries.
+    pub fn new(k: usize) -> Self {
+        TopN {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    /// Whether `k` entries are kept.
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.heap.len() >= self.k
+    }
+
+    /// The worst kept score once full, else −∞: an entry scoring below it cannot enter.
+    #[inline]
+    pub fn threshold(&self) -> f32 {
+        match self.heap.peek() {
+            Some(w) if self.heap.len() >= self.k => w.0,
+            _ => f32::NEG_INFINITY,
+        }
+    }
+
+    /// Offers `item` with score `s`.
+    #[inline]
+    pub fn offer(&mut self, item: u32, s: f32) {
+        if self.k == 0 || s.is_nan() || s == f32::NEG_INFINITY {
+            return;
+        }
+        let e = Entry(s, item);
+        if self.heap.len() < self.k {
+            self.heap.push(e);
+        } else if self.heap.peek().is_some_and(|w| e < *w) {
+            self.heap.pop();
+            self.heap.push(e);
+        }
+    }
+
+    /// The kept entries, best first.
+    pub fn into_sorted(self) -> Vec<Scored> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|e| Scored {
+                item: ItemIdx(e.1),
+                score: e.0,
+            })
+            .collect()
+    }
+}
+
 /// Rank (0-based) that `target` would get among all entries of `scores` under the tie rule.
 pub fn rank_of(scores: &[f32], target: usize) -> usize {
     let t = scores[target];
@@ -106,6 +167,37 @@ mod tests {
         v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         v.truncate(k);
         v.into_iter().map(|(s, i)| (s.to_bits(), i)).collect()
+    }
+
+    #[test]
+    fn top_n_in_any_order_keeps_the_tie_rule() {
+        let mut rng = crate::Rng::new(8);
+        for n in [0usize, 1, 9, 200, 3001] {
+            let s: Vec<f32> = (0..n)
+                .map(|_| match rng.next_u64() % 12 {
+                    0 => f32::NEG_INFINITY,
+                    1 => f32::NAN,
+                    x => (x % 5) as f32 * 0.25,
+                })
+                .collect();
+            // visit in a scrambled order
+            let mut order: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+            }
+            for k in [0usize, 1, 4, 10, n + 2] {
+                let mut t = TopN::new(k);
+                for &i in &order {
+                    t.offer(i as u32, s[i]);
+                }
+                let got: Vec<(u32, u32)> = t
+                    .into_sorted()
+                    .iter()
+                    .map(|x| (x.score.to_bits(), x.item.0))
+                    .collect();
+                assert_eq!(got, reference(&s, k), "n={n} k={k}");
+            }
+        }
     }
 
     #[test]
