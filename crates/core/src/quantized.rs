@@ -232,7 +232,7 @@ impl DotQuery<'_> {
         let mut approx = [0f32; BLOCK];
         let mut start = 0;
         while start < q.len() {
-            let t = top.threshold();
+            let t = bar(&top);
             if top.is_full() && p2 * (q.norm[start] as f64) < t as f64 {
                 break;
             }
@@ -256,7 +256,7 @@ impl DotQuery<'_> {
             }
             for (r, &a) in out.iter().enumerate() {
                 let p = start + r;
-                let t = top.threshold();
+                let t = bar(&top);
                 let slack = 1e-6 * t.abs();
                 // The loosest bound of the catalogue first (cheap), then this row's own.
                 if a + 1e-6 * a.abs() + e_max + slack < t {
@@ -276,6 +276,19 @@ impl DotQuery<'_> {
             start = end;
         }
         (top.into_sorted(), walk)
+    }
+}
+
+/// What a row must be able to reach to enter `top`: its threshold, or −∞ (nothing is skipped)
+/// until it is full, and while it is +∞ (exact dots that overflowed: a row of +∞ with a smaller
+/// id may still enter).
+#[inline]
+fn bar(top: &TopN) -> f32 {
+    let t = top.threshold();
+    if t.is_finite() {
+        t
+    } else {
+        f32::NEG_INFINITY
     }
 }
 
@@ -434,6 +447,28 @@ mod tests {
         }
         // the early stop was taken (with the norm fall-off), not only the full walk
         assert!(stopped_early > 50, "stopped early {stopped_early} times");
+    }
+
+    #[test]
+    fn exact_dots_that_overflow_keep_the_tie_rule() {
+        // Every dot overflows to +∞; rows 0 and 1 are the shortest, so the walk reaches them
+        // in its last block, after the top-2 is full of +∞: they must still win the tie.
+        let k = 2;
+        let rows: Vec<f32> = (0..130)
+            .flat_map(|i| [if i < 2 { 0.5e20 } else { 1e20 }; 2])
+            .collect();
+        let quant = QuantizedRows::new(&rows, k);
+        let user = [1e20f32, 1e20];
+        let q = DotQuery {
+            user: Cow::Borrowed(&user),
+            rows: &rows,
+            k,
+            quant: &quant,
+        };
+        assert!(q.usable(130));
+        let got: Vec<u32> = q.top_n(2, |_| false).iter().map(|s| s.item.0).collect();
+        assert_eq!(got, vec![0, 1]);
+        assert_eq!(q.top_n(2, |_| false), exact_top(&q, 130, &[], 2));
     }
 
     #[test]

@@ -391,7 +391,10 @@ impl<'a> Seen<'a> {
                 if u.ix() >= data.n_users() {
                     return Err(CoreError::UnknownUser(u.to_string()));
                 }
-                Seen::Sorted(data.user_ratings(u).0)
+                let row = data.user_ratings(u).0;
+                // The rating matrix keeps each user's row sorted by item (`matrix.rs`).
+                debug_assert!(row.windows(2).all(|w| w[0] < w[1]));
+                Seen::Sorted(row)
             }
             UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
                 let mut v = Vec::with_capacity(p.len());
