@@ -104,7 +104,7 @@ for shape, r in results.items():
         checks.append((f"p99 < {p99_t} ms at 32 connections", c32["p99"] is not None and c32["p99"] < p99_t, f"{ms(c32['p99'])} ms"))
     checks.append(("≥ 4× the anchor's req/s at 32 connections", ratio >= 4, f"{ratio:.2f}× ({c32['rps']:,.0f} vs {py32['rps']:,.0f})"))
     if shape == "87k":
-        checks.append(("server RSS ≤ 2 GB at 32M", rss[shape][0] <= 2048, f"{rss[shape][0]:,.0f} MB after the runs, peak {rss[shape][1]:,.0f} MB with training"))
+        checks.append(("server RSS ≤ 2 GB at 32M (the serving process's peak)", rss[shape][1] <= 2048, f"peak {rss[shape][1]:,.0f} MB, during its start (store and model load); {rss[shape][0]:,.0f} MB after the runs"))
     s1 = r["search"][0]
     checks.append(("autocomplete p99 < 20 ms", s1["p99"] is not None and s1["p99"] < 20, f"p50 {ms(s1['p50'])} ms, p99 {ms(s1['p99'])} ms"))
     for what, ok, fig in checks:
