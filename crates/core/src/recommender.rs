@@ -8,6 +8,7 @@ use crate::error::{CoreError, Result};
 use crate::ids::{ItemIdx, UserIdx};
 use crate::topk::top_k;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Whom to predict or recommend for.
 #[derive(Debug, Clone, Copy)]
@@ -243,9 +244,10 @@ pub trait RecommenderExt: Recommender {
                 let q = q?;
                 if q.usable(data.n_items()) {
                     scores.clear();
-                    let seen = Seen::of(data, user, opts.include_seen)?;
+                    let seen = seen_sorted(data, user, opts.include_seen)?;
                     return Ok(q.top_n(opts.n, |i| {
-                        seen.has(i) || opts.filter.is_some_and(|f| !f(ItemIdx(i)))
+                        seen.binary_search(&i).is_ok()
+                            || opts.filter.is_some_and(|f| !f(ItemIdx(i)))
                     }));
                 }
             }
@@ -372,50 +374,40 @@ pub fn mask_seen(data: &Dataset, user: UserRef<'_>, scores: &mut [f32]) -> Resul
     Ok(())
 }
 
-/// The movies a user rated, as a set to test candidates against (the masking of
-/// [`mask_seen`] for a walk that scores only a few movies): a known user's sorted row of the
-/// dataset, or a profile's movies sorted; empty with `include_seen`. The same unknown user or
-/// movie errors as [`mask_seen`] (which `include_seen` skips too).
-enum Seen<'a> {
-    Sorted(&'a [u32]),
-    Owned(Vec<u32>),
-}
-
-impl<'a> Seen<'a> {
-    fn of(data: &'a Dataset, user: UserRef<'_>, include_seen: bool) -> Result<Self> {
-        if include_seen {
-            return Ok(Seen::Owned(vec![]));
-        }
-        Ok(match user {
-            UserRef::Known(u) => {
-                if u.ix() >= data.n_users() {
-                    return Err(CoreError::UnknownUser(u.to_string()));
-                }
-                let row = data.user_ratings(u).0;
-                // The rating matrix keeps each user's row sorted by item (`matrix.rs`).
-                debug_assert!(row.windows(2).all(|w| w[0] < w[1]));
-                Seen::Sorted(row)
-            }
-            UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
-                let mut v = Vec::with_capacity(p.len());
-                for &(i, _) in p {
-                    if i.ix() >= data.n_items() {
-                        return Err(CoreError::UnknownItem(i.to_string()));
-                    }
-                    v.push(i.0);
-                }
-                v.sort_unstable();
-                Seen::Owned(v)
-            }
-        })
+/// The movies a user rated, sorted, to test candidates against by binary search (the masking
+/// of [`mask_seen`] for a walk that scores only a few movies): a known user's row of the
+/// dataset as it is, or a profile's movies sorted; empty with `include_seen`. The same unknown
+/// user or movie errors as [`mask_seen`] (which `include_seen` skips too).
+fn seen_sorted<'a>(
+    data: &'a Dataset,
+    user: UserRef<'_>,
+    include_seen: bool,
+) -> Result<Cow<'a, [u32]>> {
+    if include_seen {
+        return Ok(Cow::Borrowed(&[]));
     }
-
-    fn has(&self, i: u32) -> bool {
-        match self {
-            Seen::Sorted(v) => v.binary_search(&i).is_ok(),
-            Seen::Owned(v) => v.binary_search(&i).is_ok(),
+    Ok(match user {
+        UserRef::Known(u) => {
+            if u.ix() >= data.n_users() {
+                return Err(CoreError::UnknownUser(u.to_string()));
+            }
+            let row = data.user_ratings(u).0;
+            // The rating matrix keeps each user's row sorted by item (`matrix.rs`).
+            debug_assert!(row.windows(2).all(|w| w[0] < w[1]));
+            Cow::Borrowed(row)
         }
-    }
+        UserRef::Profile(p) | UserRef::Updated { profile: p, .. } => {
+            let mut v = Vec::with_capacity(p.len());
+            for &(i, _) in p {
+                if i.ix() >= data.n_items() {
+                    return Err(CoreError::UnknownItem(i.to_string()));
+                }
+                v.push(i.0);
+            }
+            v.sort_unstable();
+            Cow::Owned(v)
+        }
+    })
 }
 
 /// Items the user has rated: from the dataset for a known user, from the profile otherwise.
